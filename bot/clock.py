@@ -1,0 +1,41 @@
+"""The one source of "now" for VA Desk.
+
+Production reads the system clock. Tests and replays pin it: `set_now()` in
+process, or the `VADESK_NOW` environment variable (ISO 8601) for a whole
+process, such as a restarted server in an end-to-end test.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+_pinned: datetime | None = None
+
+
+def _parse_instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def now() -> datetime:
+    """Return the current instant as an aware UTC datetime."""
+    if _pinned is not None:
+        return _pinned
+    env_value = os.environ.get("VADESK_NOW")
+    if env_value:
+        return _parse_instant(env_value)
+    return datetime.now(UTC)
+
+
+def set_now(value: datetime | str | None) -> None:
+    """Pin "now" to an instant (or unpin it with None)."""
+    global _pinned
+    if value is None:
+        _pinned = None
+    elif isinstance(value, str):
+        _pinned = _parse_instant(value)
+    else:
+        _pinned = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
