@@ -1,0 +1,53 @@
+"""Build the Bolt app: credentials, the shared WebClient, middleware and listeners."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+from sqlalchemy.engine import Engine
+
+from bot.config import Settings
+from bot.desk import Desk
+from bot.services.events import first_delivery
+from bot.slack_client import make_web_client
+from handlers import register_listeners
+
+logger = logging.getLogger(__name__)
+
+
+def build_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    process_before_response: bool = False,
+) -> App:
+    """One Bolt app for Socket Mode and HTTP alike."""
+    desk = Desk(settings, engine)
+    app = App(
+        client=make_web_client(settings.bot_token, settings.slack_api_url),
+        signing_secret=settings.signing_secret or "",
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+        request_verification_enabled=bool(settings.signing_secret),
+    )
+
+    @app.middleware
+    def attach_desk(context, next):
+        context["desk"] = desk
+        return next()
+
+    @app.middleware
+    def skip_redelivered_events(body, next):
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if (
+            body.get("type") == "event_callback"
+            and event_id
+            and not first_delivery(engine, event_id)
+        ):
+            logger.info("event %s already handled; ignoring the redelivery", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    register_listeners(app)
+    return app

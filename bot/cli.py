@@ -1,0 +1,190 @@
+"""The `vadesk` command: run, serve, migrate, manifest, doctor, export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import clock
+from bot.config import ConfigError, MissingCredential, Settings, load_settings
+from bot.services.errors import VADeskError
+
+EXIT_USAGE = 2
+DEFAULT_PORT = 3000
+
+
+def _engine(settings: Settings):
+    from store.db import create_db_engine
+
+    return create_db_engine(settings.database_url)
+
+
+def _ready_engine(settings: Settings):
+    """SQLite is migrated at start; PostgreSQL must be migrated on purpose first."""
+    from store.db import current_revision, head_revision, migrate
+
+    engine = _engine(settings)
+    if engine.dialect.name == "sqlite":
+        migrate(engine)
+    elif current_revision(engine) != head_revision():
+        raise VADeskError(
+            f"The database is at revision {current_revision(engine) or 'none'}, "
+            f"the code needs {head_revision()}: run `vadesk migrate` first."
+        )
+    return engine
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    engine = _ready_engine(settings)
+    app = build_app(settings, engine)
+    logging.getLogger("vadesk").info("VA Desk is running in Socket Mode")
+    SocketModeHandler(app, app_token=settings.app_token).start()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.server import serve
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    engine = _ready_engine(settings)
+    app = build_app(settings, engine)
+    logging.getLogger("vadesk").info(
+        "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
+    )
+    serve(app, engine, args.host, args.port, threads=args.threads)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from store.db import migrate
+
+    before, after = migrate(_engine(settings))
+    if before == after:
+        print(f"The database is up to date (revision {after}).")
+    else:
+        print(f"Migrated the database from {before or 'empty'} to revision {after}.")
+    return 0
+
+
+def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from manifests import load_manifest
+
+    try:
+        manifest = load_manifest(args.http_url)
+    except ValueError as error:
+        raise VADeskError(str(error)) from error
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    problems = 0
+    for check in run_checks(settings, _engine(settings)):
+        print(("ok    " if check.ok else "FAIL  ") + check.name + ": " + check.detail)
+        problems += 0 if check.ok else 1
+    print("All checks passed." if not problems else f"{problems} check(s) failed.")
+    return 0 if not problems else 1
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services.parsing import parse_date
+    from bot.services.timesheet import timesheet_rows, write_csv
+    from store.db import session_scope
+
+    today = clock.now().astimezone(settings.workspace.zone).date()
+    first = parse_date(args.date_from, today=today, direction="past")
+    last = parse_date(args.date_to, today=today, direction="past")
+    engine = _ready_engine(settings)
+    with session_scope(engine) as session:
+        rows = timesheet_rows(session, settings, first, last, args.client, args.user)
+    if args.out:
+        with Path(args.out).open("w", encoding="utf-8-sig", newline="") as stream:
+            write_csv(rows, stream)
+        print(f"Wrote {len(rows)} entries ({sum(r.hours for r in rows):.2f} h) to {args.out}")
+    else:
+        write_csv(rows, sys.stdout)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vadesk", description="VA Desk: tasks, timers and timesheets for a VA team in Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run in Socket Mode (no public URL needed)")
+    run.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="accepted for deployments that run the scheduler elsewhere "
+        "(this version has no scheduled jobs yet)",
+    )
+    run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser("serve", help="serve HTTP: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="for extra web replicas (this version has no scheduled jobs yet)",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=cmd_migrate
+    )
+
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--http-url", help="request URL for HTTP mode (default: Socket Mode)")
+    manifest.set_defaults(handler=cmd_manifest)
+
+    commands.add_parser("doctor", help="check tokens, scopes, database and config").set_defaults(
+        handler=cmd_doctor
+    )
+
+    export = commands.add_parser("export", help="export data")
+    exports = export.add_subparsers(dest="what", required=True, metavar="WHAT")
+    timesheet = exports.add_parser("timesheet", help="CSV of time entries for billing")
+    timesheet.add_argument("--from", dest="date_from", required=True, help="first day")
+    timesheet.add_argument("--to", dest="date_to", required=True, help="last day")
+    timesheet.add_argument("--client", help="client key, name or channel id")
+    timesheet.add_argument("--user", help="Slack user id of the VA")
+    timesheet.add_argument("--out", help="file to write (default: standard output)")
+    timesheet.set_defaults(handler=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        if settings.log_level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+        return args.handler(settings, args)
+    except (ConfigError, MissingCredential, VADeskError) as error:
+        print(f"vadesk: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`vadesk doctor`: say exactly what is missing before Slack users find out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+
+from bot.config import MissingCredential, Settings
+from bot.slack_client import make_web_client
+from manifests import bot_scopes
+from store.db import database_status
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _credential(settings: Settings, variable: str, needed_for: str) -> Check:
+    try:
+        settings.require(variable)
+    except MissingCredential as missing:
+        return Check(variable, False, f"{missing} (needed for {needed_for})")
+    return Check(variable, True, f"set (needed for {needed_for})")
+
+
+def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
+    source = str(settings.config_path) if settings.config_path else "built-in SOP defaults"
+    yield Check("config", True, f"loaded from {source}")
+
+    database = database_status(engine)
+    if "error" in database:
+        yield Check("database", False, f"cannot connect: {database['error']}")
+    elif not database["ok"]:
+        yield Check(
+            "database",
+            False,
+            f"at revision {database['revision'] or 'none'}, needs {database['head']}: "
+            "run `vadesk migrate`",
+        )
+    else:
+        yield Check("database", True, f"reachable, at revision {database['revision']}")
+
+    token = _credential(settings, "SLACK_BOT_TOKEN", "everything")
+    yield token
+    yield _credential(settings, "SLACK_APP_TOKEN", "`vadesk run`, Socket Mode")
+    yield _credential(settings, "SLACK_SIGNING_SECRET", "`vadesk serve`, HTTP mode")
+    if not token.ok:
+        return
+    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    try:
+        response = client.auth_test()
+    except SlackApiError as error:
+        yield Check(
+            "auth.test", False, f"Slack refused the bot token: {error.response.get('error')}"
+        )
+        return
+    except OSError as error:
+        yield Check("auth.test", False, f"cannot reach {settings.slack_api_url}: {error}")
+        return
+    yield Check(
+        "auth.test", True, f"bot {response.get('user')} in workspace {response.get('team')}"
+    )
+    granted = {s.strip() for s in (response.headers.get("x-oauth-scopes") or "").split(",")}
+    missing = [scope for scope in bot_scopes() if scope not in granted]
+    if missing:
+        yield Check(
+            "scopes",
+            False,
+            "missing " + ", ".join(missing) + ": add them under OAuth & Permissions and reinstall",
+        )
+    else:
+        yield Check("scopes", True, "all the manifest's bot scopes are granted")

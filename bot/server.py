@@ -1,0 +1,47 @@
+"""HTTP mode: `POST /slack/events` into Bolt and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.engine import Engine
+
+from store.db import database_status
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def make_wsgi_app(app: App, engine: Engine) -> Callable:
+    """The WSGI callable: Slack's endpoint, a health check, 404 for anything else."""
+    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            database = database_status(engine)
+            healthy = bool(database["ok"])
+            body = json.dumps({"ok": healthy, "database": database}).encode()
+            status = "200 OK" if healthy else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json")])
+            return [body]
+        return slack_handler(environ, start_response)
+
+    return wsgi
+
+
+def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
+    """Serve with waitress, a production WSGI server (not Bolt's development server)."""
+    from waitress import serve as waitress_serve
+
+    waitress_serve(
+        make_wsgi_app(app, engine),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="vadesk",
+        channel_timeout=30,
+        connection_limit=1000,
+    )

@@ -1,0 +1,57 @@
+"""The audit trail: who changed what, when, from which value to which, and why."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.services.people import Actor
+from store.models import AuditRecord
+
+
+def _dump(values: dict[str, Any] | None) -> str | None:
+    if values is None:
+        return None
+    return json.dumps(values, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    action: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    reason: str | None = None,
+) -> AuditRecord:
+    entry = AuditRecord(
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
+        at=clock.now(),
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        old_value=_dump(old),
+        new_value=_dump(new),
+        reason=reason,
+    )
+    session.add(entry)
+    return entry
+
+
+def trail(session: Session, team_id: str, entity: str, entity_id: int) -> list[AuditRecord]:
+    return list(
+        session.exec(
+            select(AuditRecord)
+            .where(
+                AuditRecord.team_id == team_id,
+                AuditRecord.entity == entity,
+                AuditRecord.entity_id == entity_id,
+            )
+            .order_by(AuditRecord.id)
+        )
+    )

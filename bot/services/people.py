@@ -1,0 +1,148 @@
+"""Workspaces, users and the acting person: roles, time zones, working hours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from store.models import Client, User, Workspace
+
+TIMEZONE_CACHE_TTL = timedelta(hours=24)
+
+# Returns Slack's profile of a user ({"tz": ..., "real_name": ...}) or None.
+ProfileLookup = Callable[[str], dict | None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person a request comes from, with what the SOP rules need to know."""
+
+    team_id: str
+    user_id: str
+    role: str
+    zone: ZoneInfo
+    work_start: time
+    work_end: time
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("owner", "supervisor")
+
+
+def _format_hours(hours: tuple[time, time] | None) -> str | None:
+    if hours is None:
+        return None
+    return f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
+
+
+def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Workspace:
+    """Create the workspace row on first sight and keep its clients in step with config."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is None:
+        workspace = Workspace(id=team_id, created_at=clock.now())
+        session.add(workspace)
+        session.flush()
+    known = {c.key: c for c in session.exec(select(Client).where(Client.team_id == team_id))}
+    for configured in settings.clients:
+        row = known.get(configured.key) or Client(team_id=team_id, key=configured.key, name="")
+        values = {
+            "name": configured.name,
+            "channel_id": configured.channel,
+            "timezone": configured.timezone,
+            "business_hours": _format_hours(configured.business_hours),
+            "business_days": (
+                ",".join(str(d) for d in configured.business_days)
+                if configured.business_days is not None
+                else None
+            ),
+        }
+        if row.id is None or any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.add(row)
+    session.flush()
+    return workspace
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def resolve_actor(
+    session: Session,
+    settings: Settings,
+    team_id: str,
+    user_id: str,
+    lookup: ProfileLookup | None = None,
+) -> Actor:
+    """Load (or create) the user, refreshing the Slack time zone once a day."""
+    ensure_workspace(session, settings, team_id)
+    user = session.get(User, (team_id, user_id))
+    if user is None:
+        user = User(team_id=team_id, id=user_id)
+    checked = user.timezone_checked_at
+    if lookup is not None and (checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL):
+        profile = lookup(user_id)
+        if profile is not None:
+            user.timezone = profile.get("tz") or user.timezone
+            user.display_name = profile.get("real_name") or profile.get("name") or user.display_name
+            user.timezone_checked_at = clock.now()
+    configured = settings.user_settings(user_id)
+    user.role = settings.roles.role_of(user_id)
+    user.phase = configured.phase
+    hours = configured.working_hours or settings.workspace.business_hours
+    user.work_start, user.work_end = _format_hours(hours).split("-")
+    session.add(user)
+    session.flush()
+    zone = (
+        _zone(user.timezone) or _zone(configured.timezone) or ZoneInfo(settings.workspace.timezone)
+    )
+    return Actor(
+        team_id=team_id,
+        user_id=user_id,
+        role=user.role,
+        zone=zone,
+        work_start=hours[0],
+        work_end=hours[1],
+    )
+
+
+def user_zone(session: Session, settings: Settings, team_id: str, user_id: str) -> ZoneInfo:
+    """The time zone to show a user's times in, without asking Slack."""
+    user = session.get(User, (team_id, user_id))
+    configured = settings.user_settings(user_id)
+    return (
+        _zone(user.timezone if user else None)
+        or _zone(configured.timezone)
+        or ZoneInfo(settings.workspace.timezone)
+    )
+
+
+def display_name(session: Session, team_id: str, user_id: str | None) -> str:
+    if not user_id:
+        return ""
+    user = session.get(User, (team_id, user_id))
+    return (user.display_name if user and user.display_name else None) or user_id
+
+
+def client_for_channel(session: Session, team_id: str, channel_id: str | None) -> Client | None:
+    if not channel_id:
+        return None
+    return session.exec(
+        select(Client).where(Client.team_id == team_id, Client.channel_id == channel_id)
+    ).first()
+
+
+def list_clients(session: Session, team_id: str) -> list[Client]:
+    return list(session.exec(select(Client).where(Client.team_id == team_id).order_by(Client.name)))

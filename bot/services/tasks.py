@@ -1,0 +1,268 @@
+"""Tasks: every client interaction is one, and completing one needs notes (SOP)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.services import audit, timers
+from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
+from bot.services.parsing import format_task_id, parse_task_id
+from bot.services.people import Actor
+from bot.services.text import time_token
+from store.models import (
+    CLOSED_STATUSES,
+    PRIORITIES,
+    TASK_STATUSES,
+    Client,
+    FollowUp,
+    Task,
+    TimeEntry,
+    Workspace,
+)
+
+MAX_TITLE_LENGTH = 500
+TASK_REF = re.compile(r"^[Tt]-?\d+$")
+MAX_NOTES_LENGTH = 10_000
+
+
+@dataclass
+class NewTask:
+    """What a person asks for when creating a task (command, modal or shortcut)."""
+
+    title: str
+    description: str | None = None
+    client_id: int | None = None
+    channel_id: str | None = None
+    assignee_id: str | None = None
+    due: date | None = None
+    priority: str = "normal"
+    category: str | None = None
+    source_permalink: str | None = None
+
+
+@dataclass
+class TaskDetails:
+    task: Task
+    client: Client | None
+    followups: list[FollowUp] = field(default_factory=list)
+    tracked: timedelta = timedelta(0)
+    running_by: list[str] = field(default_factory=list)
+
+
+def _clean_text(value: str | None, what: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise InputError(f"The {what} is {len(value)} characters long; the limit is {limit}.")
+    return value or None
+
+
+def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
+    """Create a task with the next `T-n` number of the workspace."""
+    title = _clean_text(new.title, "title", MAX_TITLE_LENGTH)
+    if not title:
+        raise InputError("A task needs a title.")
+    if new.priority not in PRIORITIES:
+        raise InputError(f"Priority must be one of {', '.join(PRIORITIES)}.")
+    if new.client_id is not None:
+        client = session.get(Client, new.client_id)
+        if client is None or client.team_id != actor.team_id:
+            raise NotFound("That client is not registered in this workspace.")
+    number = (
+        session.exec(
+            sa.update(Workspace)
+            .where(Workspace.id == actor.team_id)
+            .values(next_task_number=Workspace.next_task_number + 1)
+            .returning(Workspace.next_task_number)
+        ).scalar_one()
+        - 1
+    )
+    now = clock.now()
+    task = Task(
+        team_id=actor.team_id,
+        number=number,
+        title=title,
+        description=_clean_text(new.description, "description", MAX_NOTES_LENGTH),
+        client_id=new.client_id,
+        channel_id=new.channel_id,
+        assignee_id=new.assignee_id or actor.user_id,
+        creator_id=actor.user_id,
+        due=new.due,
+        priority=new.priority,
+        category=_clean_text(new.category, "category", 100),
+        source_permalink=new.source_permalink,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def get_task(session: Session, team_id: str, number: int) -> Task:
+    task = session.exec(select(Task).where(Task.team_id == team_id, Task.number == number)).first()
+    if task is None:
+        raise NotFound(f"There is no {format_task_id(number)} in this workspace.")
+    return task
+
+
+def _check_may_change(actor: Actor, task: Task) -> None:
+    """VAs change their own tasks (assigned, created or unassigned); managers any."""
+    if actor.is_manager or task.assignee_id in (None, actor.user_id):
+        return
+    if task.creator_id == actor.user_id:
+        return
+    raise PermissionDenied(
+        f"{format_task_id(task.number)} is assigned to someone else; "
+        "only its assignee, its creator, a supervisor or an owner can change it."
+    )
+
+
+def list_tasks(
+    session: Session,
+    actor: Actor,
+    scope: str = "mine",
+    user_id: str | None = None,
+    today: date | None = None,
+) -> list[Task]:
+    """Open tasks: mine (default), all, overdue, or one user's."""
+    query = select(Task).where(Task.team_id == actor.team_id, Task.status.not_in(CLOSED_STATUSES))
+    if scope == "mine":
+        query = query.where(Task.assignee_id == actor.user_id)
+    elif scope == "user":
+        query = query.where(Task.assignee_id == user_id)
+    elif scope == "overdue":
+        query = query.where(Task.due.is_not(None), Task.due < (today or clock.now().date()))
+        if not actor.is_manager:
+            query = query.where(Task.assignee_id == actor.user_id)
+    elif scope != "all":
+        raise InputError(f"Unknown list '{scope}'; use mine, all, overdue or @user.")
+    priority_order = sa.case({"high": 0, "normal": 1, "low": 2}, value=Task.priority)
+    query = query.order_by(Task.due.is_(None), Task.due, priority_order, Task.number)
+    return list(session.exec(query))
+
+
+def task_details(session: Session, team_id: str, number: int) -> TaskDetails:
+    task = get_task(session, team_id, number)
+    followups = list(
+        session.exec(select(FollowUp).where(FollowUp.task_id == task.id).order_by(FollowUp.id))
+    )
+    entries = session.exec(select(TimeEntry).where(TimeEntry.task_id == task.id)).all()
+    now = clock.now()
+    tracked = sum(((e.ended_at or now) - e.started_at for e in entries), timedelta(0))
+    running = [e.user_id for e in entries if e.ended_at is None]
+    client = session.get(Client, task.client_id) if task.client_id else None
+    return TaskDetails(task, client, followups, tracked, running)
+
+
+def check_not_done(task: Task) -> None:
+    """A second Done says who completed the task and when."""
+    if task.status == "done":
+        raise AlreadyDone(
+            f"{format_task_id(task.number)} was already completed by <@{task.completed_by}>"
+            + (f" {time_token(task.completed_at)}" if task.completed_at else "")
+            + "."
+        )
+
+
+@dataclass
+class Completion:
+    task: Task
+    stopped: list[timers.StoppedEntry]
+
+
+def complete_task(session: Session, actor: Actor, number: int, notes: str | None) -> Completion:
+    """Mark done with completion notes; any running timer on the task is finalized."""
+    task = get_task(session, actor.team_id, number)
+    check_not_done(task)
+    _check_may_change(actor, task)
+    notes = _clean_text(notes, "completion notes", MAX_NOTES_LENGTH)
+    if not notes:
+        raise InputError(
+            "Completing a task needs notes on what was done "
+            f"(SOP): /task done {format_task_id(task.number)} <notes>"
+        )
+    now = clock.now()
+    stopped = timers.finalize_task_timers(session, task, now)
+    old_status = task.status
+    task.status = "done"
+    task.notes = notes
+    task.completed_by = actor.user_id
+    task.completed_at = now
+    task.updated_at = now
+    session.add(task)
+    audit.record(
+        session,
+        actor,
+        "task",
+        task.id,
+        "complete",
+        {"status": old_status},
+        {"status": "done", "notes": notes},
+    )
+    return Completion(task, stopped)
+
+
+def set_status(session: Session, actor: Actor, number: int, status: str) -> Completion:
+    """Move a task between statuses; done goes through complete_task for its notes."""
+    status = status.lower().strip()
+    if status not in TASK_STATUSES:
+        raise InputError(f"Unknown status '{status}'; use one of {', '.join(TASK_STATUSES)}.")
+    task = get_task(session, actor.team_id, number)
+    if status == "done":
+        raise InputError(
+            "Completing a task needs notes on what was done: "
+            f"/task done {format_task_id(task.number)} <notes>"
+        )
+    if task.status == status:
+        raise AlreadyDone(f"{format_task_id(task.number)} is already {status}.")
+    _check_may_change(actor, task)
+    now = clock.now()
+    stopped = timers.finalize_task_timers(session, task, now) if status == "cancelled" else []
+    old_status = task.status
+    task.status = status
+    if old_status == "done":
+        task.completed_at = None
+        task.completed_by = None
+    task.updated_at = now
+    session.add(task)
+    audit.record(
+        session, actor, "task", task.id, "status", {"status": old_status}, {"status": status}
+    )
+    return Completion(task, stopped)
+
+
+def add_followup(
+    session: Session, actor: Actor, number: int, text: str, due: date | None = None
+) -> tuple[Task, FollowUp]:
+    task = get_task(session, actor.team_id, number)
+    text = _clean_text(text, "follow-up", MAX_NOTES_LENGTH)
+    if not text:
+        raise InputError(
+            f"Say what the follow-up is: /task followup {format_task_id(number)} <text> [due <date>]"
+        )
+    followup = FollowUp(
+        task_id=task.id, author_id=actor.user_id, text=text, due=due, created_at=clock.now()
+    )
+    task.updated_at = followup.created_at
+    session.add(followup)
+    session.add(task)
+    session.flush()
+    return task, followup
+
+
+def task_for_timer(session: Session, actor: Actor, target: str) -> tuple[Task, bool]:
+    """`/timer start` takes a task id or free text; free text becomes a new task of mine."""
+    target = target.strip()
+    if not target:
+        raise InputError("Say what to time: /timer start T-12 or /timer start <what you are doing>")
+    if TASK_REF.match(target):
+        return get_task(session, actor.team_id, parse_task_id(target)), False
+    return create_task(session, actor, NewTask(title=target)), True

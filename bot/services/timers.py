@@ -1,0 +1,365 @@
+"""Timers and time entries: the billable record, so no minute is lost or silently changed.
+
+Rules kept here: one running timer per user; a new start finalizes the old one;
+entries never end before they start, never overlap, never lie in the future and
+never exceed the configured length; every edit leaves an audit record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.services import audit
+from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound, PermissionDenied
+from bot.services.parsing import format_duration, format_task_id
+from bot.services.people import Actor
+from bot.services.text import time_token
+from store.models import CLOSED_STATUSES, Task, TimeEntry
+
+DEFAULT_MAX_HOURS = 24.0
+_ENTRY_ID = re.compile(r"^(?:e-?|#)?(\d+)$", re.IGNORECASE)
+
+
+@dataclass
+class StoppedEntry:
+    entry: TimeEntry
+    task: Task
+    duration: timedelta
+    over_limit: bool = False
+
+
+@dataclass
+class StartResult:
+    entry: TimeEntry
+    task: Task
+    stopped: StoppedEntry | None
+
+
+@dataclass
+class TimerStatus:
+    running: TimeEntry | None
+    task: Task | None
+    elapsed: timedelta
+    today_total: timedelta
+
+
+def format_entry_id(entry_id: int) -> str:
+    return f"E-{entry_id}"
+
+
+def parse_entry_id(text: str) -> int:
+    match = _ENTRY_ID.match(text.strip())
+    if not match:
+        raise InputError(f"'{text}' is not a time entry; entries look like E-12 (see /timer list).")
+    return int(match.group(1))
+
+
+def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:
+    """Elapsed time, computed on UTC instants so DST changes cannot skew it."""
+    return (entry.ended_at or now or clock.now()) - entry.started_at
+
+
+def running_entry(session: Session, team_id: str, user_id: str) -> TimeEntry | None:
+    return session.exec(
+        select(TimeEntry).where(
+            TimeEntry.team_id == team_id,
+            TimeEntry.user_id == user_id,
+            TimeEntry.ended_at.is_(None),
+        )
+    ).first()
+
+
+def _finalize(
+    session: Session, entry: TimeEntry, now: datetime, notes: str | None, max_hours: float
+) -> StoppedEntry:
+    entry.ended_at = max(now, entry.started_at)
+    if notes:
+        entry.notes = f"{entry.notes}\n{notes}" if entry.notes else notes
+    session.add(entry)
+    task = session.get(Task, entry.task_id)
+    duration = entry_duration(entry)
+    return StoppedEntry(entry, task, duration, duration > timedelta(hours=max_hours))
+
+
+def start_timer(
+    session: Session, actor: Actor, task: Task, max_hours: float = DEFAULT_MAX_HOURS
+) -> StartResult:
+    """Start tracking `task`; a timer already running on another task is finalized first."""
+    if task.status in CLOSED_STATUSES:
+        raise InputError(
+            f"{format_task_id(task.number)} is {task.status}; reopen it first with "
+            f"/task status {format_task_id(task.number)} open"
+        )
+    now = clock.now()
+    current = running_entry(session, actor.team_id, actor.user_id)
+    stopped = None
+    if current is not None:
+        if current.task_id == task.id:
+            raise AlreadyDone(
+                f"Your timer is already running on {format_task_id(task.number)} "
+                f"since {time_token(current.started_at)}."
+            )
+        stopped = _finalize(session, current, now, None, max_hours)
+        session.flush()
+    entry = TimeEntry(
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        task_id=task.id,
+        started_at=now,
+        source="timer",
+        created_at=now,
+    )
+    if task.status in ("open", "waiting"):
+        task.status = "in_progress"
+        task.updated_at = now
+        session.add(task)
+    session.add(entry)
+    session.flush()
+    return StartResult(entry, task, stopped)
+
+
+def stop_timer(
+    session: Session,
+    actor: Actor,
+    notes: str | None = None,
+    entry_id: int | None = None,
+    max_hours: float = DEFAULT_MAX_HOURS,
+) -> StoppedEntry:
+    """Stop the running timer (or the given entry, when a button names one)."""
+    if entry_id is not None:
+        entry = _own_entry(session, actor, entry_id)
+        if entry.ended_at is not None:
+            task = session.get(Task, entry.task_id)
+            raise AlreadyDone(
+                f"That timer on {format_task_id(task.number)} was already stopped at "
+                f"{time_token(entry.ended_at)} "
+                f"({format_duration(entry_duration(entry))} recorded)."
+            )
+    else:
+        entry = running_entry(session, actor.team_id, actor.user_id)
+        if entry is None:
+            raise NotFound(
+                "No timer is running. Start one with /timer start T-n "
+                "or /timer start <what you are doing>."
+            )
+    return _finalize(session, entry, clock.now(), (notes or "").strip() or None, max_hours)
+
+
+def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[StoppedEntry]:
+    """Stop every timer still running on a task that is being closed."""
+    running = session.exec(
+        select(TimeEntry).where(TimeEntry.task_id == task.id, TimeEntry.ended_at.is_(None))
+    ).all()
+    return [_finalize(session, entry, now, None, DEFAULT_MAX_HOURS) for entry in running]
+
+
+def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return start, end
+
+
+def _entries_between(
+    session: Session, team_id: str, user_id: str, start: datetime, end: datetime
+) -> list[TimeEntry]:
+    """Entries of a user that touch [start, end), a running one included."""
+    query = (
+        select(TimeEntry)
+        .where(
+            TimeEntry.team_id == team_id,
+            TimeEntry.user_id == user_id,
+            TimeEntry.started_at < end,
+            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > start),
+        )
+        .order_by(TimeEntry.started_at)
+    )
+    return list(session.exec(query))
+
+
+def timer_status(session: Session, actor: Actor) -> TimerStatus:
+    now = clock.now()
+    running = running_entry(session, actor.team_id, actor.user_id)
+    day_start, day_end = _local_day_bounds(now.astimezone(actor.zone).date(), actor.zone)
+    today = _entries_between(session, actor.team_id, actor.user_id, day_start, day_end)
+    total = sum(
+        (min(e.ended_at or now, day_end) - max(e.started_at, day_start) for e in today),
+        timedelta(0),
+    )
+    task = session.get(Task, running.task_id) if running else None
+    elapsed = entry_duration(running, now) if running else timedelta(0)
+    return TimerStatus(running, task, elapsed, total)
+
+
+def list_entries(
+    session: Session, actor: Actor, period: str = "today"
+) -> list[tuple[TimeEntry, Task]]:
+    """The user's entries for today or this week (from Monday), in their time zone."""
+    now = clock.now()
+    today = now.astimezone(actor.zone).date()
+    if period == "today":
+        first_day = today
+    elif period == "week":
+        first_day = today - timedelta(days=today.weekday())
+    else:
+        raise InputError(f"Unknown period '{period}'; use today or week.")
+    start, _ = _local_day_bounds(first_day, actor.zone)
+    _, end = _local_day_bounds(today, actor.zone)
+    entries = _entries_between(session, actor.team_id, actor.user_id, start, end)
+    return [(entry, session.get(Task, entry.task_id)) for entry in entries]
+
+
+def _own_entry(session: Session, actor: Actor, entry_id: int) -> TimeEntry:
+    entry = session.get(TimeEntry, entry_id)
+    if entry is None or entry.team_id != actor.team_id:
+        raise NotFound(f"There is no time entry {format_entry_id(entry_id)} in this workspace.")
+    if entry.user_id != actor.user_id and actor.role != "owner":
+        raise PermissionDenied("Only an owner can change someone else's time.")
+    return entry
+
+
+def entry_to_edit(session: Session, actor: Actor, entry_id: int | None) -> TimeEntry:
+    """The entry named, or the user's most recent one."""
+    if entry_id is not None:
+        return _own_entry(session, actor, entry_id)
+    entry = session.exec(
+        select(TimeEntry)
+        .where(TimeEntry.team_id == actor.team_id, TimeEntry.user_id == actor.user_id)
+        .order_by(TimeEntry.started_at.desc())
+    ).first()
+    if entry is None:
+        raise NotFound("You have no time entries yet. Start one with /timer start.")
+    return entry
+
+
+def _overlapping(
+    session: Session, entry_like: TimeEntry, start: datetime, end: datetime
+) -> TimeEntry | None:
+    for other in _entries_between(session, entry_like.team_id, entry_like.user_id, start, end):
+        if other.id != entry_like.id:
+            return other
+    return None
+
+
+def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
+    task = session.get(Task, entry.task_id)
+    start = entry.started_at.astimezone(zone)
+    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "now"
+    return (
+        f"{format_entry_id(entry.id)} on {format_task_id(task.number)} "
+        f"({start:%Y-%m-%d %H:%M}–{end})"
+    )
+
+
+def validate_span(
+    session: Session,
+    entry_like: TimeEntry,
+    start: datetime,
+    end: datetime | None,
+    zone: ZoneInfo,
+    max_hours: float,
+) -> None:
+    """Refuse spans that end before they start, lie ahead, run too long or overlap."""
+    now = clock.now()
+    errors: dict[str, str] = {}
+    if start > now:
+        errors["start"] = "The start is in the future."
+    if end is not None and end > now:
+        errors["end"] = "The end is in the future."
+    elif end is not None and end <= start:
+        errors["end"] = "The end must be after the start."
+    if not errors:
+        length = (end or now) - start
+        if length > timedelta(hours=max_hours):
+            errors["end" if end else "start"] = (
+                f"This entry would be {format_duration(length)} long; "
+                f"an entry can be at most {max_hours:g} hours."
+            )
+    if not errors:
+        other = _overlapping(session, entry_like, start, end or now)
+        if other is not None:
+            errors["start"] = f"This overlaps {_describe(session, other, zone)}."
+    if errors:
+        raise FieldErrors(errors)
+
+
+def edit_entry(
+    session: Session,
+    actor: Actor,
+    entry_id: int,
+    start: datetime,
+    end: datetime | None,
+    notes: str | None,
+    reason: str,
+    max_hours: float = DEFAULT_MAX_HOURS,
+) -> TimeEntry:
+    """Correct an entry's span or notes, keeping the old values in the audit trail."""
+    entry = _own_entry(session, actor, entry_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors({"reason": "Say why the entry changes; it is kept in the audit trail."})
+    if entry.ended_at is not None and end is None:
+        raise FieldErrors({"end": "A finished entry needs an end time."})
+    validate_span(session, entry, start, end, actor.zone, max_hours)
+    notes = (notes or "").strip() or None
+    old = {"started_at": entry.started_at, "ended_at": entry.ended_at, "notes": entry.notes}
+    new = {"started_at": start, "ended_at": end, "notes": notes}
+    if old == new:
+        raise FieldErrors({"start": "Nothing changed."})
+    old["source"] = entry.source
+    entry.started_at, entry.ended_at, entry.notes = start, end, notes
+    entry.source = "edited"
+    new["source"] = "edited"
+    session.add(entry)
+    session.flush()
+    audit.record(session, actor, "time_entry", entry.id, "edit", old, new, reason)
+    return entry
+
+
+def log_time(
+    session: Session,
+    actor: Actor,
+    task: Task,
+    duration: timedelta,
+    day: date,
+    notes: str | None = None,
+    max_hours: float = DEFAULT_MAX_HOURS,
+) -> TimeEntry:
+    """Record time worked without a timer, in the latest free gap of that day."""
+    if duration > timedelta(hours=max_hours):
+        raise InputError(f"An entry can be at most {max_hours:g} hours.")
+    now = clock.now()
+    day_start, day_end = _local_day_bounds(day, actor.zone)
+    if day_start > now:
+        raise InputError("That day is in the future; time can only be logged for work done.")
+    latest_end = min(day_end, now)
+    busy = _entries_between(session, actor.team_id, actor.user_id, day_start, latest_end)
+    gap_end = latest_end
+    for other in reversed(busy):  # entries never overlap, so later starts end later
+        if (other.ended_at or now) <= gap_end - duration:
+            break
+        gap_end = min(gap_end, other.started_at)
+    start = gap_end - duration
+    if start < day_start:
+        raise InputError(
+            f"There is no free {format_duration(duration)} on {day.isoformat()} between your "
+            "other entries. Check /timer list, or fix an entry with /timer edit."
+        )
+    entry = TimeEntry(
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        task_id=task.id,
+        started_at=start,
+        ended_at=gap_end,
+        source="manual",
+        notes=(notes or "").strip() or None,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry

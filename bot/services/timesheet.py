@@ -1,0 +1,161 @@
+"""The billing timesheet: finished time entries as CSV rows a spreadsheet opens cleanly."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.services.errors import InputError
+from bot.services.parsing import format_task_id
+from bot.services.people import display_name, user_zone
+from store.models import Client, Task, TimeEntry
+
+COLUMNS = (
+    "date",
+    "va",
+    "client",
+    "task_id",
+    "title",
+    "start",
+    "end",
+    "hours",
+    "billable",
+    "source",
+    "notes",
+    "timezone",
+    "entry_id",
+    "va_user_id",
+)
+# A cell starting with one of these is read as a formula by spreadsheet tools.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class TimesheetRow:
+    day: date
+    va: str
+    client: str
+    task_id: str
+    title: str
+    start: datetime
+    end: datetime
+    hours: float
+    billable: bool
+    source: str
+    notes: str
+    zone: ZoneInfo
+    entry_id: int
+    user_id: str
+
+
+def billable_hours(duration: timedelta, rounding_minutes: int) -> float:
+    """Decimal hours, rounded up to the billing increment when one is set."""
+    minutes = duration.total_seconds() / 60
+    if rounding_minutes:
+        minutes = math.ceil(round(minutes, 6) / rounding_minutes) * rounding_minutes
+    return round(minutes / 60, 4)
+
+
+def _client_filter(session: Session, text: str) -> list[int]:
+    wanted = text.strip().lower()
+    matches = [
+        c.id
+        for c in session.exec(select(Client))
+        if wanted in (c.key.lower(), c.name.lower(), (c.channel_id or "").lower())
+    ]
+    if not matches:
+        raise InputError(f"No client called '{text}'; use a client key, name or channel id.")
+    return matches
+
+
+def timesheet_rows(
+    session: Session,
+    settings: Settings,
+    first_day: date,
+    last_day: date,
+    client: str | None = None,
+    user_id: str | None = None,
+) -> list[TimesheetRow]:
+    """Finished entries whose local start date lies in [first_day, last_day]."""
+    if last_day < first_day:
+        raise InputError("--to is before --from.")
+    window_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=ZoneInfo("UTC"))
+    window_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=ZoneInfo("UTC"))
+    query = (
+        select(TimeEntry, Task)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(
+            TimeEntry.ended_at.is_not(None),
+            TimeEntry.started_at >= window_start,
+            TimeEntry.started_at < window_end,
+        )
+        .order_by(TimeEntry.started_at, TimeEntry.id)
+    )
+    if user_id:
+        query = query.where(TimeEntry.user_id == user_id)
+    if client:
+        query = query.where(Task.client_id.in_(_client_filter(session, client)))
+    clients = {c.id: c.name for c in session.exec(select(Client))}
+    rows = []
+    for entry, task in session.exec(query):
+        zone = user_zone(session, settings, entry.team_id, entry.user_id)
+        start = entry.started_at.astimezone(zone)
+        if not first_day <= start.date() <= last_day:
+            continue
+        rows.append(
+            TimesheetRow(
+                day=start.date(),
+                va=display_name(session, entry.team_id, entry.user_id),
+                client=clients.get(task.client_id, ""),
+                task_id=format_task_id(task.number),
+                title=task.title,
+                start=start,
+                end=entry.ended_at.astimezone(zone),
+                hours=billable_hours(
+                    entry.ended_at - entry.started_at, settings.billing.rounding_minutes
+                ),
+                billable=entry.billable,
+                source=entry.source,
+                notes=entry.notes or "",
+                zone=zone,
+                entry_id=entry.id,
+                user_id=entry.user_id,
+            )
+        )
+    return rows
+
+
+def _safe(text: str) -> str:
+    """Keep text verbatim but never let a spreadsheet run it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_csv(rows: list[TimesheetRow], stream: TextIO) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.day.isoformat(),
+                _safe(row.va),
+                _safe(row.client),
+                row.task_id,
+                _safe(row.title),
+                row.start.strftime("%Y-%m-%d %H:%M"),
+                row.end.strftime("%Y-%m-%d %H:%M"),
+                f"{row.hours:.4f}",
+                "yes" if row.billable else "no",
+                row.source,
+                _safe(row.notes),
+                row.zone.key,
+                row.entry_id,
+                row.user_id,
+            ]
+        )

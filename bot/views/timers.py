@@ -1,0 +1,198 @@
+"""Block Kit and text for timers: confirmations, status, entry lists, the edit modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+    TimePickerElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.parsing import format_duration, format_task_id
+from bot.services.text import escape, time_token, truncate
+from bot.services.timers import (
+    StartResult,
+    StoppedEntry,
+    TimerStatus,
+    entry_duration,
+    format_entry_id,
+)
+from store.models import Task, TimeEntry
+
+EDIT_ENTRY_CALLBACK = "timer_edit"
+
+
+def _task_ref(task: Task) -> str:
+    return f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
+
+
+def stopped_text(stopped: StoppedEntry) -> str:
+    text = (
+        f"Stopped {_task_ref(stopped.task)}: {format_duration(stopped.duration)} recorded "
+        f"as {format_entry_id(stopped.entry.id)}."
+    )
+    if stopped.over_limit:
+        text += (
+            f" :warning: That is longer than a working day; if the timer was left running, "
+            f"fix it with `/timer edit {format_entry_id(stopped.entry.id)}`."
+        )
+    return text
+
+
+def started_text(result: StartResult, created_task: bool) -> str:
+    lines = []
+    if result.stopped:
+        lines.append(stopped_text(result.stopped))
+    created = " (new task)" if created_task else ""
+    lines.append(
+        f":stopwatch: Timer started on {_task_ref(result.task)}{created} at "
+        f"{time_token(result.entry.started_at)}. Stop it with `/timer stop [notes]`."
+    )
+    return "\n".join(lines)
+
+
+def status_text(status: TimerStatus) -> str:
+    today = f"Today so far: {format_duration(status.today_total)}."
+    if status.running is None:
+        return f"No timer is running. {today}"
+    return (
+        f":stopwatch: Running on {_task_ref(status.task)} since "
+        f"{time_token(status.running.started_at)} ({format_duration(status.elapsed)}). {today}"
+    )
+
+
+def entry_line(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
+    start = entry.started_at.astimezone(zone)
+    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "running"
+    source = "" if entry.source == "timer" else f" _{entry.source}_"
+    notes = f" — {escape(truncate(entry.notes, 80))}" if entry.notes else ""
+    return (
+        f"`{format_entry_id(entry.id)}` {start:%a %d %b %H:%M}–{end} "
+        f"*{format_duration(entry_duration(entry))}* {format_task_id(task.number)} "
+        f"{escape(truncate(task.title, 60))}{source}{notes}"
+    )
+
+
+def entry_list_blocks(entries: list[tuple[TimeEntry, Task]], period: str, zone: ZoneInfo) -> list:
+    if not entries:
+        return [SectionBlock(text=MarkdownTextObject(text=f"No time recorded {_period(period)}."))]
+    total = sum((entry_duration(e) for e, _ in entries), timedelta(0))
+    lines = [entry_line(e, t, zone) for e, t in entries]
+    blocks: list = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Time {_period(period)}*: {format_duration(total)} in {len(entries)} entries"
+            )
+        )
+    ]
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(line)
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks.append(
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"Times in {zone.key}. Fix one: `/timer edit E-n`")]
+        )
+    )
+    return blocks[:50]
+
+
+def _period(period: str) -> str:
+    return "today" if period == "today" else "this week"
+
+
+def logged_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
+    start = entry.started_at.astimezone(zone)
+    end = entry.ended_at.astimezone(zone)
+    return (
+        f"Logged {format_duration(entry_duration(entry))} on {_task_ref(task)} "
+        f"({start:%Y-%m-%d %H:%M}–{end:%H:%M}) as {format_entry_id(entry.id)}."
+    )
+
+
+def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
+    """Start/end in the user's own time zone, notes, and the reason kept for the audit."""
+    start = entry.started_at.astimezone(zone)
+    end = entry.ended_at.astimezone(zone) if entry.ended_at else None
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"{format_entry_id(entry.id)} on {_task_ref(task)}\nTimes are in {zone.key}."
+            )
+        ),
+        InputBlock(
+            block_id="start_date",
+            label="Start date",
+            element=DatePickerElement(action_id="value", initial_date=start.date().isoformat()),
+        ),
+        InputBlock(
+            block_id="start",
+            label="Start time",
+            element=TimePickerElement(action_id="value", initial_time=start.strftime("%H:%M")),
+        ),
+        InputBlock(
+            block_id="end_date",
+            label="End date",
+            optional=end is None,
+            element=DatePickerElement(
+                action_id="value", initial_date=end.date().isoformat() if end else None
+            ),
+        ),
+        InputBlock(
+            block_id="end",
+            label="End time",
+            optional=end is None,
+            hint="Leave empty while the timer is still running." if end is None else None,
+            element=TimePickerElement(
+                action_id="value", initial_time=end.strftime("%H:%M") if end else None
+            ),
+        ),
+        InputBlock(
+            block_id="notes",
+            label="Notes",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=3000,
+                initial_value=truncate(entry.notes, 3000) if entry.notes else None,
+            ),
+        ),
+        InputBlock(
+            block_id="reason",
+            label="Reason for the change",
+            hint="Kept in the audit trail with the old and new values.",
+            element=PlainTextInputElement(action_id="value", max_length=500),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=EDIT_ENTRY_CALLBACK,
+        title="Edit time entry",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"entry": entry.id, "zone": zone.key}),
+        blocks=blocks,
+    )
+
+
+def edited_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
+    start = entry.started_at.astimezone(zone)
+    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "running"
+    return (
+        f"Saved {format_entry_id(entry.id)} on {_task_ref(task)}: "
+        f"{start:%Y-%m-%d %H:%M}–{end} ({format_duration(entry_duration(entry))}). "
+        "The change is in the audit trail."
+    )

@@ -1,0 +1,84 @@
+"""Small pieces every listener shares: the desk, the team id, refusals as replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.desk import Desk
+from bot.services.errors import VADeskError
+from bot.services.people import Actor
+from bot.services.text import unescape
+
+logger = logging.getLogger(__name__)
+
+CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was saved. Try again."
+
+
+@dataclass
+class Reply:
+    """What a command answers, and whose App Home needs publishing again."""
+
+    text: str
+    blocks: list | None = None
+    refresh_users: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Call:
+    """One command as services see it: the session, the person, the rest of the text."""
+
+    session: Session
+    actor: Actor
+    text: str
+    desk: Desk
+    client: WebClient
+    trigger_id: str | None
+
+
+def desk_of(context: BoltContext) -> Desk:
+    return context["desk"]
+
+
+def team_of(body: dict) -> str:
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return team or (body.get("user") or {}).get("team_id") or ""
+
+
+def run_command(
+    action: Callable[[Call], Reply | None],
+    *,
+    context: BoltContext,
+    command: dict,
+    client: WebClient,
+    respond: Callable,
+    text: str,
+) -> Reply | None:
+    """Run one subcommand in a unit of work; refusals come back as the reply text."""
+    desk = desk_of(context)
+    try:
+        with desk.session() as session:
+            actor = desk.actor(session, command["team_id"], command["user_id"], client)
+            call = Call(session, actor, unescape(text), desk, client, command.get("trigger_id"))
+            reply = action(call)
+    except VADeskError as refusal:
+        respond(text=refusal.message, response_type="ephemeral")
+        return None
+    except sa.exc.IntegrityError:
+        logger.warning("conflicting write for %s %s", command.get("command"), text)
+        respond(text=CONFLICT_MESSAGE, response_type="ephemeral")
+        return None
+    if reply is not None:
+        respond(
+            text=reply.text,
+            blocks=[b.to_dict() for b in reply.blocks] if reply.blocks else None,
+            response_type="ephemeral",
+        )
+        reply.refresh_users.add(command["user_id"])
+    return reply

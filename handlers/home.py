@@ -1,0 +1,105 @@
+"""App Home: published on open and again after every change to a user's timers or tasks."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import clock
+from bot.desk import Desk
+from bot.services import tasks, timers
+from bot.services.errors import VADeskError
+from bot.views.home import home_view
+from bot.views.tasks import complete_task_modal
+from bot.views.timers import started_text, stopped_text
+from handlers.common import desk_of, team_of
+
+logger = logging.getLogger(__name__)
+
+
+def publish_homes(client: WebClient, desk: Desk, team_id: str, user_ids: set[str]) -> None:
+    """Republish the App Home of each user; a failure is logged, never shown as an error."""
+    for user_id in sorted(u for u in user_ids if u):
+        try:
+            with desk.session() as session:
+                actor = desk.actor(session, team_id, user_id, client)
+                status = timers.timer_status(session, actor)
+                open_tasks = tasks.list_tasks(session, actor, "mine")
+                today = clock.now().astimezone(actor.zone).date()
+                view = home_view(status, open_tasks, today)
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            logger.warning("views.publish for %s failed: %s", user_id, error.response.get("error"))
+
+
+def _tell(client: WebClient, user_id: str, text: str) -> None:
+    """Home-tab buttons have no response URL: answer in the app's DM."""
+    client.chat_postMessage(channel=user_id, text=text)
+
+
+def handle_home_opened(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    publish_homes(client, desk_of(context), team_of(body), {event["user"]})
+
+
+def handle_stop_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    try:
+        with desk.session() as session:
+            actor = desk.actor(session, team_id, user_id, client)
+            stopped = timers.stop_timer(
+                session, actor, entry_id=int(action["value"]), max_hours=desk.max_entry_hours
+            )
+            message = stopped_text(stopped)
+    except VADeskError as refusal:
+        message = refusal.message
+    _tell(client, user_id, message)
+    publish_homes(client, desk, team_id, {user_id})
+
+
+def handle_start_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    try:
+        with desk.session() as session:
+            actor = desk.actor(session, team_id, user_id, client)
+            task = tasks.get_task(session, team_id, int(action["value"]))
+            result = timers.start_timer(session, actor, task, desk.max_entry_hours)
+            message = started_text(result, created_task=False)
+    except VADeskError as refusal:
+        message = refusal.message
+    _tell(client, user_id, message)
+    publish_homes(client, desk, team_id, {user_id})
+
+
+def handle_done_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Done needs completion notes, so the button opens the notes modal."""
+    ack()
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    try:
+        with desk.session() as session:
+            task = tasks.get_task(session, team_id, int(action["value"]))
+            tasks.check_not_done(task)
+    except VADeskError as refusal:
+        _tell(client, user_id, refusal.message)
+        publish_homes(client, desk, team_id, {user_id})
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=complete_task_modal(task))
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+    app.action("timer_stop")(handle_stop_button)
+    app.action("timer_start")(handle_start_button)
+    app.action("task_done")(handle_done_button)

@@ -1,0 +1,69 @@
+"""Shortcuts: "Create task" on a message (prefilled, keeps permalink and client) and "New task"."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services import people
+from bot.services.tasks import NewTask
+from bot.views.tasks import new_task_modal
+from handlers.common import desk_of, team_of
+
+logger = logging.getLogger(__name__)
+
+CREATE_TASK_FROM_MESSAGE = "create_task_from_message"
+NEW_TASK_SHORTCUT = "new_task"
+TITLE_FROM_MESSAGE_LIMIT = 150
+
+
+def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        logger.warning("chat.getPermalink failed: %s", error.response.get("error"))
+        return None
+
+
+def handle_message_shortcut(
+    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, team_id = desk_of(context), team_of(shortcut)
+    channel_id = shortcut["channel"]["id"]
+    message = shortcut.get("message") or {}
+    text = (message.get("text") or "").strip()
+    first_line = text.splitlines()[0] if text else ""
+    with desk.session() as session:
+        people.ensure_workspace(session, desk.settings, team_id)
+        clients = people.list_clients(session, team_id)
+        client_row = people.client_for_channel(session, team_id, channel_id)
+    permalink = _permalink(client, channel_id, message.get("ts", shortcut.get("message_ts", "")))
+    prefill = NewTask(
+        title=first_line[:TITLE_FROM_MESSAGE_LIMIT],
+        description=text or None,
+        client_id=client_row.id if client_row else None,
+    )
+    metadata = {"channel": channel_id, "permalink": permalink}
+    client.views_open(
+        trigger_id=shortcut["trigger_id"], view=new_task_modal(clients, prefill, metadata)
+    )
+
+
+def handle_global_shortcut(
+    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, team_id = desk_of(context), team_of(shortcut)
+    with desk.session() as session:
+        people.ensure_workspace(session, desk.settings, team_id)
+        clients = people.list_clients(session, team_id)
+    client.views_open(trigger_id=shortcut["trigger_id"], view=new_task_modal(clients))
+
+
+def register(app: App) -> None:
+    app.message_shortcut(CREATE_TASK_FROM_MESSAGE)(handle_message_shortcut)
+    app.shortcut(NEW_TASK_SHORTCUT)(handle_global_shortcut)

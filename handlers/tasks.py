@@ -1,0 +1,229 @@
+"""`/task`, the New task modal and the completion-notes modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import clock
+from bot.services import people, tasks
+from bot.services.errors import InputError, VADeskError
+from bot.services.parsing import (
+    extract_user_id,
+    format_task_id,
+    parse_date,
+    parse_task_add,
+    parse_task_id,
+    split_command,
+)
+from bot.services.tasks import NewTask
+from bot.views import tasks as views
+from bot.views.help import TASK_HELP
+from bot.views.timers import stopped_text
+from handlers.common import Call, Reply, desk_of, run_command, team_of
+from handlers.home import publish_homes
+
+
+def _today(call: Call) -> date:
+    return clock.now().astimezone(call.actor.zone).date()
+
+
+def _open_new_task_modal(call: Call) -> None:
+    clients = people.list_clients(call.session, call.actor.team_id)
+    call.client.views_open(trigger_id=call.trigger_id, view=views.new_task_modal(clients))
+
+
+def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
+    return Reply(
+        f"Created *{format_task_id(task.number)}*: {views.task_line(task)}",
+        refresh_users={task.assignee_id or actor_id},
+    )
+
+
+def _add(call: Call) -> Reply:
+    draft = parse_task_add(call.text, today=_today(call))
+    client = people.client_for_channel(call.session, call.actor.team_id, draft.channel_id)
+    task = tasks.create_task(
+        call.session,
+        call.actor,
+        NewTask(
+            title=draft.title,
+            channel_id=draft.channel_id,
+            client_id=client.id if client else None,
+            assignee_id=draft.assignee_id,
+            due=draft.due,
+            priority=draft.priority,
+        ),
+    )
+    return _created_reply(task, call.actor.user_id)
+
+
+def _list(call: Call) -> Reply:
+    word = call.text.strip().lower() or "mine"
+    user_id = extract_user_id(call.text)
+    scope = "user" if user_id else word
+    found = tasks.list_tasks(call.session, call.actor, scope, user_id, _today(call))
+    heading = {
+        "mine": "My open tasks",
+        "all": "All open tasks",
+        "overdue": "Overdue tasks",
+        "user": f"Open tasks of <@{user_id}>",
+    }[scope]
+    return Reply(heading, views.task_list_blocks(found, heading, _today(call)))
+
+
+def _show(call: Call) -> Reply:
+    details = tasks.task_details(call.session, call.actor.team_id, parse_task_id(call.text))
+    return Reply(views.task_line(details.task), views.task_detail_blocks(details))
+
+
+def _completion_reply(completion: tasks.Completion) -> Reply:
+    lines = [f":white_check_mark: {views.task_line(completion.task)}"]
+    lines += [stopped_text(stopped) for stopped in completion.stopped]
+    users = {s.entry.user_id for s in completion.stopped} | {completion.task.assignee_id}
+    return Reply("\n".join(lines), refresh_users={u for u in users if u})
+
+
+def _done(call: Call) -> Reply | None:
+    ref, _, notes = call.text.strip().partition(" ")
+    if not ref:
+        raise InputError("Usage: /task done T-12 <notes on what was done>")
+    number = parse_task_id(ref)
+    if not notes.strip():
+        task = tasks.get_task(call.session, call.actor.team_id, number)
+        tasks.check_not_done(task)
+        call.client.views_open(trigger_id=call.trigger_id, view=views.complete_task_modal(task))
+        return None
+    return _completion_reply(tasks.complete_task(call.session, call.actor, number, notes))
+
+
+def _status(call: Call) -> Reply:
+    words = call.text.split()
+    if len(words) != 2:
+        raise InputError("Usage: /task status T-12 <open|in_progress|waiting|done|cancelled>")
+    completion = tasks.set_status(call.session, call.actor, parse_task_id(words[0]), words[1])
+    reply = _completion_reply(completion)
+    reply.text = (
+        f"Status changed: {views.task_line(completion.task)}"
+        + reply.text.partition("\n")[1]
+        + reply.text.partition("\n")[2]
+    )
+    return reply
+
+
+def _followup(call: Call) -> Reply:
+    ref, _, text = call.text.strip().partition(" ")
+    if not ref:
+        raise InputError("Usage: /task followup T-12 <text> [due <date>]")
+    due = None
+    head, marker, tail = text.rpartition(" due ")
+    if marker and len(tail.split()) == 1:
+        due = parse_date(tail, today=_today(call))
+        text = head
+    task, followup = tasks.add_followup(call.session, call.actor, parse_task_id(ref), text, due)
+    suffix = f" (due {followup.due.isoformat()})" if followup.due else ""
+    return Reply(f"Follow-up logged on *{format_task_id(task.number)}*{suffix}.")
+
+
+def _help(call: Call) -> Reply:
+    return Reply(TASK_HELP)
+
+
+TASK_ACTIONS = {
+    "add": _add,
+    "list": _list,
+    "show": _show,
+    "done": _done,
+    "status": _status,
+    "followup": _followup,
+    "help": _help,
+}
+
+
+def handle_task_command(
+    ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    word, rest = split_command(command.get("text") or "")
+    if not word:
+        run_command(
+            _open_new_task_modal,
+            context=context,
+            command=command,
+            client=client,
+            respond=respond,
+            text="",
+        )
+        return
+    action = TASK_ACTIONS.get(word)
+    if action is None:
+        respond(text=f"I don't know `/task {word}`.\n" + TASK_HELP, response_type="ephemeral")
+        return
+    reply = run_command(
+        action, context=context, command=command, client=client, respond=respond, text=rest
+    )
+    if reply is not None:
+        publish_homes(client, desk_of(context), command["team_id"], reply.refresh_users)
+
+
+def _value(values: dict, block: str, key: str = "value") -> object:
+    return (values.get(block, {}).get("value") or {}).get(key)
+
+
+def handle_new_task_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+    selected_client = (_value(values, "client", "selected_option") or {}).get("value")
+    due = _value(values, "due", "selected_date")
+    new = NewTask(
+        title=_value(values, "title") or "",
+        description=_value(values, "description"),
+        client_id=int(selected_client) if selected_client else None,
+        channel_id=meta.get("channel"),
+        assignee_id=_value(values, "assignee", "selected_user"),
+        due=date.fromisoformat(due) if due else None,
+        priority=(_value(values, "priority", "selected_option") or {}).get("value", "normal"),
+        category=_value(values, "category"),
+        source_permalink=meta.get("permalink"),
+    )
+    try:
+        with desk.session() as session:
+            actor = desk.actor(session, team_id, user_id, client)
+            task = tasks.create_task(session, actor, new)
+            reply = _created_reply(task, user_id)
+    except VADeskError as refusal:
+        ack(response_action="errors", errors={"title": refusal.message})
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=reply.text)
+    publish_homes(client, desk, team_id, reply.refresh_users | {user_id})
+
+
+def handle_complete_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    number = json.loads(view.get("private_metadata") or "{}")["task"]
+    notes = _value(view["state"]["values"], "notes")
+    try:
+        with desk.session() as session:
+            actor = desk.actor(session, team_id, user_id, client)
+            reply = _completion_reply(tasks.complete_task(session, actor, number, notes))
+    except VADeskError as refusal:
+        ack(response_action="errors", errors={"notes": refusal.message})
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=reply.text)
+    publish_homes(client, desk, team_id, reply.refresh_users | {user_id})
+
+
+def register(app: App) -> None:
+    app.command("/task")(handle_task_command)
+    app.view(views.NEW_TASK_CALLBACK)(handle_new_task_submission)
+    app.view(views.COMPLETE_TASK_CALLBACK)(handle_complete_submission)

@@ -1,0 +1,163 @@
+"""`/timer` and the time-entry edit modal."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import clock
+from bot.services import tasks, timers
+from bot.services.errors import FieldErrors, InputError, VADeskError
+from bot.services.parsing import parse_date, parse_duration, parse_task_id, split_command
+from bot.views import timers as views
+from bot.views.help import TIMER_HELP
+from handlers.common import Call, Reply, desk_of, run_command, team_of
+from handlers.home import publish_homes
+
+
+def _start(call: Call) -> Reply:
+    task, created = tasks.task_for_timer(call.session, call.actor, call.text)
+    result = timers.start_timer(call.session, call.actor, task, call.desk.max_entry_hours)
+    return Reply(views.started_text(result, created))
+
+
+def _stop(call: Call) -> Reply:
+    stopped = timers.stop_timer(
+        call.session, call.actor, notes=call.text, max_hours=call.desk.max_entry_hours
+    )
+    return Reply(views.stopped_text(stopped))
+
+
+def _status(call: Call) -> Reply:
+    return Reply(views.status_text(timers.timer_status(call.session, call.actor)))
+
+
+def _list(call: Call) -> Reply:
+    period = call.text.strip().lower() or "today"
+    entries = timers.list_entries(call.session, call.actor, period)
+    blocks = views.entry_list_blocks(entries, period, call.actor.zone)
+    return Reply(f"Your time {'today' if period == 'today' else 'this week'}", blocks)
+
+
+def _log(call: Call) -> Reply:
+    words = call.text.split()
+    if len(words) < 2:
+        raise InputError(
+            "Usage: /timer log T-12 <duration> [date] [notes], e.g. /timer log T-12 45m yesterday"
+        )
+    task = tasks.get_task(call.session, call.actor.team_id, parse_task_id(words[0]))
+    duration = parse_duration(words[1], max_hours=call.desk.max_entry_hours)
+    today = clock.now().astimezone(call.actor.zone).date()
+    day, notes_from = today, 2
+    if len(words) > 2:
+        try:
+            day, notes_from = parse_date(words[2], today=today, direction="past"), 3
+        except InputError:
+            if words[2][:1].isdigit():
+                raise
+    notes = " ".join(words[notes_from:])
+    entry = timers.log_time(
+        call.session, call.actor, task, duration, day, notes, call.desk.max_entry_hours
+    )
+    return Reply(views.logged_text(entry, task, call.actor.zone))
+
+
+def _edit(call: Call) -> Reply | None:
+    ref = call.text.strip()
+    entry_id = timers.parse_entry_id(ref) if ref else None
+    entry = timers.entry_to_edit(call.session, call.actor, entry_id)
+    task = call.session.get(tasks.Task, entry.task_id)
+    zone = call.actor.zone
+    call.client.views_open(
+        trigger_id=call.trigger_id, view=views.edit_entry_modal(entry, task, zone)
+    )
+    return None
+
+
+def _help(call: Call) -> Reply:
+    return Reply(TIMER_HELP)
+
+
+TIMER_ACTIONS = {
+    "start": _start,
+    "stop": _stop,
+    "status": _status,
+    "list": _list,
+    "log": _log,
+    "edit": _edit,
+    "help": _help,
+}
+
+
+def handle_timer_command(
+    ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    word, rest = split_command(command.get("text") or "")
+    action = TIMER_ACTIONS.get(word)
+    if action is None:
+        prefix = f"I don't know `/timer {word}`.\n" if word else ""
+        respond(text=prefix + TIMER_HELP, response_type="ephemeral")
+        return
+    reply = run_command(
+        action, context=context, command=command, client=client, respond=respond, text=rest
+    )
+    if reply is not None or word == "edit":
+        publish_homes(client, desk_of(context), command["team_id"], {command["user_id"]})
+
+
+def _picked_instant(
+    values: dict, date_block: str, time_block: str, zone: ZoneInfo
+) -> datetime | None:
+    picked_date = values.get(date_block, {}).get("value", {}).get("selected_date")
+    picked_time = values.get(time_block, {}).get("value", {}).get("selected_time")
+    if not picked_date and not picked_time:
+        return None
+    if not picked_date or not picked_time:
+        raise FieldErrors({time_block: "Give both a date and a time, or neither."})
+    local = datetime.combine(date.fromisoformat(picked_date), time.fromisoformat(picked_time))
+    return local.replace(tzinfo=zone)
+
+
+def handle_edit_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Validate before acknowledging, so refusals show inline on the field."""
+    desk = desk_of(context)
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view["state"]["values"]
+    zone = ZoneInfo(meta["zone"])
+    notes = values.get("notes", {}).get("value", {}).get("value")
+    reason = values.get("reason", {}).get("value", {}).get("value") or ""
+    user_id, team_id = body["user"]["id"], team_of(body)
+    try:
+        start = _picked_instant(values, "start_date", "start", zone)
+        end = _picked_instant(values, "end_date", "end", zone)
+        if start is None:
+            raise FieldErrors({"start": "Give the start date and time."})
+        with desk.session() as session:
+            actor = desk.actor(session, team_id, user_id, client)
+            entry = timers.edit_entry(
+                session, actor, meta["entry"], start, end, notes, reason, desk.max_entry_hours
+            )
+            task = session.get(tasks.Task, entry.task_id)
+            owner_of_entry = entry.user_id
+            message = views.edited_text(entry, task, zone)
+    except FieldErrors as refusal:
+        ack(response_action="errors", errors=refusal.errors)
+        return
+    except VADeskError as refusal:
+        ack(response_action="errors", errors={"reason": refusal.message})
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=message)
+    publish_homes(client, desk, team_id, {user_id, owner_of_entry})
+
+
+def register(app: App) -> None:
+    app.command("/timer")(handle_timer_command)
+    app.view(views.EDIT_ENTRY_CALLBACK)(handle_edit_submission)

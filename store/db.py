@@ -1,0 +1,99 @@
+"""Engine, sessions and migrations.
+
+SQLite runs in WAL mode with a busy timeout so web threads and the scheduler
+can share one file; PostgreSQL is used as configured by DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _enable_sqlite_wal(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    """Take SQLite's write lock up front: a deferred read-then-write can't wait for it."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_db_engine(url: str) -> Engine:
+    """Build the engine for DATABASE_URL (SQLite gets WAL and a busy timeout)."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=16,
+            max_overflow=16,
+        )
+        sa.event.listen(engine, "connect", _enable_sqlite_wal)
+        sa.event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> tuple[str | None, str | None]:
+    """Apply pending migrations; return the revision before and after."""
+    before = current_revision(engine)
+    command.upgrade(_alembic_config(engine), "head")
+    return before, current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return script.get_current_head()
+
+
+def database_status(engine: Engine) -> dict[str, object]:
+    """What /healthz and `vadesk doctor` report about the database."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        current = current_revision(engine)
+    except sa.exc.SQLAlchemyError as error:
+        return {"ok": False, "error": str(error.__class__.__name__) + ": " + str(error)[:200]}
+    head = head_revision()
+    return {"ok": current == head, "revision": current, "head": head}

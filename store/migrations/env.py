@@ -1,0 +1,24 @@
+"""Alembic environment: runs on the engine VA Desk hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sqlmodel import SQLModel
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_online() -> None:
+    engine = context.config.attributes["engine"]
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,165 @@
+"""SQLModel tables: the system of record for tasks and billable time.
+
+Instants are stored as naive UTC datetimes (`UTCDateTime` converts on the way
+in and out) so SQLite and PostgreSQL agree on comparisons.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in Python, naive UTC in the database."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utc_column(nullable: bool = False, index: bool = False) -> sa.Column:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+TASK_STATUSES = ("open", "in_progress", "waiting", "done", "cancelled")
+CLOSED_STATUSES = ("done", "cancelled")
+PRIORITIES = ("high", "normal", "low")
+ENTRY_SOURCES = ("timer", "manual", "edited")
+
+
+class Workspace(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    next_task_number: int = Field(default=1)
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "vauser"
+
+    team_id: str = Field(primary_key=True, foreign_key="workspace.id", max_length=32)
+    id: str = Field(primary_key=True, max_length=32)
+    display_name: str | None = Field(default=None, max_length=200)
+    role: str = Field(default="va", max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    timezone_checked_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    work_start: str | None = Field(default=None, max_length=5)
+    work_end: str | None = Field(default=None, max_length=5)
+    phase: str = Field(default="I", max_length=3)
+
+
+class Client(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.id", max_length=32, index=True)
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    channel_id: str | None = Field(default=None, max_length=32, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    business_hours: str | None = Field(default=None, max_length=11)
+    business_days: str | None = Field(default=None, max_length=40)
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.id", max_length=32, index=True)
+    number: int
+    title: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    status: str = Field(default="open", max_length=16, index=True)
+    category: str | None = Field(default=None, max_length=100)
+    client_id: int | None = Field(default=None, foreign_key="client.id")
+    channel_id: str | None = Field(default=None, max_length=32)
+    assignee_id: str | None = Field(default=None, max_length=32, index=True)
+    creator_id: str = Field(max_length=32)
+    due: date | None = None
+    priority: str = Field(default="normal", max_length=8)
+    source_permalink: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    completed_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    due: date | None = None
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class TimeEntry(SQLModel, table=True):
+    """A span of work. A running timer is the user's one entry without an end."""
+
+    __tablename__ = "time_entry"
+    __table_args__ = (
+        sa.Index(
+            "uq_time_entry_one_running",
+            "team_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
+        sa.Index("ix_time_entry_user_start", "team_id", "user_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(foreign_key="workspace.id", max_length=32)
+    user_id: str = Field(max_length=32)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    started_at: datetime = Field(sa_column=utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    source: str = Field(default="timer", max_length=8)
+    billable: bool = Field(default=True)
+    notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who changed what, when, from which value to which, and why."""
+
+    __tablename__ = "audit_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    actor_id: str = Field(max_length=32)
+    at: datetime = Field(sa_column=utc_column())
+    entity: str = Field(max_length=32)
+    entity_id: int = Field(index=True)
+    action: str = Field(max_length=32)
+    old_value: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    new_value: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled, so a retried delivery is handled once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_column=utc_column())

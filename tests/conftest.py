@@ -1,0 +1,206 @@
+"""Shared fixtures: a migrated database (SQLite, and PostgreSQL when TEST_DATABASE_URL
+is set), settings, a fake Slack Web API, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot import clock
+from bot.config import Settings, load_settings
+from bot.services.people import Actor, resolve_actor
+from store.db import create_db_engine, migrate, session_scope
+from tests.fakeslack import FakeSlack, interactive_body, signed_headers, slash_command_body
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+TEAM = "T0TEAM"
+
+CONFIG_TOML = """
+[workspace]
+timezone = "America/New_York"
+business_hours = "09:00-17:00"
+
+[roles]
+owners = ["U0OWNER"]
+supervisors = ["U0SUPER"]
+vas = ["U0VA1", "U0VA2"]
+
+[clients.acme]
+name = "Acme Corp"
+channel = "C0ACME"
+
+[clients.globex]
+name = "Globex"
+channel = "C0GLOBEX"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No real tokens, proxies or pinned clocks leak into a test."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "VADESK_")) or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield
+    clock.set_now(None)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_urls() -> list:
+    postgres = os.environ.get("TEST_DATABASE_URL")
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            postgres,
+            id="postgresql",
+            marks=pytest.mark.skipif(
+                not postgres, reason="TEST_DATABASE_URL is not set: PostgreSQL run skipped"
+            ),
+        ),
+    ]
+
+
+@pytest.fixture(params=database_urls())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'vadesk.db'}"
+    _reset_postgres(request.param)
+    return request.param
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.engine.Engine]:
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "vadesk.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings(config_file: Path, database_url: str) -> Settings:
+    return load_settings(
+        {
+            "VADESK_CONFIG": str(config_file),
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        },
+        load_dotenv_file=False,
+    )
+
+
+@pytest.fixture
+def actor_for(engine, settings):
+    """Resolve an Actor with a fixed zone, as a request from that user would."""
+
+    def make(user_id: str = "U0VA1", tz: str = "America/New_York") -> Actor:
+        with session_scope(engine) as session:
+            return resolve_actor(session, settings, TEAM, user_id, lambda _u: {"tz": tz})
+
+    return make
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@dataclass
+class LiveApp:
+    """The real Bolt app behind waitress, reached over HTTP like Slack reaches it."""
+
+    url: str
+    fake: FakeSlack
+    engine: sa.engine.Engine
+    settings: Settings
+
+    def post(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        request = urllib.request.Request(
+            self.url + "/slack/events",
+            data=body.encode(),
+            headers=headers if headers is not None else signed_headers(SIGNING_SECRET, body),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def command(self, command: str, text: str = "", user: str = "U0VA1", **extra: str) -> dict:
+        """Send a slash command and return what the app answered on the response URL."""
+        before = len(self.fake.calls("response_url"))
+        body = slash_command_body(
+            command,
+            text,
+            user_id=user,
+            team_id=TEAM,
+            response_url=self.fake.response_url(f"{command.strip('/')}-{before}"),
+            **extra,
+        )
+        status, _ = self.post(body)
+        assert status == 200
+        return self.fake.wait_for("response_url", before + 1)[before].params
+
+    def interact(self, payload: dict) -> tuple[int, str]:
+        payload.setdefault("team", {"id": TEAM})
+        payload.setdefault("user", {"id": "U0VA1", "team_id": TEAM})
+        payload.setdefault("trigger_id", "trigger.1")
+        return self.post(interactive_body(payload))
+
+    def get(self, path: str) -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+
+@pytest.fixture
+def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
+    from dataclasses import replace
+
+    from waitress.server import create_server
+
+    from bot.app import build_app
+    from bot.server import make_wsgi_app
+
+    settings = replace(settings, slack_api_url=fake_slack.base_url)
+    app = build_app(settings, engine)
+    server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield LiveApp(f"http://127.0.0.1:{server.effective_port}", fake_slack, engine, settings)
+    finally:
+        server.close()
+        thread.join(timeout=5)
