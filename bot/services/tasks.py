@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -246,7 +246,8 @@ def add_followup(
     text = _clean_text(text, "follow-up", MAX_NOTES_LENGTH)
     if not text:
         raise InputError(
-            f"Say what the follow-up is: /task followup {format_task_id(number)} <text> [due <date>]"
+            "Say what the follow-up is: "
+            f"/task followup {format_task_id(number)} <text> [due <date>]"
         )
     followup = FollowUp(
         task_id=task.id, author_id=actor.user_id, text=text, due=due, created_at=clock.now()

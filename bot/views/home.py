@@ -65,6 +65,3 @@ def home_view(status: TimerStatus, open_tasks: list[Task], today: date) -> View:
             ContextBlock(elements=[MarkdownTextObject(text=f"{more} more: `/task list mine`")])
         )
     return View(type="home", callback_id="home", blocks=blocks[:100])
-
-
-__all__ = ["format_task_id", "home_view"]
