@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from sqlalchemy.engine import Engine
@@ -15,16 +16,22 @@ from handlers import register_listeners
 
 logger = logging.getLogger(__name__)
 
+# Work after ack() runs on these threads (Bolt's own default is 5).
+LISTENER_THREADS = 16
+
 
 def build_app(
     settings: Settings,
     engine: Engine,
     *,
     process_before_response: bool = False,
+    listener_executor: Executor | None = None,
 ) -> App:
     """One Bolt app for Socket Mode and HTTP alike."""
     desk = Desk(settings, engine)
     app = App(
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="vadesk-listener"),
         client=make_web_client(settings.bot_token, settings.slack_api_url),
         signing_secret=settings.signing_secret or "",
         process_before_response=process_before_response,

@@ -156,7 +156,13 @@ class LiveApp:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def command(self, command: str, text: str = "", user: str = "U0VA1", **extra: str) -> dict:
+    def send_command(self, command: str, text: str = "", user: str = "U0VA1") -> None:
+        """Send a slash command whose answer is a modal, not a reply."""
+        body = slash_command_body(command, text, user_id=user, team_id=TEAM)
+        status, _ = self.post(body)
+        assert status == 200
+
+    def command(self, command: str, text: str = "", user: str = "U0VA1") -> dict:
         """Send a slash command and return what the app answered on the response URL."""
         before = len(self.fake.calls("response_url"))
         body = slash_command_body(
@@ -165,7 +171,6 @@ class LiveApp:
             user_id=user,
             team_id=TEAM,
             response_url=self.fake.response_url(f"{command.strip('/')}-{before}"),
-            **extra,
         )
         status, _ = self.post(body)
         assert status == 200
@@ -187,6 +192,7 @@ class LiveApp:
 
 @pytest.fixture
 def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
+    from concurrent.futures import ThreadPoolExecutor
     from dataclasses import replace
 
     from waitress.server import create_server
@@ -195,7 +201,8 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     from bot.server import make_wsgi_app
 
     settings = replace(settings, slack_api_url=fake_slack.base_url)
-    app = build_app(settings, engine)
+    listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
+    app = build_app(settings, engine, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -204,3 +211,4 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     finally:
         server.close()
         thread.join(timeout=5)
+        listeners.shutdown(wait=True)  # let work after ack() finish while the fake still answers
