@@ -204,11 +204,18 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
     app = build_app(settings, engine, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve_until_stopped() -> None:
+        while not stopping.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve_until_stopped, daemon=True)
     thread.start()
     try:
         yield LiveApp(f"http://127.0.0.1:{server.effective_port}", fake_slack, engine, settings)
     finally:
-        server.close()
+        stopping.set()
         thread.join(timeout=5)
+        server.close()
         listeners.shutdown(wait=True)  # let work after ack() finish while the fake still answers

@@ -11,7 +11,9 @@ def view_submission(
     callback_id: str, values: dict, private_metadata: dict | str = "", user: str = "U0VA1"
 ) -> dict:
     """`values` maps block id -> the action's state (action id is always "value")."""
-    metadata = private_metadata if isinstance(private_metadata, str) else json.dumps(private_metadata)
+    metadata = (
+        private_metadata if isinstance(private_metadata, str) else json.dumps(private_metadata)
+    )
     return {
         "type": "view_submission",
         "team": {"id": TEAM},

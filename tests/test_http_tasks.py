@@ -104,7 +104,9 @@ def test_done_without_notes_opens_the_notes_modal(live_app):
     live_app.send_command("/task", "done T-1")
     view = _opened_view(live_app)
     assert view["callback_id"] == "task_complete"
-    submit = view_submission("task_complete", {"notes": text_value("   ")}, view["private_metadata"])
+    submit = view_submission(
+        "task_complete", {"notes": text_value("   ")}, view["private_metadata"]
+    )
     status, body = live_app.interact(submit)
     assert status == 200
     assert json.loads(body)["errors"]["notes"].startswith("Completing a task needs notes")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -12,10 +13,20 @@ from bot.services.people import Actor
 from store.models import AuditRecord
 
 
+def _plain(value: Any) -> Any:
+    """Instants as UTC ISO 8601, so the trail reads the same whoever made the change."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _dump(values: dict[str, Any] | None) -> str | None:
     if values is None:
         return None
-    return json.dumps(values, default=str, ensure_ascii=False, sort_keys=True)
+    plain = {key: _plain(value) for key, value in values.items()}
+    return json.dumps(plain, ensure_ascii=False, sort_keys=True)
 
 
 def record(
