@@ -138,10 +138,9 @@ class KpiSettings:
 
 @dataclass(frozen=True)
 class TimerSettings:
-    """Limits for time entries and when a long-running timer gets a nudge."""
+    """Limits for time entries."""
 
     max_entry_hours: float = 24
-    nudge_after_hours: float = 8
 
 
 @dataclass(frozen=True)
@@ -618,7 +617,7 @@ def _kpi(check: _Checker, table: dict[str, Any]) -> KpiSettings:
 
 
 def _timers(check: _Checker, table: dict[str, Any]) -> TimerSettings:
-    check.known_keys(table, "timers", ("max_entry_hours", "nudge_after_hours"))
+    check.known_keys(table, "timers", ("max_entry_hours",))
     values: dict[str, Any] = {}
     if "max_entry_hours" in table:
         values["max_entry_hours"] = check.number(
@@ -626,13 +625,6 @@ def _timers(check: _Checker, table: dict[str, Any]) -> TimerSettings:
             "timers.max_entry_hours",
             "a number of hours above 0 and at most 24",
             lambda x: 0 < x <= 24,
-        )
-    if "nudge_after_hours" in table:
-        values["nudge_after_hours"] = check.number(
-            table["nudge_after_hours"],
-            "timers.nudge_after_hours",
-            "a positive number",
-            lambda x: x > 0,
         )
     return TimerSettings(**values)
 

@@ -44,7 +44,6 @@ csat = 4.5
 
 [timers]
 max_entry_hours = 12
-nudge_after_hours = 9.5
 
 [clients.acme]
 name = "Acme Corp"
@@ -120,7 +119,6 @@ def test_defaults_are_the_sop_values(cwd: Path) -> None:
     assert settings.kpi.completion_rate == 0.90
     assert settings.kpi.csat == 4.5
     assert settings.timers.max_entry_hours == 24
-    assert settings.timers.nudge_after_hours == 8
     assert settings.billing.rounding_minutes == 0
     assert settings.billing.rates == {}
     assert settings.clients == ()
@@ -164,7 +162,6 @@ def test_full_file_loads(cwd: Path) -> None:
     assert settings.channels.escalations == "C0ESCAL"
     assert settings.sla.near_breach_ratio == 0.8
     assert settings.timers.max_entry_hours == 12
-    assert settings.timers.nudge_after_hours == 9.5
 
     acme = settings.client_for_channel("C0ACME")
     assert acme is not None and acme.key == "acme" and acme.name == "Acme Corp"
