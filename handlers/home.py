@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
 from bot.services import tasks, timers
 from bot.services.errors import VADeskError
+from bot.services.people import Actor
 from bot.views.home import home_view
 from bot.views.tasks import complete_task_modal
 from bot.views.timers import started_text, stopped_text
@@ -46,39 +49,46 @@ def handle_home_opened(event: dict, body: dict, client: WebClient, context: Bolt
     publish_homes(client, desk_of(context), team_of(body), {event["user"]})
 
 
-def handle_stop_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+def _answer_button(
+    body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], str]
 ) -> None:
-    ack()
+    """Run a button's service call, tell the user the outcome, republish their home."""
     desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
     try:
         with desk.session() as session:
-            actor = desk.actor(session, team_id, user_id, client)
-            stopped = timers.stop_timer(
-                session, actor, entry_id=int(action["value"]), max_hours=desk.max_entry_hours
-            )
-            message = stopped_text(stopped)
+            message = act(session, desk.actor(session, team_id, user_id, client))
     except VADeskError as refusal:
         message = refusal.message
     _tell(client, user_id, message)
     publish_homes(client, desk, team_id, {user_id})
+
+
+def handle_stop_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    max_hours = desk_of(context).max_entry_hours
+
+    def stop(session: Session, actor: Actor) -> str:
+        entry_id = int(action["value"])
+        return stopped_text(
+            timers.stop_timer(session, actor, entry_id=entry_id, max_hours=max_hours)
+        )
+
+    _answer_button(body, client, context, stop)
 
 
 def handle_start_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
-    try:
-        with desk.session() as session:
-            actor = desk.actor(session, team_id, user_id, client)
-            task = tasks.get_task(session, team_id, int(action["value"]))
-            result = timers.start_timer(session, actor, task, desk.max_entry_hours)
-            message = started_text(result, created_task=False)
-    except VADeskError as refusal:
-        message = refusal.message
-    _tell(client, user_id, message)
-    publish_homes(client, desk, team_id, {user_id})
+    max_hours = desk_of(context).max_entry_hours
+
+    def start(session: Session, actor: Actor) -> str:
+        task = tasks.get_task(session, actor.team_id, int(action["value"]))
+        return started_text(timers.start_timer(session, actor, task, max_hours), created_task=False)
+
+    _answer_button(body, client, context, start)
 
 
 def handle_done_button(

@@ -80,11 +80,14 @@ def _show(call: Call) -> Reply:
     return Reply(views.task_line(details.task), views.task_detail_blocks(details))
 
 
-def _completion_reply(completion: tasks.Completion) -> Reply:
-    lines = [f":white_check_mark: {views.task_line(completion.task)}"]
-    lines += [stopped_text(stopped) for stopped in completion.stopped]
+def _completion_reply(completion: tasks.Completion, headline: str) -> Reply:
+    lines = [headline] + [stopped_text(stopped) for stopped in completion.stopped]
     users = {s.entry.user_id for s in completion.stopped} | {completion.task.assignee_id}
     return Reply("\n".join(lines), refresh_users={u for u in users if u})
+
+
+def _done_reply(completion: tasks.Completion) -> Reply:
+    return _completion_reply(completion, f":white_check_mark: {views.task_line(completion.task)}")
 
 
 def _done(call: Call) -> Reply | None:
@@ -97,7 +100,7 @@ def _done(call: Call) -> Reply | None:
         tasks.check_not_done(task)
         call.client.views_open(trigger_id=call.trigger_id, view=views.complete_task_modal(task))
         return None
-    return _completion_reply(tasks.complete_task(call.session, call.actor, number, notes))
+    return _done_reply(tasks.complete_task(call.session, call.actor, number, notes))
 
 
 def _status(call: Call) -> Reply:
@@ -105,13 +108,7 @@ def _status(call: Call) -> Reply:
     if len(words) != 2:
         raise InputError("Usage: /task status T-12 <open|in_progress|waiting|done|cancelled>")
     completion = tasks.set_status(call.session, call.actor, parse_task_id(words[0]), words[1])
-    reply = _completion_reply(completion)
-    reply.text = (
-        f"Status changed: {views.task_line(completion.task)}"
-        + reply.text.partition("\n")[1]
-        + reply.text.partition("\n")[2]
-    )
-    return reply
+    return _completion_reply(completion, f"Status changed: {views.task_line(completion.task)}")
 
 
 def _followup(call: Call) -> Reply:
@@ -214,7 +211,7 @@ def handle_complete_submission(
     try:
         with desk.session() as session:
             actor = desk.actor(session, team_id, user_id, client)
-            reply = _completion_reply(tasks.complete_task(session, actor, number, notes))
+            reply = _done_reply(tasks.complete_task(session, actor, number, notes))
     except VADeskError as refusal:
         ack(response_action="errors", errors={"notes": refusal.message})
         return
