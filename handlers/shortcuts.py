@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.desk import Desk
 from bot.services import people
 from bot.services.tasks import NewTask
 from bot.views.tasks import new_task_modal
@@ -28,6 +29,21 @@ def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
         return None
 
 
+def open_new_task_modal(
+    client: WebClient,
+    desk: Desk,
+    team_id: str,
+    trigger_id: str,
+    prefill: NewTask | None = None,
+    metadata: dict | None = None,
+) -> None:
+    """Open the New task modal straight away: trigger ids expire after 3 seconds."""
+    with desk.session() as session:
+        people.ensure_workspace(session, desk.settings, team_id)
+        clients = people.list_clients(session, team_id)
+    client.views_open(trigger_id=trigger_id, view=new_task_modal(clients, prefill, metadata))
+
+
 def handle_message_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
 ) -> None:
@@ -36,32 +52,24 @@ def handle_message_shortcut(
     channel_id = shortcut["channel"]["id"]
     message = shortcut.get("message") or {}
     text = (message.get("text") or "").strip()
-    first_line = text.splitlines()[0] if text else ""
     with desk.session() as session:
         people.ensure_workspace(session, desk.settings, team_id)
-        clients = people.list_clients(session, team_id)
         client_row = people.client_for_channel(session, team_id, channel_id)
-    permalink = _permalink(client, channel_id, message.get("ts", shortcut.get("message_ts", "")))
     prefill = NewTask(
-        title=first_line[:TITLE_FROM_MESSAGE_LIMIT],
+        title=text.splitlines()[0][:TITLE_FROM_MESSAGE_LIMIT] if text else "",
         description=text or None,
         client_id=client_row.id if client_row else None,
     )
+    permalink = _permalink(client, channel_id, message.get("ts", shortcut.get("message_ts", "")))
     metadata = {"channel": channel_id, "permalink": permalink}
-    client.views_open(
-        trigger_id=shortcut["trigger_id"], view=new_task_modal(clients, prefill, metadata)
-    )
+    open_new_task_modal(client, desk, team_id, shortcut["trigger_id"], prefill, metadata)
 
 
 def handle_global_shortcut(
     ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    desk, team_id = desk_of(context), team_of(shortcut)
-    with desk.session() as session:
-        people.ensure_workspace(session, desk.settings, team_id)
-        clients = people.list_clients(session, team_id)
-    client.views_open(trigger_id=shortcut["trigger_id"], view=new_task_modal(clients))
+    open_new_task_modal(client, desk_of(context), team_of(shortcut), shortcut["trigger_id"])
 
 
 def register(app: App) -> None:

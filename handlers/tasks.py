@@ -25,15 +25,11 @@ from bot.views.help import TASK_HELP
 from bot.views.timers import stopped_text
 from handlers.common import Call, Reply, desk_of, run_command, team_of
 from handlers.home import publish_homes
+from handlers.shortcuts import open_new_task_modal
 
 
 def _today(call: Call) -> date:
     return clock.now().astimezone(call.actor.zone).date()
-
-
-def _open_new_task_modal(call: Call) -> None:
-    clients = people.list_clients(call.session, call.actor.team_id)
-    call.client.views_open(trigger_id=call.trigger_id, view=views.new_task_modal(clients))
 
 
 def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
@@ -146,14 +142,7 @@ def handle_task_command(
     ack()
     word, rest = split_command(command.get("text") or "")
     if not word:
-        run_command(
-            _open_new_task_modal,
-            context=context,
-            command=command,
-            client=client,
-            respond=respond,
-            text="",
-        )
+        open_new_task_modal(client, desk_of(context), command["team_id"], command["trigger_id"])
         return
     action = TASK_ACTIONS.get(word)
     if action is None:
