@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot import clock
@@ -17,9 +18,26 @@ DEFAULT_PORT = 3000
 
 
 def _engine(settings: Settings):
+    from sqlalchemy.exc import ArgumentError
+
     from store.db import create_db_engine
 
-    return create_db_engine(settings.database_url)
+    try:
+        return create_db_engine(settings.database_url)
+    except (ArgumentError, ImportError) as error:
+        raise VADeskError(f"DATABASE_URL is not a database VA Desk can use: {error}") from None
+
+
+@contextmanager
+def _reachable_database() -> Iterator[None]:
+    """An unreachable database is one line for the console, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as error:
+        detail = str(error.orig or error).strip().splitlines()[0]
+        raise VADeskError(f"cannot open the database (DATABASE_URL): {detail}") from None
 
 
 def _ready_engine(settings: Settings):
@@ -27,18 +45,20 @@ def _ready_engine(settings: Settings):
     from store.db import current_revision, head_revision, migrate
 
     engine = _engine(settings)
-    if engine.dialect.name == "sqlite":
-        migrate(engine)
-    elif current_revision(engine) != head_revision():
-        raise VADeskError(
-            f"The database is at revision {current_revision(engine) or 'none'}, "
-            f"the code needs {head_revision()}: run `vadesk migrate` first."
-        )
+    with _reachable_database():
+        if engine.dialect.name == "sqlite":
+            migrate(engine)
+        elif current_revision(engine) != head_revision():
+            raise VADeskError(
+                f"The database is at revision {current_revision(engine) or 'none'}, "
+                f"the code needs {head_revision()}: run `vadesk migrate` first."
+            )
     return engine
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import build_app
 
@@ -46,7 +66,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     engine = _ready_engine(settings)
     app = build_app(settings, engine)
     logging.getLogger("vadesk").info("VA Desk is running in Socket Mode")
-    SocketModeHandler(app, app_token=settings.app_token).start()
+    try:
+        SocketModeHandler(app, app_token=settings.app_token).start()
+    except SlackApiError as error:
+        problem = f"was refused by Slack ({error.response.get('error')})"
+        raise MissingCredential("SLACK_APP_TOKEN", problem) from None
+    except OSError as error:
+        raise VADeskError(f"cannot connect to Slack at {settings.slack_api_url}: {error}") from None
     return 0
 
 
@@ -60,14 +86,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("vadesk").info(
         "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
     )
-    serve(app, engine, args.host, args.port, threads=args.threads)
+    try:
+        serve(app, engine, args.host, args.port, threads=args.threads)
+    except OSError as error:
+        reason = error.strerror or error
+        raise VADeskError(f"cannot serve on {args.host}:{args.port}: {reason}") from None
     return 0
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from store.db import migrate
 
-    before, after = migrate(_engine(settings))
+    engine = _engine(settings)
+    with _reachable_database():
+        before, after = migrate(engine)
     if before == after:
         print(f"The database is up to date (revision {after}).")
     else:
