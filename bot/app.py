@@ -10,9 +10,11 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.desk import Desk
+from bot.homes import HomePublisher
 from bot.services.events import first_delivery
 from bot.slack_client import make_web_client
 from handlers import register_listeners
+from handlers.home import render_home
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +28,12 @@ def build_app(
     *,
     process_before_response: bool = False,
     listener_executor: Executor | None = None,
+    desk: Desk | None = None,
 ) -> App:
     """One Bolt app for Socket Mode and HTTP alike."""
-    desk = Desk(settings, engine)
+    desk = desk or Desk(settings, engine)
     app = App(
+        logger=_quiet_bolt_logger(),
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="vadesk-listener"),
         client=make_web_client(settings.bot_token, settings.slack_api_url),
@@ -57,4 +61,21 @@ def build_app(
         return next()
 
     register_listeners(app)
+    desk.homes = HomePublisher(
+        app.client, lambda team_id, user_id: render_home(desk, app.client, team_id, user_id)
+    )
     return app
+
+
+class _SkipTokenNotice(logging.Filter):
+    """Bolt notes that SLACK_BOT_TOKEN is unused when a client is given; that is intended."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_bolt_logger() -> logging.Logger:
+    bolt_logger = logging.getLogger("vadesk.bolt")
+    if not any(isinstance(f, _SkipTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SkipTokenNotice())
+    return bolt_logger

@@ -1,11 +1,13 @@
-"""What every handler needs: settings, the database, and who is asking."""
+"""What every handler needs: settings, the database, who is asking, and App Home publishing."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,10 +15,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.homes import HomePublisher
 from bot.services.people import Actor, ProfileLookup, resolve_actor
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
+
+# How long a resolved person is reused before the database (and, daily, Slack) is asked again.
+ACTOR_CACHE_SECONDS = 300.0
 
 
 def profile_lookup(client: WebClient) -> ProfileLookup:
@@ -36,14 +42,33 @@ def profile_lookup(client: WebClient) -> ProfileLookup:
 class Desk:
     settings: Settings
     engine: Engine
+    homes: HomePublisher | None = None
+    _actors: dict[tuple[str, str], tuple[Actor, float]] = field(default_factory=dict)
+    _actors_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with session_scope(self.engine) as session:
             yield session
 
-    def actor(self, session: Session, team_id: str, user_id: str, client: WebClient) -> Actor:
-        return resolve_actor(session, self.settings, team_id, user_id, profile_lookup(client))
+    def actor(self, team_id: str, user_id: str, client: WebClient) -> Actor:
+        """The person behind a request, resolved (and stored, in a unit of work of its own)
+        at most every few minutes per process."""
+        key = (team_id, user_id)
+        with self._actors_lock:
+            cached = self._actors.get(key)
+        if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
+            return cached[0]
+        with self.session() as session:
+            actor = resolve_actor(session, self.settings, team_id, user_id, profile_lookup(client))
+        with self._actors_lock:
+            self._actors[key] = (actor, time.monotonic())
+        return actor
+
+    def refresh_homes(self, team_id: str, user_ids: set[str | None]) -> None:
+        """Have the App Home of these users published again with the current state."""
+        if self.homes is not None:
+            self.homes.mark_stale(team_id, user_ids)
 
     @property
     def max_entry_hours(self) -> float:

@@ -63,8 +63,8 @@ def run_command(
     """Run one subcommand in a unit of work; refusals come back as the reply text."""
     desk = desk_of(context)
     try:
+        actor = desk.actor(command["team_id"], command["user_id"], client)
         with desk.session() as session:
-            actor = desk.actor(session, command["team_id"], command["user_id"], client)
             call = Call(session, actor, unescape(text), desk, client, command.get("trigger_id"))
             reply = action(call)
     except VADeskError as refusal:

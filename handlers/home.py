@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import clock
@@ -23,19 +23,13 @@ from handlers.common import desk_of, team_of
 logger = logging.getLogger(__name__)
 
 
-def publish_homes(client: WebClient, desk: Desk, team_id: str, user_ids: set[str]) -> None:
-    """Republish the App Home of each user; a failure is logged, never shown as an error."""
-    for user_id in sorted(u for u in user_ids if u):
-        try:
-            with desk.session() as session:
-                actor = desk.actor(session, team_id, user_id, client)
-                status = timers.timer_status(session, actor)
-                open_tasks = tasks.list_tasks(session, actor, "mine")
-                today = clock.now().astimezone(actor.zone).date()
-                view = home_view(status, open_tasks, today)
-            client.views_publish(user_id=user_id, view=view)
-        except SlackApiError as error:
-            logger.warning("views.publish for %s failed: %s", user_id, error.response.get("error"))
+def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> View:
+    """The App Home of one user: running timer and open tasks, as of now."""
+    actor = desk.actor(team_id, user_id, client)
+    with desk.session() as session:
+        status = timers.timer_status(session, actor)
+        open_tasks = tasks.list_tasks(session, actor, "mine")
+        return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date())
 
 
 def _tell(client: WebClient, user_id: str, text: str) -> None:
@@ -46,7 +40,7 @@ def _tell(client: WebClient, user_id: str, text: str) -> None:
 def handle_home_opened(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
         return
-    publish_homes(client, desk_of(context), team_of(body), {event["user"]})
+    desk_of(context).refresh_homes(team_of(body), {event["user"]})
 
 
 def _answer_button(
@@ -55,12 +49,13 @@ def _answer_button(
     """Run a button's service call, tell the user the outcome, republish their home."""
     desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
     try:
+        actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
-            message = act(session, desk.actor(session, team_id, user_id, client))
+            message = act(session, actor)
     except VADeskError as refusal:
         message = refusal.message
     _tell(client, user_id, message)
-    publish_homes(client, desk, team_id, {user_id})
+    desk.refresh_homes(team_id, {user_id})
 
 
 def handle_stop_button(
@@ -103,7 +98,7 @@ def handle_done_button(
             tasks.check_not_done(task)
     except VADeskError as refusal:
         _tell(client, user_id, refusal.message)
-        publish_homes(client, desk, team_id, {user_id})
+        desk.refresh_homes(team_id, {user_id})
         return
     client.views_open(trigger_id=body["trigger_id"], view=complete_task_modal(task))
 

@@ -24,7 +24,6 @@ from bot.views import tasks as views
 from bot.views.help import TASK_HELP
 from bot.views.timers import stopped_text
 from handlers.common import Call, Reply, desk_of, run_command, team_of
-from handlers.home import publish_homes
 from handlers.shortcuts import open_new_task_modal
 
 
@@ -152,7 +151,7 @@ def handle_task_command(
         action, context=context, command=command, client=client, respond=respond, text=rest
     )
     if reply is not None:
-        publish_homes(client, desk_of(context), command["team_id"], reply.refresh_users)
+        desk_of(context).refresh_homes(command["team_id"], reply.refresh_users)
 
 
 def _value(values: dict, block: str, key: str = "value") -> object:
@@ -179,8 +178,8 @@ def handle_new_task_submission(
         source_permalink=meta.get("permalink"),
     )
     try:
+        actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
-            actor = desk.actor(session, team_id, user_id, client)
             task = tasks.create_task(session, actor, new)
             reply = _created_reply(task, user_id)
     except VADeskError as refusal:
@@ -188,7 +187,7 @@ def handle_new_task_submission(
         return
     ack()
     client.chat_postMessage(channel=user_id, text=reply.text)
-    publish_homes(client, desk, team_id, reply.refresh_users | {user_id})
+    desk.refresh_homes(team_id, reply.refresh_users | {user_id})
 
 
 def handle_complete_submission(
@@ -198,15 +197,15 @@ def handle_complete_submission(
     number = json.loads(view.get("private_metadata") or "{}")["task"]
     notes = _value(view["state"]["values"], "notes")
     try:
+        actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
-            actor = desk.actor(session, team_id, user_id, client)
             reply = _done_reply(tasks.complete_task(session, actor, number, notes))
     except VADeskError as refusal:
         ack(response_action="errors", errors={"notes": refusal.message})
         return
     ack()
     client.chat_postMessage(channel=user_id, text=reply.text)
-    publish_homes(client, desk, team_id, reply.refresh_users | {user_id})
+    desk.refresh_homes(team_id, reply.refresh_users | {user_id})
 
 
 def register(app: App) -> None:

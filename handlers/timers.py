@@ -16,7 +16,6 @@ from bot.services.parsing import parse_date, parse_duration, parse_task_id, spli
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
 from handlers.common import Call, Reply, desk_of, run_command, team_of
-from handlers.home import publish_homes
 
 
 def _start(call: Call) -> Reply:
@@ -107,7 +106,7 @@ def handle_timer_command(
         action, context=context, command=command, client=client, respond=respond, text=rest
     )
     if reply is not None or word == "edit":
-        publish_homes(client, desk_of(context), command["team_id"], {command["user_id"]})
+        desk_of(context).refresh_homes(command["team_id"], {command["user_id"]})
 
 
 def _picked_instant(
@@ -139,8 +138,8 @@ def handle_edit_submission(
         end = _picked_instant(values, "end_date", "end", zone)
         if start is None:
             raise FieldErrors({"start": "Give the start date and time."})
+        actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
-            actor = desk.actor(session, team_id, user_id, client)
             entry = timers.edit_entry(
                 session, actor, meta["entry"], start, end, notes, reason, desk.max_entry_hours
             )
@@ -155,7 +154,7 @@ def handle_edit_submission(
         return
     ack()
     client.chat_postMessage(channel=user_id, text=message)
-    publish_homes(client, desk, team_id, {user_id, owner_of_entry})
+    desk.refresh_homes(team_id, {user_id, owner_of_entry})
 
 
 def register(app: App) -> None:

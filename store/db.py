@@ -6,9 +6,11 @@ can share one file; PostgreSQL is used as configured by DATABASE_URL.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from alembic import command
@@ -51,10 +53,23 @@ def create_db_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+_sqlite_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
+_sqlite_locks_guard = threading.Lock()
+
+
+def transaction_lock(engine: Engine) -> AbstractContextManager:
+    """SQLite has one writer at a time: threads of this process queue here, in order,
+    instead of backing off in SQLite's busy handler (which sleeps up to 100 ms a try)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _sqlite_locks_guard:
+        return _sqlite_locks.setdefault(engine, threading.RLock())
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -198,11 +198,13 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     from waitress.server import create_server
 
     from bot.app import build_app
+    from bot.desk import Desk
     from bot.server import make_wsgi_app
 
     settings = replace(settings, slack_api_url=fake_slack.base_url)
     listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
-    app = build_app(settings, engine, listener_executor=listeners)
+    desk = Desk(settings, engine)
+    app = build_app(settings, engine, listener_executor=listeners, desk=desk)
     server = create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=8)
     stopping = threading.Event()
 
@@ -219,3 +221,4 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
         thread.join(timeout=5)
         server.close()
         listeners.shutdown(wait=True)  # let work after ack() finish while the fake still answers
+        desk.homes.close()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
 
 from bot import clock
 from bot.config import Settings
@@ -41,16 +42,23 @@ def _format_hours(hours: tuple[time, time] | None) -> str | None:
     return f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
 
 
+def _insert_once(session: Session, row: SQLModel) -> None:
+    """Insert a row seen for the first time; if a concurrent request inserted it first, keep it."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except sa.exc.IntegrityError:
+        pass
+
+
 def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Workspace:
     """Create the workspace row on first sight and keep its clients in step with config."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        workspace = Workspace(id=team_id, created_at=clock.now())
-        session.add(workspace)
-        session.flush()
+        _insert_once(session, Workspace(id=team_id, created_at=clock.now()))
+        workspace = session.get(Workspace, team_id)
     known = {c.key: c for c in session.exec(select(Client).where(Client.team_id == team_id))}
     for configured in settings.clients:
-        row = known.get(configured.key) or Client(team_id=team_id, key=configured.key, name="")
         values = {
             "name": configured.name,
             "channel_id": configured.channel,
@@ -62,7 +70,10 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
                 else None
             ),
         }
-        if row.id is None or any(getattr(row, k) != v for k, v in values.items()):
+        row = known.get(configured.key)
+        if row is None:
+            _insert_once(session, Client(team_id=team_id, key=configured.key, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
             session.add(row)
@@ -90,7 +101,8 @@ def resolve_actor(
     ensure_workspace(session, settings, team_id)
     user = session.get(User, (team_id, user_id))
     if user is None:
-        user = User(team_id=team_id, id=user_id)
+        _insert_once(session, User(team_id=team_id, id=user_id))
+        user = session.get(User, (team_id, user_id))
     checked = user.timezone_checked_at
     if lookup is not None and (checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL):
         profile = lookup(user_id)

@@ -139,7 +139,8 @@ def list_tasks(
     elif scope == "user":
         query = query.where(Task.assignee_id == user_id)
     elif scope == "overdue":
-        query = query.where(Task.due.is_not(None), Task.due < (today or clock.now().date()))
+        today = today or clock.now().astimezone(actor.zone).date()
+        query = query.where(Task.due.is_not(None), Task.due < today)
         if not actor.is_manager:
             query = query.where(Task.assignee_id == actor.user_id)
     elif scope != "all":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
@@ -160,9 +160,10 @@ def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[St
 
 
 def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day as UTC instants: arithmetic within one zone ignores DST changes."""
     start = datetime.combine(day, time(0), tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _entries_between(
@@ -256,6 +257,11 @@ def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
     )
 
 
+def _utc(instant: datetime | None) -> datetime | None:
+    """Local wall-clock times subtract wrongly across a DST change; UTC ones do not."""
+    return instant.astimezone(UTC) if instant is not None else None
+
+
 def validate_span(
     session: Session,
     entry_like: TimeEntry,
@@ -265,6 +271,7 @@ def validate_span(
     max_hours: float,
 ) -> None:
     """Refuse spans that end before they start, lie ahead, run too long or overlap."""
+    start, end = start.astimezone(UTC), _utc(end)
     now = clock.now()
     errors: dict[str, str] = {}
     if start > now:
@@ -300,6 +307,7 @@ def edit_entry(
 ) -> TimeEntry:
     """Correct an entry's span or notes, keeping the old values in the audit trail."""
     entry = _own_entry(session, actor, entry_id)
+    start, end = start.astimezone(UTC), _utc(end)
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors({"reason": "Say why the entry changes; it is kept in the audit trail."})
