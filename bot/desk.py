@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.homes import HomePublisher
+from bot.replies import ResponseUrlSender
 from bot.services.people import Actor, ProfileLookup, resolve_actor
 from store.db import session_scope
 
@@ -43,6 +44,7 @@ class Desk:
     settings: Settings
     engine: Engine
     homes: HomePublisher | None = None
+    replies: ResponseUrlSender = field(default_factory=ResponseUrlSender)
     _actors: dict[tuple[str, str], tuple[Actor, float]] = field(default_factory=dict)
     _actors_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,6 +71,16 @@ class Desk:
         """Have the App Home of these users published again with the current state."""
         if self.homes is not None:
             self.homes.mark_stale(team_id, user_ids)
+
+    def reply(self, response_url: str | None, text: str, blocks: list | None = None) -> None:
+        """Answer a command privately (ephemeral) through its response URL."""
+        if not response_url:
+            logger.warning("no response URL to answer with: %s", text[:80])
+            return
+        message: dict = {"text": text, "response_type": "ephemeral"}
+        if blocks:
+            message["blocks"] = [b if isinstance(b, dict) else b.to_dict() for b in blocks]
+        self.replies.send(response_url, message)
 
     @property
     def max_entry_hours(self) -> float:

@@ -57,7 +57,6 @@ def run_command(
     context: BoltContext,
     command: dict,
     client: WebClient,
-    respond: Callable,
     text: str,
 ) -> Reply | None:
     """Run one subcommand in a unit of work; refusals come back as the reply text."""
@@ -68,17 +67,13 @@ def run_command(
             call = Call(session, actor, unescape(text), desk, client, command.get("trigger_id"))
             reply = action(call)
     except VADeskError as refusal:
-        respond(text=refusal.message, response_type="ephemeral")
+        desk.reply(command.get("response_url"), refusal.message)
         return None
     except sa.exc.IntegrityError:
         logger.warning("conflicting write for %s %s", command.get("command"), text)
-        respond(text=CONFLICT_MESSAGE, response_type="ephemeral")
+        desk.reply(command.get("response_url"), CONFLICT_MESSAGE)
         return None
     if reply is not None:
-        respond(
-            text=reply.text,
-            blocks=[b.to_dict() for b in reply.blocks] if reply.blocks else None,
-            response_type="ephemeral",
-        )
+        desk.reply(command.get("response_url"), reply.text, reply.blocks)
         reply.refresh_users.add(command["user_id"])
     return reply

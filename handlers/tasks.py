@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import clock
@@ -135,9 +135,7 @@ TASK_ACTIONS = {
 }
 
 
-def handle_task_command(
-    ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def handle_task_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     word, rest = split_command(command.get("text") or "")
     if not word:
@@ -145,11 +143,11 @@ def handle_task_command(
         return
     action = TASK_ACTIONS.get(word)
     if action is None:
-        respond(text=f"I don't know `/task {word}`.\n" + TASK_HELP, response_type="ephemeral")
+        desk_of(context).reply(
+            command.get("response_url"), f"I don't know `/task {word}`.\n" + TASK_HELP
+        )
         return
-    reply = run_command(
-        action, context=context, command=command, client=client, respond=respond, text=rest
-    )
+    reply = run_command(action, context=context, command=command, client=client, text=rest)
     if reply is not None:
         desk_of(context).refresh_homes(command["team_id"], reply.refresh_users)
 

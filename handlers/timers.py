@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import clock
@@ -92,19 +92,15 @@ TIMER_ACTIONS = {
 }
 
 
-def handle_timer_command(
-    ack: Ack, command: dict, client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def handle_timer_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     word, rest = split_command(command.get("text") or "")
     action = TIMER_ACTIONS.get(word)
     if action is None:
         prefix = f"I don't know `/timer {word}`.\n" if word else ""
-        respond(text=prefix + TIMER_HELP, response_type="ephemeral")
+        desk_of(context).reply(command.get("response_url"), prefix + TIMER_HELP)
         return
-    reply = run_command(
-        action, context=context, command=command, client=client, respond=respond, text=rest
-    )
+    reply = run_command(action, context=context, command=command, client=client, text=rest)
     if reply is not None or word == "edit":
         desk_of(context).refresh_homes(command["team_id"], {command["user_id"]})
 
