@@ -35,6 +35,9 @@ def profile_lookup(client: WebClient) -> ProfileLookup:
         except SlackApiError as error:
             logger.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
             return None
+        except OSError as error:
+            logger.warning("users.info unreachable for %s: %s", user_id, error)
+            return None
 
     return lookup
 
