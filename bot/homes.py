@@ -1,14 +1,17 @@
 """App Home publishing off the request path, coalesced per user.
 
 Every change marks the user's home as stale; one worker thread publishes the
-latest state. A burst of changes becomes one `views.publish`, which keeps VA
-Desk inside Slack's rate limits and leaves the CPU to acknowledging requests.
+latest state. A user's home is published at once after a quiet spell and at
+most every `min_interval` seconds during a burst, so a burst of changes costs
+one or two `views.publish` calls: within Slack's rate limits, and the CPU stays
+with acknowledging requests.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
@@ -18,13 +21,18 @@ from slack_sdk.models.views import View
 logger = logging.getLogger(__name__)
 
 HomeRenderer = Callable[[str, str], View]  # (team id, user id) -> the Home view
+MIN_INTERVAL_SECONDS = 0.5
 
 
 class HomePublisher:
-    def __init__(self, client: WebClient, render: HomeRenderer) -> None:
+    def __init__(
+        self, client: WebClient, render: HomeRenderer, min_interval: float = MIN_INTERVAL_SECONDS
+    ) -> None:
         self._client = client
         self._render = render
-        self._stale: dict[tuple[str, str], None] = {}
+        self._min_interval = min_interval
+        self._due: dict[tuple[str, str], float] = {}  # stale homes -> when they may go out
+        self._last_published: dict[tuple[str, str], float] = {}
         self._busy = False
         self._closed = False
         self._changed = threading.Condition()
@@ -34,14 +42,16 @@ class HomePublisher:
     def mark_stale(self, team_id: str, user_ids: Iterable[str | None]) -> None:
         with self._changed:
             for user_id in user_ids:
-                if user_id:
-                    self._stale[(team_id, user_id)] = None
+                key = (team_id, user_id)
+                if user_id and key not in self._due:
+                    last = self._last_published.get(key, float("-inf"))
+                    self._due[key] = max(time.monotonic(), last + self._min_interval)
             self._changed.notify()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every stale home is published (tests and shutdown)."""
         with self._changed:
-            return self._changed.wait_for(lambda: not self._stale and not self._busy, timeout)
+            return self._changed.wait_for(lambda: not self._due and not self._busy, timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         self.wait_idle(timeout)
@@ -50,20 +60,34 @@ class HomePublisher:
             self._changed.notify_all()
         self._worker.join(timeout)
 
+    def _next_due(self) -> tuple[str, str] | None:
+        """The stale home whose time has come, or None (waiting until the earliest)."""
+        if not self._due:
+            self._changed.wait()
+            return None
+        key, due = min(self._due.items(), key=lambda item: item[1])
+        delay = due - time.monotonic()
+        if delay > 0:
+            self._changed.wait(delay)
+            return None
+        del self._due[key]
+        return key
+
     def _run(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._stale or self._closed)
-                if self._closed and not self._stale:
+                if self._closed and not self._due:
                     return
-                team_id, user_id = next(iter(self._stale))
-                del self._stale[(team_id, user_id)]
+                key = self._next_due()
+                if key is None:
+                    continue
                 self._busy = True
             try:
-                self._publish(team_id, user_id)
+                self._publish(*key)
             finally:
                 with self._changed:
                     self._busy = False
+                    self._last_published[key] = time.monotonic()
                     self._changed.notify_all()
 
     def _publish(self, team_id: str, user_id: str) -> None:

@@ -66,8 +66,18 @@ def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:
 
 
 def running_entry(session: Session, team_id: str, user_id: str) -> TimeEntry | None:
+    found = running_entry_and_task(session, team_id, user_id)
+    return found[0] if found else None
+
+
+def running_entry_and_task(
+    session: Session, team_id: str, user_id: str
+) -> tuple[TimeEntry, Task] | None:
+    """The user's running timer and its task, in one query."""
     return session.exec(
-        select(TimeEntry).where(
+        select(TimeEntry, Task)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(
             TimeEntry.team_id == team_id,
             TimeEntry.user_id == user_id,
             TimeEntry.ended_at.is_(None),
@@ -76,13 +86,17 @@ def running_entry(session: Session, team_id: str, user_id: str) -> TimeEntry | N
 
 
 def _finalize(
-    session: Session, entry: TimeEntry, now: datetime, notes: str | None, max_hours: float
+    session: Session,
+    entry: TimeEntry,
+    task: Task,
+    now: datetime,
+    notes: str | None,
+    max_hours: float,
 ) -> StoppedEntry:
     entry.ended_at = max(now, entry.started_at)
     if notes:
         entry.notes = f"{entry.notes}\n{notes}" if entry.notes else notes
     session.add(entry)
-    task = session.get(Task, entry.task_id)
     duration = entry_duration(entry)
     return StoppedEntry(entry, task, duration, duration > timedelta(hours=max_hours))
 
@@ -97,16 +111,17 @@ def start_timer(
             f"/task status {format_task_id(task.number)} open"
         )
     now = clock.now()
-    current = running_entry(session, actor.team_id, actor.user_id)
+    current = running_entry_and_task(session, actor.team_id, actor.user_id)
     stopped = None
     if current is not None:
-        if current.task_id == task.id:
+        current_entry, current_task = current
+        if current_entry.task_id == task.id:
             raise AlreadyDone(
                 f"Your timer is already running on {format_task_id(task.number)} "
-                f"since {time_token(current.started_at)}."
+                f"since {time_token(current_entry.started_at)}."
             )
-        stopped = _finalize(session, current, now, None, max_hours)
-        session.flush()
+        stopped = _finalize(session, current_entry, current_task, now, None, max_hours)
+        session.flush()  # the running-timer index allows the new entry only after this
     entry = TimeEntry(
         team_id=actor.team_id,
         user_id=actor.user_id,
@@ -120,7 +135,6 @@ def start_timer(
         task.updated_at = now
         session.add(task)
     session.add(entry)
-    session.flush()
     return StartResult(entry, task, stopped)
 
 
@@ -134,21 +148,22 @@ def stop_timer(
     """Stop the running timer (or the given entry, when a button names one)."""
     if entry_id is not None:
         entry = _own_entry(session, actor, entry_id)
+        task = session.get(Task, entry.task_id)
         if entry.ended_at is not None:
-            task = session.get(Task, entry.task_id)
             raise AlreadyDone(
                 f"That timer on {format_task_id(task.number)} was already stopped at "
                 f"{time_token(entry.ended_at)} "
                 f"({format_duration(entry_duration(entry))} recorded)."
             )
     else:
-        entry = running_entry(session, actor.team_id, actor.user_id)
-        if entry is None:
+        running = running_entry_and_task(session, actor.team_id, actor.user_id)
+        if running is None:
             raise NotFound(
                 "No timer is running. Start one with /timer start T-n "
                 "or /timer start <what you are doing>."
             )
-    return _finalize(session, entry, clock.now(), (notes or "").strip() or None, max_hours)
+        entry, task = running
+    return _finalize(session, entry, task, clock.now(), (notes or "").strip() or None, max_hours)
 
 
 def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[StoppedEntry]:
@@ -156,7 +171,7 @@ def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[St
     running = session.exec(
         select(TimeEntry).where(TimeEntry.task_id == task.id, TimeEntry.ended_at.is_(None))
     ).all()
-    return [_finalize(session, entry, now, None, DEFAULT_MAX_HOURS) for entry in running]
+    return [_finalize(session, entry, task, now, None, DEFAULT_MAX_HOURS) for entry in running]
 
 
 def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -185,14 +200,13 @@ def _entries_between(
 
 def timer_status(session: Session, actor: Actor) -> TimerStatus:
     now = clock.now()
-    running = running_entry(session, actor.team_id, actor.user_id)
+    running, task = running_entry_and_task(session, actor.team_id, actor.user_id) or (None, None)
     day_start, day_end = _local_day_bounds(now.astimezone(actor.zone).date(), actor.zone)
     today = _entries_between(session, actor.team_id, actor.user_id, day_start, day_end)
     total = sum(
         (min(e.ended_at or now, day_end) - max(e.started_at, day_start) for e in today),
         timedelta(0),
     )
-    task = session.get(Task, running.task_id) if running else None
     elapsed = entry_duration(running, now) if running else timedelta(0)
     return TimerStatus(running, task, elapsed, total)
 
