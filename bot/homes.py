@@ -2,7 +2,7 @@
 
 Every change marks the user's home as stale; one worker thread publishes the
 latest state. A user's home is published at once after a quiet spell and at
-most every `min_interval` seconds during a burst, so a burst of changes costs
+most once per `min_interval` seconds during a burst, so a burst of changes costs
 one or two `views.publish` calls: within Slack's rate limits, and the CPU stays
 with acknowledging requests.
 """
@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 logger = logging.getLogger(__name__)
 
 HomeRenderer = Callable[[str, str], View]  # (team id, user id) -> the Home view
-MIN_INTERVAL_SECONDS = 0.5
+MIN_INTERVAL_SECONDS = 1.0
 
 
 class HomePublisher:

@@ -202,10 +202,16 @@ def timer_status(session: Session, actor: Actor) -> TimerStatus:
     now = clock.now()
     running, task = running_entry_and_task(session, actor.team_id, actor.user_id) or (None, None)
     day_start, day_end = _local_day_bounds(now.astimezone(actor.zone).date(), actor.zone)
-    today = _entries_between(session, actor.team_id, actor.user_id, day_start, day_end)
+    spans = session.exec(
+        select(TimeEntry.started_at, TimeEntry.ended_at).where(
+            TimeEntry.team_id == actor.team_id,
+            TimeEntry.user_id == actor.user_id,
+            TimeEntry.started_at < day_end,
+            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > day_start),
+        )
+    )
     total = sum(
-        (min(e.ended_at or now, day_end) - max(e.started_at, day_start) for e in today),
-        timedelta(0),
+        (min(end or now, day_end) - max(start, day_start) for start, end in spans), timedelta(0)
     )
     elapsed = entry_duration(running, now) if running else timedelta(0)
     return TimerStatus(running, task, elapsed, total)
