@@ -549,6 +549,8 @@ HEADER = [
     "timezone",
     "entry_id",
     "va_user_id",
+    "start_utc",
+    "end_utc",
 ]
 
 
@@ -598,7 +600,7 @@ def _seed_november(engine, settings) -> None:
         _track(session, ben, followup, "2026-11-20T15:00:00Z", None)
 
 
-def _row(day, va, client, task, title, start, end, hours, notes, zone, user) -> dict:
+def _row(day, va, client, task, title, start, end, hours, notes, zone, user, utc) -> dict:
     return {
         "date": day,
         "va": va,
@@ -613,6 +615,8 @@ def _row(day, va, client, task, title, start, end, hours, notes, zone, user) -> 
         "notes": notes,
         "timezone": zone,
         "va_user_id": user,
+        "start_utc": utc[0],
+        "end_utc": utc[1],
     }
 
 
@@ -628,6 +632,7 @@ ANA_CALL = _row(
     "Q4 plan",
     "America/New_York",
     "U0VA1",
+    ("2026-11-03T14:00:00Z", "2026-11-03T15:30:00Z"),
 )
 BEN_INVOICES = _row(
     "2026-11-10",
@@ -641,6 +646,7 @@ BEN_INVOICES = _row(
     "",
     "Europe/London",
     "U0VA2",
+    ("2026-11-10T09:00:00Z", "2026-11-10T09:45:00Z"),
 )
 ANA_LATE_CALL = _row(
     "2026-11-30",
@@ -654,6 +660,7 @@ ANA_LATE_CALL = _row(
     "",
     "America/New_York",
     "U0VA1",
+    ("2026-12-01T03:00:00Z", "2026-12-01T04:00:00Z"),
 )
 
 

@@ -250,6 +250,8 @@ def test_csv_has_a_header_and_one_record_per_row(engine, settings, week):
         "timezone": "America/New_York",
         "entry_id": str(week["morning"]),
         "va_user_id": "U0VA1",
+        "start_utc": "2026-03-04T14:00:00Z",
+        "end_utc": "2026-03-04T15:30:00Z",
     }
 
 
@@ -317,3 +319,15 @@ def test_csv_hours_are_plain_decimals(engine, settings, week):
 
 def test_an_empty_timesheet_is_just_the_header(engine, settings):
     assert parse_csv(csv_text([])) == [list(COLUMNS)]
+
+
+def test_the_repeated_hour_of_a_fall_back_night_is_told_apart_in_utc(engine, settings):
+    clock.set_now(ny(2026, 11, 2, 12))
+    ana = person(engine, settings, "U0VA1", "America/New_York", "Ana Souza")
+    add_entry(engine, ana, "Before", ny(2026, 11, 1, 1, 30), ny(2026, 11, 1, 1, 45))
+    add_entry(engine, ana, "After", ny(2026, 11, 1, 1, 30, fold=1), ny(2026, 11, 1, 1, 45, fold=1))
+    records = parse_csv(csv_text(rows(engine, settings, date(2026, 11, 1), date(2026, 11, 1))))
+    cells = [dict(zip(records[0], record, strict=True)) for record in records[1:]]
+    assert [c["start"] for c in cells] == ["2026-11-01 01:30", "2026-11-01 01:30"]
+    assert [c["start_utc"] for c in cells] == ["2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z"]
+    assert [c["hours"] for c in cells] == ["0.2500", "0.2500"]

@@ -32,6 +32,8 @@ COLUMNS = (
     "timezone",
     "entry_id",
     "va_user_id",
+    "start_utc",
+    "end_utc",
 )
 # A cell starting with one of these is read as a formula by spreadsheet tools.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -137,6 +139,11 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _utc_text(instant: datetime) -> str:
+    """The unambiguous instant: local times repeat on the night clocks fall back."""
+    return instant.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def write_csv(rows: list[TimesheetRow], stream: TextIO) -> None:
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
@@ -157,5 +164,7 @@ def write_csv(rows: list[TimesheetRow], stream: TextIO) -> None:
                 row.zone.key,
                 row.entry_id,
                 row.user_id,
+                _utc_text(row.start),
+                _utc_text(row.end),
             ]
         )
