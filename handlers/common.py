@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.desk import Desk
@@ -23,11 +24,13 @@ CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was 
 
 @dataclass
 class Reply:
-    """What a command answers, and whose App Home needs publishing again."""
+    """What a command answers (a message, or a modal to open), and whose App Home
+    needs publishing again."""
 
-    text: str
+    text: str = ""
     blocks: list | None = None
     refresh_users: set[str] = field(default_factory=set)
+    modal: View | None = None
 
 
 @dataclass
@@ -42,6 +45,11 @@ class Call:
     trigger_id: str | None
 
 
+def open_modal(view: View) -> Reply:
+    """A subcommand whose answer is a modal; it opens once the database work is done."""
+    return Reply(modal=view)
+
+
 def desk_of(context: BoltContext) -> Desk:
     return context["desk"]
 
@@ -52,7 +60,7 @@ def team_of(body: dict) -> str:
 
 
 def run_command(
-    action: Callable[[Call], Reply | None],
+    action: Callable[[Call], Reply],
     *,
     context: BoltContext,
     command: dict,
@@ -73,7 +81,9 @@ def run_command(
         logger.warning("conflicting write for %s %s", command.get("command"), text)
         desk.reply(command.get("response_url"), CONFLICT_MESSAGE)
         return None
-    if reply is not None:
+    if reply.modal is not None:
+        client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+    else:
         desk.reply(command.get("response_url"), reply.text, reply.blocks)
-        reply.refresh_users.add(command["user_id"])
+    reply.refresh_users.add(command["user_id"])
     return reply

@@ -23,7 +23,7 @@ from bot.services.tasks import NewTask
 from bot.views import tasks as views
 from bot.views.help import TASK_HELP
 from bot.views.timers import stopped_text
-from handlers.common import Call, Reply, desk_of, run_command, team_of
+from handlers.common import Call, Reply, desk_of, open_modal, run_command, team_of
 from handlers.shortcuts import open_new_task_modal
 
 
@@ -85,7 +85,7 @@ def _done_reply(completion: tasks.Completion) -> Reply:
     return _completion_reply(completion, f":white_check_mark: {views.task_line(completion.task)}")
 
 
-def _done(call: Call) -> Reply | None:
+def _done(call: Call) -> Reply:
     ref, _, notes = call.text.strip().partition(" ")
     if not ref:
         raise InputError("Usage: /task done T-12 <notes on what was done>")
@@ -93,8 +93,7 @@ def _done(call: Call) -> Reply | None:
     if not notes.strip():
         task = tasks.get_task(call.session, call.actor.team_id, number)
         tasks.check_not_done(task)
-        call.client.views_open(trigger_id=call.trigger_id, view=views.complete_task_modal(task))
-        return None
+        return open_modal(views.complete_task_modal(task))
     return _done_reply(tasks.complete_task(call.session, call.actor, number, notes))
 
 

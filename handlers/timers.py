@@ -15,7 +15,7 @@ from bot.services.errors import FieldErrors, InputError, VADeskError
 from bot.services.parsing import parse_date, parse_duration, parse_task_id, split_command
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
-from handlers.common import Call, Reply, desk_of, run_command, team_of
+from handlers.common import Call, Reply, desk_of, open_modal, run_command, team_of
 
 
 def _start(call: Call) -> Reply:
@@ -65,16 +65,12 @@ def _log(call: Call) -> Reply:
     return Reply(views.logged_text(entry, task, call.actor.zone))
 
 
-def _edit(call: Call) -> Reply | None:
+def _edit(call: Call) -> Reply:
     ref = call.text.strip()
     entry_id = timers.parse_entry_id(ref) if ref else None
     entry = timers.entry_to_edit(call.session, call.actor, entry_id)
     task = call.session.get(tasks.Task, entry.task_id)
-    zone = call.actor.zone
-    call.client.views_open(
-        trigger_id=call.trigger_id, view=views.edit_entry_modal(entry, task, zone)
-    )
-    return None
+    return open_modal(views.edit_entry_modal(entry, task, call.actor.zone))
 
 
 def _help(call: Call) -> Reply:
@@ -101,7 +97,7 @@ def handle_timer_command(ack: Ack, command: dict, client: WebClient, context: Bo
         desk_of(context).reply(command.get("response_url"), prefix + TIMER_HELP)
         return
     reply = run_command(action, context=context, command=command, client=client, text=rest)
-    if reply is not None or word == "edit":
+    if reply is not None:
         desk_of(context).refresh_homes(command["team_id"], {command["user_id"]})
 
 
