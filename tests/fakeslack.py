@@ -121,7 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes requests to the owning FakeSlack (set as ``server.fake``)."""
 
     server: _FakeHTTPServer
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.1"  # keep-alive, as Slack serves it
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def do_GET(self) -> None:
         self.server.fake._handle(self)
