@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.services.errors import VADeskError
+from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import unescape
 
@@ -87,3 +88,24 @@ def run_command(
         desk.reply(command.get("response_url"), reply.text, reply.blocks)
     reply.refresh_users.add(command["user_id"])
     return reply
+
+
+def dispatch_command(
+    actions: dict[str, Callable[[Call], Reply]],
+    help_text: str,
+    *,
+    context: BoltContext,
+    command: dict,
+    client: WebClient,
+) -> None:
+    """Route `/<command> <word> <rest>` to its action; anything unknown gets the help."""
+    desk = desk_of(context)
+    word, rest = split_command(command.get("text") or "")
+    action = actions.get(word)
+    if action is None:
+        unknown = f"I don't know `{command['command']} {word}`.\n" if word else ""
+        desk.reply(command.get("response_url"), unknown + help_text)
+        return
+    reply = run_command(action, context=context, command=command, client=client, text=rest)
+    if reply is not None:
+        desk.refresh_homes(command["team_id"], reply.refresh_users)

@@ -17,13 +17,12 @@ from bot.services.parsing import (
     parse_date,
     parse_task_add,
     parse_task_id,
-    split_command,
 )
 from bot.services.tasks import NewTask
 from bot.views import tasks as views
 from bot.views.help import TASK_HELP
 from bot.views.timers import stopped_text
-from handlers.common import Call, Reply, desk_of, open_modal, run_command, team_of
+from handlers.common import Call, Reply, desk_of, dispatch_command, open_modal, team_of
 from handlers.shortcuts import open_new_task_modal
 
 
@@ -136,19 +135,10 @@ TASK_ACTIONS = {
 
 def handle_task_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    word, rest = split_command(command.get("text") or "")
-    if not word:
+    if not (command.get("text") or "").strip():
         open_new_task_modal(client, desk_of(context), command["team_id"], command["trigger_id"])
         return
-    action = TASK_ACTIONS.get(word)
-    if action is None:
-        desk_of(context).reply(
-            command.get("response_url"), f"I don't know `/task {word}`.\n" + TASK_HELP
-        )
-        return
-    reply = run_command(action, context=context, command=command, client=client, text=rest)
-    if reply is not None:
-        desk_of(context).refresh_homes(command["team_id"], reply.refresh_users)
+    dispatch_command(TASK_ACTIONS, TASK_HELP, context=context, command=command, client=client)
 
 
 def _value(values: dict, block: str, key: str = "value") -> object:

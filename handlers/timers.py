@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from bot import clock
 from bot.services import tasks, timers
 from bot.services.errors import FieldErrors, InputError, VADeskError
-from bot.services.parsing import parse_date, parse_duration, parse_task_id, split_command
+from bot.services.parsing import parse_date, parse_duration, parse_task_id
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
-from handlers.common import Call, Reply, desk_of, open_modal, run_command, team_of
+from handlers.common import Call, Reply, desk_of, dispatch_command, open_modal, team_of
 
 
 def _start(call: Call) -> Reply:
@@ -90,15 +90,7 @@ TIMER_ACTIONS = {
 
 def handle_timer_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    word, rest = split_command(command.get("text") or "")
-    action = TIMER_ACTIONS.get(word)
-    if action is None:
-        prefix = f"I don't know `/timer {word}`.\n" if word else ""
-        desk_of(context).reply(command.get("response_url"), prefix + TIMER_HELP)
-        return
-    reply = run_command(action, context=context, command=command, client=client, text=rest)
-    if reply is not None:
-        desk_of(context).refresh_homes(command["team_id"], {command["user_id"]})
+    dispatch_command(TIMER_ACTIONS, TIMER_HELP, context=context, command=command, client=client)
 
 
 def _picked_instant(

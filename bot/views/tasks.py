@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails
 from bot.services.text import escape, time_token, truncate
+from bot.views.blocks import line_sections
 from store.models import Client, Task
 
 NEW_TASK_CALLBACK = "task_create"
@@ -52,13 +53,7 @@ def task_list_blocks(tasks: list[Task], heading: str, today: date) -> list:
         return [SectionBlock(text=MarkdownTextObject(text=f"{heading}: nothing open. :tada:"))]
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{heading}* ({len(tasks)})"))]
     lines = [task_line(task, today) for task in tasks]
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-            chunk = []
-        chunk.append(line)
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks += line_sections(lines)
     return blocks[:50]
 
 

@@ -26,6 +26,7 @@ from bot.services.timers import (
     entry_duration,
     format_entry_id,
 )
+from bot.views.blocks import line_sections
 from store.models import Task, TimeEntry
 
 EDIT_ENTRY_CALLBACK = "timer_edit"
@@ -94,13 +95,7 @@ def entry_list_blocks(entries: list[tuple[TimeEntry, Task]], period: str, zone: 
             )
         )
     ]
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-            chunk = []
-        chunk.append(line)
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks += line_sections(lines)
     blocks.append(
         ContextBlock(
             elements=[MarkdownTextObject(text=f"Times in {zone.key}. Fix one: `/timer edit E-n`")]
