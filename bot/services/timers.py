@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
@@ -65,11 +66,6 @@ def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:
     return (entry.ended_at or now or clock.now()) - entry.started_at
 
 
-def running_entry(session: Session, team_id: str, user_id: str) -> TimeEntry | None:
-    found = running_entry_and_task(session, team_id, user_id)
-    return found[0] if found else None
-
-
 def running_entry_and_task(
     session: Session, team_id: str, user_id: str
 ) -> tuple[TimeEntry, Task] | None:
@@ -85,20 +81,44 @@ def running_entry_and_task(
     ).first()
 
 
-def _finalize(
+_ENTRIES = TimeEntry.__table__
+
+
+def _finalize_running(
     session: Session,
-    entry: TimeEntry,
-    task: Task,
+    condition: sa.ColumnElement[bool],
     now: datetime,
-    notes: str | None,
-    max_hours: float,
-) -> StoppedEntry:
-    entry.ended_at = max(now, entry.started_at)
+    notes: str | None = None,
+    max_hours: float = DEFAULT_MAX_HOURS,
+) -> list[StoppedEntry]:
+    """End the running entries that match, in one UPDATE … RETURNING.
+
+    The end is now, or the start if an edit put the start ahead of now; notes are
+    appended. Each stopped entry comes back with its task."""
+    values: dict = {
+        "ended_at": sa.case((_ENTRIES.c.started_at > now, _ENTRIES.c.started_at), else_=now)
+    }
     if notes:
-        entry.notes = f"{entry.notes}\n{notes}" if entry.notes else notes
-    session.add(entry)
-    duration = entry_duration(entry)
-    return StoppedEntry(entry, task, duration, duration > timedelta(hours=max_hours))
+        values["notes"] = sa.case(
+            (_ENTRIES.c.notes.is_(None), notes), else_=_ENTRIES.c.notes + "\n" + notes
+        )
+    rows = session.execute(
+        sa.update(_ENTRIES)
+        .where(condition, _ENTRIES.c.ended_at.is_(None))
+        .values(**values)
+        .returning(*_ENTRIES.c)
+    ).all()
+    stopped = []
+    for row in rows:
+        entry = TimeEntry(**row._mapping)
+        duration = entry_duration(entry)
+        over = duration > timedelta(hours=max_hours)
+        stopped.append(StoppedEntry(entry, session.get(Task, entry.task_id), duration, over))
+    return stopped
+
+
+def _running_of(actor: Actor) -> sa.ColumnElement[bool]:
+    return sa.and_(_ENTRIES.c.team_id == actor.team_id, _ENTRIES.c.user_id == actor.user_id)
 
 
 def start_timer(
@@ -111,31 +131,36 @@ def start_timer(
             f"/task status {format_task_id(task.number)} open"
         )
     now = clock.now()
-    current = running_entry_and_task(session, actor.team_id, actor.user_id)
+    current = session.execute(
+        sa.select(_ENTRIES.c.task_id, _ENTRIES.c.started_at).where(
+            _running_of(actor), _ENTRIES.c.ended_at.is_(None)
+        )
+    ).first()
     stopped = None
     if current is not None:
-        current_entry, current_task = current
-        if current_entry.task_id == task.id:
+        if current.task_id == task.id:
             raise AlreadyDone(
                 f"Your timer is already running on {format_task_id(task.number)} "
-                f"since {time_token(current_entry.started_at)}."
+                f"since {time_token(current.started_at)}."
             )
-        stopped = _finalize(session, current_entry, current_task, now, None, max_hours)
-        session.flush()  # the running-timer index allows the new entry only after this
-    entry = TimeEntry(
-        team_id=actor.team_id,
-        user_id=actor.user_id,
-        task_id=task.id,
-        started_at=now,
-        source="timer",
-        created_at=now,
-    )
+        (stopped,) = _finalize_running(session, _running_of(actor), now, max_hours=max_hours)
+    values = {
+        "team_id": actor.team_id,
+        "user_id": actor.user_id,
+        "task_id": task.id,
+        "started_at": now,
+        "source": "timer",
+        "billable": True,
+        "created_at": now,
+    }
+    entry_id = session.execute(
+        sa.insert(_ENTRIES).values(**values).returning(_ENTRIES.c.id)
+    ).scalar_one()
     if task.status in ("open", "waiting"):
         task.status = "in_progress"
         task.updated_at = now
         session.add(task)
-    session.add(entry)
-    return StartResult(entry, task, stopped)
+    return StartResult(TimeEntry(id=entry_id, **values), task, stopped)
 
 
 def stop_timer(
@@ -146,32 +171,31 @@ def stop_timer(
     max_hours: float = DEFAULT_MAX_HOURS,
 ) -> StoppedEntry:
     """Stop the running timer (or the given entry, when a button names one)."""
-    if entry_id is not None:
-        entry = _own_entry(session, actor, entry_id)
-        task = session.get(Task, entry.task_id)
-        if entry.ended_at is not None:
-            raise AlreadyDone(
-                f"That timer on {format_task_id(task.number)} was already stopped at "
-                f"{time_token(entry.ended_at)} "
-                f"({format_duration(entry_duration(entry))} recorded)."
-            )
-    else:
-        running = running_entry_and_task(session, actor.team_id, actor.user_id)
-        if running is None:
+    notes = (notes or "").strip() or None
+    if entry_id is None:
+        stopped = _finalize_running(session, _running_of(actor), clock.now(), notes, max_hours)
+        if not stopped:
             raise NotFound(
                 "No timer is running. Start one with /timer start T-n "
                 "or /timer start <what you are doing>."
             )
-        entry, task = running
-    return _finalize(session, entry, task, clock.now(), (notes or "").strip() or None, max_hours)
+        return stopped[0]
+    entry = _own_entry(session, actor, entry_id)
+    if entry.ended_at is not None:
+        task = session.get(Task, entry.task_id)
+        raise AlreadyDone(
+            f"That timer on {format_task_id(task.number)} was already stopped at "
+            f"{time_token(entry.ended_at)} "
+            f"({format_duration(entry_duration(entry))} recorded)."
+        )
+    session.expunge(entry)  # the UPDATE below supersedes this copy
+    condition = _ENTRIES.c.id == entry_id
+    return _finalize_running(session, condition, clock.now(), notes, max_hours)[0]
 
 
 def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[StoppedEntry]:
     """Stop every timer still running on a task that is being closed."""
-    running = session.exec(
-        select(TimeEntry).where(TimeEntry.task_id == task.id, TimeEntry.ended_at.is_(None))
-    ).all()
-    return [_finalize(session, entry, task, now, None, DEFAULT_MAX_HOURS) for entry in running]
+    return _finalize_running(session, _ENTRIES.c.task_id == task.id, now)
 
 
 def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
