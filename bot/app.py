@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.desk import Desk
 from bot.homes import HomePublisher
-from bot.services.events import first_delivery
+from bot.services.events import first_delivery, forget_old_events
 from bot.slack_client import make_web_client
 from handlers import register_listeners
 from handlers.home import render_home
@@ -61,8 +62,11 @@ class DeskMiddleware(Middleware):
     A plain Middleware subclass: Bolt calls it directly, without the argument
     injection a function middleware costs on every request."""
 
+    PRUNE_EVERY_SECONDS = 3600.0
+
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self._next_prune = 0.0
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -70,9 +74,13 @@ class DeskMiddleware(Middleware):
         req.context["desk"] = self.desk
         body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(self.desk.engine, event_id):
-            logger.info("event %s already handled; ignoring the redelivery", event_id)
-            return BoltResponse(status=200, body="")
+        if event_id:
+            if not first_delivery(self.desk.engine, event_id):
+                logger.info("event %s already handled; ignoring the redelivery", event_id)
+                return BoltResponse(status=200, body="")
+            if time.monotonic() >= self._next_prune:
+                self._next_prune = time.monotonic() + self.PRUNE_EVERY_SECONDS
+                forget_old_events(self.desk.engine)
         return next()
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 from sqlmodel import select
 
 from bot import clock
+from bot.services.events import first_delivery, forget_old_events
 from store.db import session_scope
 from store.models import Task, TimeEntry, User
 from tests.conftest import SIGNING_SECRET
@@ -134,3 +136,15 @@ def test_rate_limited_and_failing_slack_calls_are_retried(live_app):
     publishes = live_app.fake.wait_for("views.publish", 2, timeout=8)
     assert [c.status for c in publishes] == [429, 200]
     assert [c.status for c in live_app.fake.calls("users.info")][:2] == [503, 200]
+
+
+def test_event_ids_are_remembered_for_a_day(engine):
+    clock.set_now("2026-11-20T10:00:00Z")
+    assert first_delivery(engine, "EvOLD")
+    clock.set_now("2026-11-21T09:00:00Z")
+    assert first_delivery(engine, "EvNEW")
+    assert not first_delivery(engine, "EvOLD")  # still within the day
+    clock.set_now(clock.now() + timedelta(hours=2))
+    assert forget_old_events(engine) == 1
+    assert first_delivery(engine, "EvOLD")
+    assert not first_delivery(engine, "EvNEW")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -9,12 +11,25 @@ from bot import clock
 from store.db import session_scope
 from store.models import ProcessedEvent
 
+# Slack retries a delivery for minutes, not days; older ids are forgotten.
+REMEMBER_FOR = timedelta(days=1)
+
 
 def first_delivery(engine: Engine, event_id: str) -> bool:
     """Record the event id; False when it was already recorded."""
+    now = clock.now()
     try:
         with session_scope(engine) as session:
-            session.add(ProcessedEvent(event_id=event_id, received_at=clock.now()))
+            session.add(ProcessedEvent(event_id=event_id, received_at=now))
     except sa.exc.IntegrityError:
         return False
     return True
+
+
+def forget_old_events(engine: Engine) -> int:
+    """Drop ids older than REMEMBER_FOR; returns how many were dropped."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < clock.now() - REMEMBER_FOR)
+        )
+        return result.rowcount
