@@ -16,7 +16,7 @@ from sqlmodel import select
 from store.db import session_scope
 from store.models import Task, TimeEntry
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.test_cli import served_vadesk, vadesk_env
+from tests.vadesk_process import served_vadesk, vadesk_env
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])

@@ -17,7 +17,7 @@ from store.db import session_scope
 from store.models import Task, TimeEntry
 from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM
 from tests.fakeslack import FakeSlack, FakeSocketModeServer, slash_command_body
-from tests.test_cli import VadeskProcess, started_vadesk, vadesk_env
+from tests.vadesk_process import VadeskProcess, started_vadesk, vadesk_env
 
 NOW = "2026-11-23T14:00:00Z"
 
