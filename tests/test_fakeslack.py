@@ -29,12 +29,12 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from tests.fakeslack import (
     FakeSlack,
-    FakeSocketModeServer,
     event_body,
     interactive_body,
     signed_headers,
     slash_command_body,
 )
+from tests.fakesocket import FakeSocketModeServer
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,8 @@ from sqlmodel import select
 from store.db import session_scope
 from store.models import Task, TimeEntry
 from tests.conftest import APP_TOKEN, BOT_TOKEN, TEAM
-from tests.fakeslack import FakeSlack, FakeSocketModeServer, slash_command_body
+from tests.fakeslack import FakeSlack, slash_command_body
+from tests.fakesocket import FakeSocketModeServer
 from tests.vadesk_process import VadeskProcess, started_vadesk, vadesk_env
 
 NOW = "2026-11-23T14:00:00Z"
