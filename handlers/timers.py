@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 
 from bot import clock
 from bot.services import tasks, timers
-from bot.services.errors import FieldErrors, InputError, VADeskError
-from bot.services.parsing import parse_date, parse_duration, parse_task_id
+from bot.services.errors import FieldErrors, VADeskError
+from bot.services.parsing import parse_timer_log
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
 from handlers.common import Call, Reply, desk_of, dispatch_command, open_modal, team_of
@@ -43,24 +43,17 @@ def _list(call: Call) -> Reply:
 
 
 def _log(call: Call) -> Reply:
-    words = call.text.split()
-    if len(words) < 2:
-        raise InputError(
-            "Usage: /timer log T-12 <duration> [date] [notes], e.g. /timer log T-12 45m yesterday"
-        )
-    task = tasks.get_task(call.session, call.actor.team_id, parse_task_id(words[0]))
-    duration = parse_duration(words[1], max_hours=call.desk.max_entry_hours)
     today = clock.now().astimezone(call.actor.zone).date()
-    day, notes_from = today, 2
-    if len(words) > 2:
-        try:
-            day, notes_from = parse_date(words[2], today=today, direction="past"), 3
-        except InputError:
-            if words[2][:1].isdigit():
-                raise
-    notes = " ".join(words[notes_from:])
+    draft = parse_timer_log(call.text, today=today, max_hours=call.desk.max_entry_hours)
+    task = tasks.get_task(call.session, call.actor.team_id, draft.task_number)
     entry = timers.log_time(
-        call.session, call.actor, task, duration, day, notes, call.desk.max_entry_hours
+        call.session,
+        call.actor,
+        task,
+        draft.duration,
+        draft.day,
+        draft.notes,
+        call.desk.max_entry_hours,
     )
     return Reply(views.logged_text(entry, task, call.actor.zone))
 

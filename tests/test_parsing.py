@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from bot.services.parsing import (
     parse_duration,
     parse_task_add,
     parse_task_id,
+    parse_timer_log,
     split_command,
 )
 
@@ -336,3 +338,34 @@ def test_task_add_title_length() -> None:
     assert len(parse_task_add("x" * 500, today=WEDNESDAY).title) == 500
     with pytest.raises(InputError, match="at most 500 characters; this one has 501"):
         parse_task_add("x" * 501 + " due today", today=WEDNESDAY)
+
+
+def test_timer_log_reads_task_duration_day_and_notes():
+    today = date(2026, 11, 23)  # a Monday
+    draft = parse_timer_log("T-12 1h30m yesterday scanned receipts", today=today)
+    assert (draft.task_number, draft.duration, draft.day, draft.notes) == (
+        12,
+        timedelta(minutes=90),
+        date(2026, 11, 22),
+        "scanned receipts",
+    )
+    assert parse_timer_log("t-3 45m", today=today).day == today
+    friday = parse_timer_log("T-3 0:45 Friday's call with Acme", today=today)
+    assert (friday.day, friday.notes) == (today, "Friday's call with Acme")
+    assert parse_timer_log("T-3 45m friday", today=today).day == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("T-3", "Usage: /timer log"),
+        ("T-3 abc", "'abc' is not a duration"),
+        ("T-3 -5m", "positive"),
+        ("T-3 25h", "longer than 24 hours"),
+        ("banana 30m", "not a task id"),
+        ("T-3 30m 2026-13-01", "2026-13-01"),
+    ],
+)
+def test_timer_log_refusals_say_why(text, reason):
+    with pytest.raises(InputError, match=re.escape(reason)):
+        parse_timer_log(text, today=date(2026, 11, 23))

@@ -295,3 +295,34 @@ def _looks_like_date(word: str) -> bool:
         return True
     candidates = [*_WEEKDAYS, *(name[:3] for name in _WEEKDAYS), *_RELATIVE_DAYS]
     return bool(difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.8))
+
+
+LOG_GRAMMAR = "/timer log T-12 <duration> [date] [notes], e.g. /timer log T-12 45m yesterday"
+
+
+@dataclass
+class TimeLogDraft:
+    """What `/timer log` understood: which task, how long, which day, and notes."""
+
+    task_number: int
+    duration: timedelta
+    day: date
+    notes: str
+
+
+def parse_timer_log(text: str, *, today: date, max_hours: float = 24) -> TimeLogDraft:
+    """`T-12 <duration> [date] [notes]`; a third word that is no date starts the notes,
+    unless it starts with a digit, like a mistyped date (then it is refused)."""
+    words = text.split()
+    if len(words) < 2:
+        raise InputError(f"Usage: {LOG_GRAMMAR}")
+    number = parse_task_id(words[0])
+    duration = parse_duration(words[1], max_hours=max_hours)
+    day, notes_from = today, 2
+    if len(words) > 2:
+        try:
+            day, notes_from = parse_date(words[2], today=today, direction="past"), 3
+        except InputError:
+            if words[2][:1].isdigit():
+                raise
+    return TimeLogDraft(number, duration, day, " ".join(words[notes_from:]))
