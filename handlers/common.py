@@ -20,6 +20,10 @@ from bot.services.text import unescape
 
 logger = logging.getLogger(__name__)
 
+FAILURE_MESSAGE = (
+    "Something went wrong on VA Desk's side and nothing was saved. "
+    "Try again; if it keeps failing, tell whoever runs VA Desk."
+)
 CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was saved. Try again."
 
 
@@ -81,6 +85,10 @@ def run_command(
     except sa.exc.IntegrityError:
         logger.warning("conflicting write for %s %s", command.get("command"), text)
         desk.reply(command.get("response_url"), CONFLICT_MESSAGE)
+        return None
+    except Exception:
+        logger.exception("%s %s failed", command.get("command"), text)
+        desk.reply(command.get("response_url"), FAILURE_MESSAGE)
         return None
     if reply.modal is not None:
         client.views_open(trigger_id=command["trigger_id"], view=reply.modal)

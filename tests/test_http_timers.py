@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot import clock
 from store.db import session_scope
-from store.models import AuditRecord, TimeEntry
+from store.models import AuditRecord, Task, TimeEntry
 from tests.slack_payloads import picked_date, picked_time, text_value, view_submission
 
 
@@ -152,3 +152,17 @@ def test_only_owners_edit_other_peoples_time(live_app):
 def test_edit_of_unknown_entry(live_app):
     assert "no time entry E-42" in live_app.command("/timer", "edit E-42")["text"]
     assert "You have no time entries yet" in live_app.command("/timer", "edit")["text"]
+
+
+def test_an_unexpected_failure_gets_a_clear_reply_and_saves_nothing(live_app, monkeypatch):
+    from bot.services import timers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(timers, "start_timer", broken)
+    reply = live_app.command("/timer", "start Something new")
+    assert reply["text"].startswith("Something went wrong on VA Desk's side and nothing was saved")
+    assert _entries(live_app) == []
+    with session_scope(live_app.engine) as session:
+        assert session.exec(select(Task)).all() == []
