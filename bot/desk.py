@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.homes import HomePublisher
 from bot.replies import ResponseUrlSender
-from bot.services.people import Actor, ProfileLookup, resolve_actor
+from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,18 @@ class Desk:
             cached = self._actors.get(key)
         if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
             return cached[0]
+        # Ask Slack between transactions: SQLite's writer lock is never held across a call.
         with self.session() as session:
-            actor = resolve_actor(session, self.settings, team_id, user_id, profile_lookup(client))
+            stale = needs_profile(session, team_id, user_id)
+        profile = profile_lookup(client)(user_id) if stale else None
+        with self.session() as session:
+            actor = resolve_actor(
+                session,
+                self.settings,
+                team_id,
+                user_id,
+                (lambda _user_id: profile) if profile is not None else None,
+            )
         with self._actors_lock:
             self._actors[key] = (actor, time.monotonic())
         return actor

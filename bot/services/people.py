@@ -90,6 +90,16 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def _profile_is_stale(user: User | None) -> bool:
+    checked = user.timezone_checked_at if user is not None else None
+    return checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL
+
+
+def needs_profile(session: Session, team_id: str, user_id: str) -> bool:
+    """Whether Slack should be asked for the user's time zone (unknown, or a day old)."""
+    return _profile_is_stale(session.get(User, (team_id, user_id)))
+
+
 def resolve_actor(
     session: Session,
     settings: Settings,
@@ -103,8 +113,7 @@ def resolve_actor(
     if user is None:
         _insert_once(session, User(team_id=team_id, id=user_id))
         user = session.get(User, (team_id, user_id))
-    checked = user.timezone_checked_at
-    if lookup is not None and (checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL):
+    if lookup is not None and _profile_is_stale(user):
         profile = lookup(user_id)
         if profile is not None:
             user.timezone = profile.get("tz") or user.timezone
