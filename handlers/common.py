@@ -46,8 +46,6 @@ class Call:
     actor: Actor
     text: str
     desk: Desk
-    client: WebClient
-    trigger_id: str | None
 
 
 def open_modal(view: View) -> Reply:
@@ -77,7 +75,7 @@ def run_command(
     try:
         actor = desk.actor(command["team_id"], command["user_id"], client)
         with desk.session() as session:
-            call = Call(session, actor, unescape(text), desk, client, command.get("trigger_id"))
+            call = Call(session, actor, unescape(text), desk)
             reply = action(call)
     except VADeskError as refusal:
         desk.reply(command.get("response_url"), refusal.message)

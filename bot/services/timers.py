@@ -205,21 +205,21 @@ def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def _touching(team_id: str, user_id: str, start: datetime, end: datetime) -> sa.ColumnElement:
+    """A user's entries that touch [start, end), a running one included."""
+    return sa.and_(
+        TimeEntry.team_id == team_id,
+        TimeEntry.user_id == user_id,
+        TimeEntry.started_at < end,
+        (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > start),
+    )
+
+
 def _entries_between(
     session: Session, team_id: str, user_id: str, start: datetime, end: datetime
 ) -> list[TimeEntry]:
-    """Entries of a user that touch [start, end), a running one included."""
-    query = (
-        select(TimeEntry)
-        .where(
-            TimeEntry.team_id == team_id,
-            TimeEntry.user_id == user_id,
-            TimeEntry.started_at < end,
-            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > start),
-        )
-        .order_by(TimeEntry.started_at)
-    )
-    return list(session.exec(query))
+    query = select(TimeEntry).where(_touching(team_id, user_id, start, end))
+    return list(session.exec(query.order_by(TimeEntry.started_at)))
 
 
 def timer_status(session: Session, actor: Actor) -> TimerStatus:
@@ -228,10 +228,7 @@ def timer_status(session: Session, actor: Actor) -> TimerStatus:
     day_start, day_end = _local_day_bounds(now.astimezone(actor.zone).date(), actor.zone)
     spans = session.exec(
         select(TimeEntry.started_at, TimeEntry.ended_at).where(
-            TimeEntry.team_id == actor.team_id,
-            TimeEntry.user_id == actor.user_id,
-            TimeEntry.started_at < day_end,
-            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > day_start),
+            _touching(actor.team_id, actor.user_id, day_start, day_end)
         )
     )
     total = sum(
@@ -256,7 +253,9 @@ def list_entries(
     start, _ = _local_day_bounds(first_day, actor.zone)
     _, end = _local_day_bounds(today, actor.zone)
     entries = _entries_between(session, actor.team_id, actor.user_id, start, end)
-    return [(entry, session.get(Task, entry.task_id)) for entry in entries]
+    task_ids = {entry.task_id for entry in entries}
+    by_id = {t.id: t for t in session.exec(select(Task).where(Task.id.in_(task_ids)))}
+    return [(entry, by_id[entry.task_id]) for entry in entries]
 
 
 def _own_entry(session: Session, actor: Actor, entry_id: int) -> TimeEntry:
