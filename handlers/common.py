@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.desk import Desk
-from bot.services.errors import VADeskError
+from bot.services.errors import FieldErrors, VADeskError
 from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import unescape
@@ -115,3 +115,29 @@ def dispatch_command(
     reply = run_command(action, context=context, command=command, client=client, text=rest)
     if reply is not None:
         desk.refresh_homes(command["team_id"], reply.refresh_users)
+
+
+def answer_submission(
+    ack: Callable,
+    body: dict,
+    client: WebClient,
+    context: BoltContext,
+    act: Callable[[Session, Actor], Reply],
+    refusal_field: str,
+) -> None:
+    """Run a modal's service call before acknowledging, so refusals show inline on the
+    form (on `refusal_field` unless they name their own); the outcome goes to the DM."""
+    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            reply = act(session, actor)
+    except FieldErrors as refusal:
+        ack(response_action="errors", errors=refusal.errors)
+        return
+    except VADeskError as refusal:
+        ack(response_action="errors", errors={refusal_field: refusal.message})
+        return
+    ack()
+    client.chat_postMessage(channel=user_id, text=reply.text)
+    desk.refresh_homes(team_id, reply.refresh_users | {user_id})

@@ -7,10 +7,11 @@ from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot import clock
 from bot.services import people, tasks
-from bot.services.errors import InputError, VADeskError
+from bot.services.errors import InputError
 from bot.services.parsing import (
     extract_user_id,
     format_task_id,
@@ -18,11 +19,19 @@ from bot.services.parsing import (
     parse_task_add,
     parse_task_id,
 )
+from bot.services.people import Actor
 from bot.services.tasks import NewTask
 from bot.views import tasks as views
 from bot.views.help import TASK_HELP
 from bot.views.timers import stopped_text
-from handlers.common import Call, Reply, desk_of, dispatch_command, open_modal, team_of
+from handlers.common import (
+    Call,
+    Reply,
+    answer_submission,
+    desk_of,
+    dispatch_command,
+    open_modal,
+)
 from handlers.shortcuts import open_new_task_modal
 
 
@@ -148,7 +157,6 @@ def _value(values: dict, block: str, key: str = "value") -> object:
 def handle_new_task_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
     values = view["state"]["values"]
     meta = json.loads(view.get("private_metadata") or "{}")
     selected_client = (_value(values, "client", "selected_option") or {}).get("value")
@@ -164,35 +172,28 @@ def handle_new_task_submission(
         category=_value(values, "category"),
         source_permalink=meta.get("permalink"),
     )
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            task = tasks.create_task(session, actor, new)
-            reply = _created_reply(task, user_id)
-    except VADeskError as refusal:
-        ack(response_action="errors", errors={"title": refusal.message})
-        return
-    ack()
-    client.chat_postMessage(channel=user_id, text=reply.text)
-    desk.refresh_homes(team_id, reply.refresh_users | {user_id})
+    answer_submission(
+        ack,
+        body,
+        client,
+        context,
+        lambda session, actor: _created_reply(
+            tasks.create_task(session, actor, new), actor.user_id
+        ),
+        refusal_field="title",
+    )
 
 
 def handle_complete_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
     number = json.loads(view.get("private_metadata") or "{}")["task"]
     notes = _value(view["state"]["values"], "notes")
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            reply = _done_reply(tasks.complete_task(session, actor, number, notes))
-    except VADeskError as refusal:
-        ack(response_action="errors", errors={"notes": refusal.message})
-        return
-    ack()
-    client.chat_postMessage(channel=user_id, text=reply.text)
-    desk.refresh_homes(team_id, reply.refresh_users | {user_id})
+
+    def complete(session: Session, actor: Actor) -> Reply:
+        return _done_reply(tasks.complete_task(session, actor, number, notes))
+
+    answer_submission(ack, body, client, context, complete, refusal_field="notes")
 
 
 def register(app: App) -> None:

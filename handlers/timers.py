@@ -8,14 +8,23 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot import clock
 from bot.services import tasks, timers
-from bot.services.errors import FieldErrors, VADeskError
+from bot.services.errors import FieldErrors
 from bot.services.parsing import parse_timer_log
+from bot.services.people import Actor
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
-from handlers.common import Call, Reply, desk_of, dispatch_command, open_modal, team_of
+from handlers.common import (
+    Call,
+    Reply,
+    answer_submission,
+    desk_of,
+    dispatch_command,
+    open_modal,
+)
 
 
 def _start(call: Call) -> Reply:
@@ -102,36 +111,25 @@ def _picked_instant(
 def handle_edit_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    """Validate before acknowledging, so refusals show inline on the field."""
-    desk = desk_of(context)
     meta = json.loads(view.get("private_metadata") or "{}")
     values = view["state"]["values"]
     zone = ZoneInfo(meta["zone"])
     notes = values.get("notes", {}).get("value", {}).get("value")
     reason = values.get("reason", {}).get("value", {}).get("value") or ""
-    user_id, team_id = body["user"]["id"], team_of(body)
-    try:
+    max_hours = desk_of(context).max_entry_hours
+
+    def edit(session: Session, actor: Actor) -> Reply:
         start = _picked_instant(values, "start_date", "start", zone)
         end = _picked_instant(values, "end_date", "end", zone)
         if start is None:
             raise FieldErrors({"start": "Give the start date and time."})
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            entry = timers.edit_entry(
-                session, actor, meta["entry"], start, end, notes, reason, desk.max_entry_hours
-            )
-            task = session.get(tasks.Task, entry.task_id)
-            owner_of_entry = entry.user_id
-            message = views.edited_text(entry, task, zone)
-    except FieldErrors as refusal:
-        ack(response_action="errors", errors=refusal.errors)
-        return
-    except VADeskError as refusal:
-        ack(response_action="errors", errors={"reason": refusal.message})
-        return
-    ack()
-    client.chat_postMessage(channel=user_id, text=message)
-    desk.refresh_homes(team_id, {user_id, owner_of_entry})
+        entry = timers.edit_entry(
+            session, actor, meta["entry"], start, end, notes, reason, max_hours
+        )
+        task = session.get(tasks.Task, entry.task_id)
+        return Reply(views.edited_text(entry, task, zone), refresh_users={entry.user_id})
+
+    answer_submission(ack, body, client, context, edit, refusal_field="reason")
 
 
 def register(app: App) -> None:
