@@ -15,7 +15,7 @@ from bot.services.errors import InputError
 from bot.services.parsing import (
     extract_user_id,
     format_task_id,
-    parse_date,
+    parse_followup,
     parse_task_add,
     parse_task_id,
 )
@@ -114,15 +114,10 @@ def _status(call: Call) -> Reply:
 
 
 def _followup(call: Call) -> Reply:
-    ref, _, text = call.text.strip().partition(" ")
-    if not ref:
-        raise InputError("Usage: /task followup T-12 <text> [due <date>]")
-    due = None
-    head, marker, tail = text.rpartition(" due ")
-    if marker and len(tail.split()) == 1:
-        due = parse_date(tail, today=_today(call))
-        text = head
-    task, followup = tasks.add_followup(call.session, call.actor, parse_task_id(ref), text, due)
+    draft = parse_followup(call.text, today=_today(call))
+    task, followup = tasks.add_followup(
+        call.session, call.actor, draft.task_number, draft.text, draft.due
+    )
     suffix = f" (due {followup.due.isoformat()})" if followup.due else ""
     return Reply(f"Follow-up logged on *{format_task_id(task.number)}*{suffix}.")
 

@@ -17,6 +17,7 @@ from bot.services.parsing import (
     parse_clock_time,
     parse_date,
     parse_duration,
+    parse_followup,
     parse_task_add,
     parse_task_id,
     parse_timer_log,
@@ -369,3 +370,19 @@ def test_timer_log_reads_task_duration_day_and_notes():
 def test_timer_log_refusals_say_why(text, reason):
     with pytest.raises(InputError, match=re.escape(reason)):
         parse_timer_log(text, today=date(2026, 11, 23))
+
+
+def test_followup_reads_a_trailing_due_date():
+    today = date(2026, 11, 23)
+    draft = parse_followup("T-4 Chase the receipt due tomorrow", today=today)
+    assert (draft.task_number, draft.text, draft.due) == (
+        4,
+        "Chase the receipt",
+        date(2026, 11, 24),
+    )
+    plain = parse_followup("T-4 Ask what is due next", today=today)
+    assert (plain.text, plain.due) == ("Ask what is due next", None)
+    with pytest.raises(InputError, match="Usage: /task followup"):
+        parse_followup("", today=today)
+    with pytest.raises(InputError, match="fridya"):
+        parse_followup("T-4 Call back due fridya", today=today)

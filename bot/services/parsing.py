@@ -326,3 +326,29 @@ def parse_timer_log(text: str, *, today: date, max_hours: float = 24) -> TimeLog
             if words[2][:1].isdigit():
                 raise
     return TimeLogDraft(number, duration, day, " ".join(words[notes_from:]))
+
+
+@dataclass
+class FollowUpDraft:
+    """What `/task followup` understood."""
+
+    task_number: int
+    text: str
+    due: date | None
+
+
+def parse_followup(text: str, *, today: date) -> FollowUpDraft:
+    """`T-12 <text> [due <date>]`: a trailing `due <date>` sets the follow-up's due date,
+    as in `/task add`; "... due next" stays text, "... due fridya" is refused."""
+    ref, _, rest = text.strip().partition(" ")
+    if not ref:
+        raise InputError("Usage: /task followup T-12 <text> [due <date>]")
+    due = None
+    head, marker, tail = rest.rpartition(" due ")
+    if marker and len(tail.split()) == 1:
+        try:
+            due, rest = parse_date(tail, today=today), head
+        except InputError:
+            if _looks_like_date(tail.strip()):
+                raise  # a mistyped date, not words of the follow-up
+    return FollowUpDraft(parse_task_id(ref), rest, due)
