@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from bot.services.errors import InputError
+from bot.services.errors import InputError, NotFound
 from bot.services.parsing import (
     TaskDraft,
     extract_channel_id,
@@ -66,7 +66,7 @@ def test_parse_duration_rounds_to_the_second() -> None:
         ("-5m", "'-5m': a duration must be positive"),
         ("0m", "'0m': a duration must be positive"),
         ("0:00", "'0:00': a duration must be positive"),
-        ("25h", "25h is longer than 24 hours"),
+        ("25h", "'25h' is longer than 24 hours"),
         ("45", "'45' is not a duration (add a unit, e.g. 45m); use 1h30m, 90m, 1.5h or 0:45"),
         ("45s", "'45s' is not a duration"),
         ("", "'' is not a duration"),
@@ -81,15 +81,26 @@ def test_parse_duration_refuses(text: str, message: str) -> None:
 
 
 def test_parse_duration_huge_number_is_refused_cleanly() -> None:
-    with pytest.raises(InputError, match="is longer than 24 hours"):
+    with pytest.raises(InputError, match="is not a duration"):
         parse_duration("9" * 400 + "h")
+    for digits in ("9" * 5000 + "m", "9" * 5000 + ":00", "9" * 5000):
+        with pytest.raises(InputError) as caught:
+            parse_duration(digits)
+        assert "is not a duration" in caught.value.message
+        assert len(caught.value.message) < 200  # the input is quoted short, not echoed whole
+
+
+def test_parse_duration_quotes_the_input_inert() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_duration("<!channel>")
+    assert caught.value.message.startswith("'&lt;!channel&gt;' is not a duration")
 
 
 def test_parse_duration_max_hours() -> None:
     assert parse_duration("2h", max_hours=2) == timedelta(hours=2)
-    with pytest.raises(InputError, match=r"^3h is longer than 2 hours$"):
+    with pytest.raises(InputError, match=r"^'3h' is longer than 2 hours$"):
         parse_duration("3h", max_hours=2)
-    with pytest.raises(InputError, match=r"^90m is longer than 1 hour$"):
+    with pytest.raises(InputError, match=r"^'90m' is longer than 1 hour$"):
         parse_duration("90m", max_hours=1)
 
 
@@ -182,11 +193,22 @@ def test_parse_task_id(text: str) -> None:
     assert parse_task_id(text) == 12
 
 
-@pytest.mark.parametrize("text", ["X", "T-", "T-0", "task 12", "#12", "T--12", "-12", "12a", ""])
+@pytest.mark.parametrize("text", ["X", "T-", "task 12", "#12", "T--12", "-12", "12a", ""])
 def test_parse_task_id_refuses(text: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_task_id(text)
     assert str(caught.value) == f"'{text.strip()}' is not a task id; task ids look like T-12"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("T-0", "T-0"), ("T-2147483648", "T-2147483648"), ("T-" + "9" * 5000, "T-" + "9" * 19)],
+)
+def test_a_task_id_no_task_can_have_is_not_found(text: str, shown: str) -> None:
+    with pytest.raises(NotFound) as caught:
+        parse_task_id(text)
+    assert caught.value.message.startswith(f"There is no {shown}")
+    assert parse_task_id("T-2147483647") == 2**31 - 1
 
 
 def test_format_task_id() -> None:
@@ -309,9 +331,9 @@ def test_task_add_exclamation_inside_words_is_title_text() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "A task needs a title: /task add <title>"),
-        ("   ", "A task needs a title: /task add <title>"),
-        ("<@U0456> due fri !high", "A task needs a title: /task add <title>"),
+        ("", "A task needs a title: /task add &lt;title&gt;"),
+        ("   ", "A task needs a title: /task add &lt;title&gt;"),
+        ("<@U0456> due fri !high", "A task needs a title: /task add &lt;title&gt;"),
         ("Call <#C01> and <#C02>", "A task has one channel"),
         ("Call <@U01> and <@U02>", "A task has one assignee"),
         ("Call due fri due mon", "A task has one due date"),

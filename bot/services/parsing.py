@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Literal
 
-from bot.services.errors import InputError
+from bot.services.errors import InputError, NotFound
+from bot.services.text import escape, quoted, truncate
 
 DURATION_HINT = "use 1h30m, 90m, 1.5h or 0:45"
 DATE_HINT = "use today, yesterday, tomorrow, a weekday (mon, tuesday, ...) or YYYY-MM-DD"
@@ -20,16 +21,18 @@ TIME_HINT = "use 9:00, 17:30, 9am or 5:30pm"
 TASK_ADD_GRAMMAR = "/task add <title> [#channel] [@user] [due <date>] [!high|!low]"
 PRIORITIES = ("high", "normal", "low")
 MAX_TITLE_LENGTH = 500
-_MAX_TASK_NUMBER = 2**31 - 1  # fits an SQL INTEGER column
+MAX_ID = 2**31 - 1  # the largest id an SQL INTEGER column holds
 
-_NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
+# Digit counts are bounded: a longer number is no duration anyone means (and int()
+# refuses numbers of thousands of digits).
+_NUMBER = r"(?:\d{1,6}(?:\.\d{1,6})?|\.\d{1,6})"
 _HOUR_UNIT = r"(?:h|hr|hrs|hour|hours)"
 _MINUTE_UNIT = r"(?:m|min|mins|minute|minutes)"
 _UNIT_DURATION_RE = re.compile(
     rf"^(?:(?P<h>{_NUMBER})\s*{_HOUR_UNIT})?\s*"
-    rf"(?:(?P<m>{_NUMBER})\s*{_MINUTE_UNIT}|(?P<bare>\d+))?$"
+    rf"(?:(?P<m>{_NUMBER})\s*{_MINUTE_UNIT}|(?P<bare>\d{{1,6}}))?$"
 )
-_CLOCK_DURATION_RE = re.compile(r"^(?P<h>\d+):(?P<m>[0-5]\d)$")
+_CLOCK_DURATION_RE = re.compile(r"^(?P<h>\d{1,4}):(?P<m>[0-5]\d)$")
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RELATIVE_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
@@ -53,18 +56,18 @@ def parse_duration(text: str, *, max_hours: float = 24) -> timedelta:
         cleaned = cleaned[1:].strip()
     seconds = _duration_seconds(cleaned)
     if seconds is None:
-        if re.fullmatch(r"\d+", raw):
+        if re.fullmatch(r"\d{1,6}", raw):
             raise InputError(
                 f"'{raw}' is not a duration (add a unit, e.g. {raw}m); {DURATION_HINT}"
             )
-        raise InputError(f"'{raw}' is not a duration; {DURATION_HINT}")
+        raise InputError(f"{quoted(raw)} is not a duration; {DURATION_HINT}")
     if negative:
-        raise InputError(f"'{raw}': a duration must be positive; {DURATION_HINT}")
+        raise InputError(f"{quoted(raw)}: a duration must be positive; {DURATION_HINT}")
     if seconds > max_hours * 3600:
         unit = "hour" if max_hours == 1 else "hours"
-        raise InputError(f"{raw} is longer than {max_hours:g} {unit}")
+        raise InputError(f"{quoted(raw)} is longer than {max_hours:g} {unit}")
     if round(seconds) <= 0:
-        raise InputError(f"'{raw}': a duration must be positive; {DURATION_HINT}")
+        raise InputError(f"{quoted(raw)}: a duration must be positive; {DURATION_HINT}")
     return timedelta(seconds=round(seconds))
 
 
@@ -128,8 +131,8 @@ def parse_date(text: str, *, today: date, direction: Literal["future", "past"] =
         try:
             return date.fromisoformat(word)
         except ValueError:
-            raise InputError(f"'{raw}' is not a valid date; {DATE_HINT}") from None
-    raise InputError(f"'{raw}' is not a date; {DATE_HINT}")
+            raise InputError(f"{quoted(raw)} is not a valid date; {DATE_HINT}") from None
+    raise InputError(f"{quoted(raw)} is not a date; {DATE_HINT}")
 
 
 def parse_clock_time(text: str) -> time:
@@ -145,21 +148,22 @@ def parse_clock_time(text: str) -> time:
                 return time(hour, minute)
         elif match[2] is not None and hour <= 23 and minute <= 59:
             return time(hour, minute)
-    raise InputError(f"'{raw}' is not a time of day; {TIME_HINT}")
+    raise InputError(f"{quoted(raw)} is not a time of day; {TIME_HINT}")
 
 
 # --------------------------------------------------------------------------- task ids
 
 
 def parse_task_id(text: str) -> int:
-    """Read a task id: T-12, t-12, T12 or 12."""
+    """Read a task id: T-12, t-12, T12 or 12. A number no task can have is not found."""
     raw = text.strip()
-    match = re.fullmatch(r"(?:[Tt]-?)?(\d{1,10})", raw)
-    if match:
-        number = int(match[1])
-        if 0 < number <= _MAX_TASK_NUMBER:
-            return number
-    raise InputError(f"'{raw}' is not a task id; task ids look like T-12")
+    match = re.fullmatch(r"(?:[Tt]-?)?(\d+)", raw)
+    if not match:
+        raise InputError(f"{quoted(raw)} is not a task id; task ids look like T-12")
+    digits = match[1].lstrip("0")
+    if not digits or len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise NotFound(f"There is no T-{truncate(digits or '0', 20)} in this workspace.")
+    return int(digits)
 
 
 def format_task_id(number: int) -> str:
@@ -246,7 +250,7 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
             value = parse_date(word, today=today, direction="future")
         except InputError:
             if _looks_like_date(word):
-                raise InputError(f"'{word}' after 'due' is not a date; {DATE_HINT}") from None
+                raise InputError(f"{quoted(word)} after 'due' is not a date; {DATE_HINT}") from None
             continue  # "due" is just a word in the title ("Pay what is due to Acme")
         if due is not None:
             raise InputError(
@@ -259,7 +263,7 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
     for match in _PRIORITY_RE.finditer(masked):
         word = match[1].lower()
         if word not in PRIORITIES:
-            raise InputError(f"'{match[0]}' is not a priority; use !high, !low or !normal")
+            raise InputError(f"{quoted(match[0])} is not a priority; use !high, !low or !normal")
         if priority is not None and priority != word:
             raise InputError(f"A task has one priority; you wrote !{priority} and !{word}.")
         priority = word
@@ -273,7 +277,7 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
     kept.append(text[position:])
     title = " ".join(" ".join(kept).split())
     if not title:
-        raise InputError(f"A task needs a title: {TASK_ADD_GRAMMAR}")
+        raise InputError(f"A task needs a title: {escape(TASK_ADD_GRAMMAR)}")
     if len(title) > MAX_TITLE_LENGTH:
         raise InputError(
             f"A task title can be at most {MAX_TITLE_LENGTH} characters; this one has "
@@ -315,7 +319,7 @@ def parse_timer_log(text: str, *, today: date, max_hours: float = 24) -> TimeLog
     unless it starts with a digit, like a mistyped date (then it is refused)."""
     words = text.split()
     if len(words) < 2:
-        raise InputError(f"Usage: {LOG_GRAMMAR}")
+        raise InputError(f"Usage: {escape(LOG_GRAMMAR)}")
     number = parse_task_id(words[0])
     duration = parse_duration(words[1], max_hours=max_hours)
     day, notes_from = today, 2
@@ -342,7 +346,7 @@ def parse_followup(text: str, *, today: date) -> FollowUpDraft:
     as in `/task add`; "... due next" stays text, "... due fridya" is refused."""
     ref, _, rest = text.strip().partition(" ")
     if not ref:
-        raise InputError("Usage: /task followup T-12 <text> [due <date>]")
+        raise InputError("Usage: /task followup T-12 &lt;text&gt; [due &lt;date&gt;]")
     due = None
     head, marker, tail = rest.rpartition(" due ")
     if marker and len(tail.split()) == 1:

@@ -1,8 +1,16 @@
-"""Text as Slack shows it: date tokens that localize, and verbatim user text."""
+"""Text as Slack shows it: date tokens that localize, verbatim user text, and the limits
+on what people may type."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from bot.services.errors import InputError
+
+# Slack's plain-text inputs hold at most 3,000 characters: with one limit for every kind
+# of notes, a form can always show a note whole, so saving it never shortens it.
+NOTES_LIMIT = 3000
+QUOTE_LIMIT = 60
 
 
 def time_token(instant: datetime) -> str:
@@ -21,6 +29,24 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quoted(text: str) -> str:
+    """What someone typed, quoted in a reply: inert (no live mention) and short."""
+    return f"'{escape(truncate(text.strip(), QUOTE_LIMIT))}'"
+
+
 def unescape(text: str) -> str:
     """Slack sends &, < and > typed by a person as entities; store what they typed."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def checked_text(value: str | None, what: str, limit: int) -> str | None:
+    """Trimmed text, None when empty; longer than `limit` is refused, never cut."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise InputError(
+            f"The {what} {'are' if what.endswith('s') else 'is'} {len(value):,} characters "
+            f"long; the limit is {limit:,}."
+        )
+    return value or None
