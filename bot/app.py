@@ -17,7 +17,9 @@ from bot.homes import HomePublisher
 from bot.services.events import first_delivery, forget_old_events
 from bot.slack_client import make_web_client
 from handlers import register_listeners
+from handlers.failures import answer_failure, handle_unexpected_error
 from handlers.home import render_home
+from handlers.payload import MalformedPayload, scrub, unroutable
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ def build_app(
     )
 
     app.middleware(DeskMiddleware(desk))
+    app.error(handle_unexpected_error)
     register_listeners(app)
     desk.homes = HomePublisher(
         app.client, lambda team_id, user_id: render_home(desk, app.client, team_id, user_id)
@@ -57,7 +60,8 @@ def build_app(
 
 
 class DeskMiddleware(Middleware):
-    """Hands the desk to every listener and drops events Slack delivers again.
+    """Hands the desk to every listener, scrubs text both databases can store, and drops
+    events Slack delivers again.
 
     A plain Middleware subclass: Bolt calls it directly, without the argument
     injection a function middleware costs on every request."""
@@ -72,7 +76,11 @@ class DeskMiddleware(Middleware):
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         req.context["desk"] = self.desk
-        body = req.body
+        body = scrub(req.body)
+        problem = unroutable(body)
+        if problem is not None:
+            answer_failure(MalformedPayload(problem), body, req.context.client, self.desk)
+            return BoltResponse(status=400, body="")
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             if not first_delivery(self.desk.engine, event_id):

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -16,15 +15,10 @@ from bot.desk import Desk
 from bot.services.errors import FieldErrors, VADeskError
 from bot.services.parsing import split_command
 from bot.services.people import Actor
-from bot.services.text import unescape
+from bot.services.text import escape, truncate, unescape
+from handlers.payload import state_values, team_of, user_of
 
 logger = logging.getLogger(__name__)
-
-FAILURE_MESSAGE = (
-    "Something went wrong on VA Desk's side and nothing was saved. "
-    "Try again; if it keeps failing, tell whoever runs VA Desk."
-)
-CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was saved. Try again."
 
 
 @dataclass
@@ -57,11 +51,6 @@ def desk_of(context: BoltContext) -> Desk:
     return context["desk"]
 
 
-def team_of(body: dict) -> str:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
-    return team or (body.get("user") or {}).get("team_id") or ""
-
-
 def run_command(
     action: Callable[[Call], Reply],
     *,
@@ -70,23 +59,16 @@ def run_command(
     client: WebClient,
     text: str,
 ) -> Reply | None:
-    """Run one subcommand in a unit of work; refusals come back as the reply text."""
+    """Run one subcommand in a unit of work; refusals come back as the reply text.
+    Anything else that fails is answered by the listener's guard (handlers/failures.py)."""
     desk = desk_of(context)
     try:
-        actor = desk.actor(command["team_id"], command["user_id"], client)
+        actor = desk.actor(team_of(command), user_of(command), client)
         with desk.session() as session:
             call = Call(session, actor, unescape(text), desk)
             reply = action(call)
     except VADeskError as refusal:
         desk.reply(command.get("response_url"), refusal.message)
-        return None
-    except sa.exc.IntegrityError:
-        logger.warning("conflicting write for %s %s", command.get("command"), text)
-        desk.reply(command.get("response_url"), CONFLICT_MESSAGE)
-        return None
-    except Exception:
-        logger.exception("%s %s failed", command.get("command"), text)
-        desk.reply(command.get("response_url"), FAILURE_MESSAGE)
         return None
     if reply.modal is not None:
         client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
@@ -109,7 +91,8 @@ def dispatch_command(
     word, rest = split_command(command.get("text") or "")
     action = actions.get(word)
     if action is None:
-        unknown = f"I don't know `{command['command']} {word}`.\n" if word else ""
+        unknown = f"I don't know `{command['command']} {escape(truncate(word, 40))}`.\n"
+        unknown = unknown if word else ""
         desk.reply(command.get("response_url"), unknown + help_text)
         return
     reply = run_command(action, context=context, command=command, client=client, text=rest)
@@ -127,7 +110,7 @@ def answer_submission(
 ) -> None:
     """Run a modal's service call before acknowledging, so refusals show inline on the
     form (on `refusal_field` unless they name their own); the outcome goes to the DM."""
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     try:
         actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
@@ -136,7 +119,11 @@ def answer_submission(
         ack(response_action="errors", errors=refusal.errors)
         return
     except VADeskError as refusal:
-        ack(response_action="errors", errors={refusal_field: refusal.message})
+        fields = state_values(body.get("view"))
+        field_id = refusal_field if refusal_field in fields else next(iter(fields), None)
+        if field_id is None:
+            raise  # no field to show it on: the guard acknowledges and tells the user
+        ack(response_action="errors", errors={field_id: refusal.message})
         return
     ack()
     client.chat_postMessage(channel=user_id, text=reply.text)

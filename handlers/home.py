@@ -18,7 +18,9 @@ from bot.services.people import Actor
 from bot.views.home import home_view
 from bot.views.tasks import complete_task_modal
 from bot.views.timers import started_text, stopped_text
-from handlers.common import desk_of, team_of
+from handlers.common import desk_of
+from handlers.failures import guarded
+from handlers.payload import MalformedPayload, button_number, team_of, user_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,17 +39,21 @@ def _tell(client: WebClient, user_id: str, text: str) -> None:
     client.chat_postMessage(channel=user_id, text=text)
 
 
-def handle_home_opened(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+@guarded
+def handle_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
         return
-    desk_of(context).refresh_homes(team_of(body), {event["user"]})
+    user_id = event.get("user")
+    if not isinstance(user_id, str) or not user_id:
+        raise MalformedPayload("an App Home event without a user")
+    desk_of(context).refresh_homes(team_of(body), {user_id})
 
 
 def _answer_button(
     body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], str]
 ) -> None:
     """Run a button's service call, tell the user the outcome, republish their home."""
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     try:
         actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
@@ -58,14 +64,15 @@ def _answer_button(
     desk.refresh_homes(team_id, {user_id})
 
 
+@guarded
 def handle_stop_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
     max_hours = desk_of(context).max_entry_hours
+    entry_id = button_number(action)
 
     def stop(session: Session, actor: Actor) -> str:
-        entry_id = int(action["value"])
         return stopped_text(
             timers.stop_timer(session, actor, entry_id=entry_id, max_hours=max_hours)
         )
@@ -73,34 +80,38 @@ def handle_stop_button(
     _answer_button(body, client, context, stop)
 
 
+@guarded
 def handle_start_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
     max_hours = desk_of(context).max_entry_hours
+    number = button_number(action)
 
     def start(session: Session, actor: Actor) -> str:
-        task = tasks.get_task(session, actor.team_id, int(action["value"]))
+        task = tasks.get_task(session, actor.team_id, number)
         return started_text(timers.start_timer(session, actor, task, max_hours), created_task=False)
 
     _answer_button(body, client, context, start)
 
 
+@guarded
 def handle_done_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
     """Done needs completion notes, so the button opens the notes modal."""
     ack()
-    desk, user_id, team_id = desk_of(context), body["user"]["id"], team_of(body)
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    number = button_number(action)
     try:
         with desk.session() as session:
-            task = tasks.get_task(session, team_id, int(action["value"]))
+            task = tasks.get_task(session, team_id, number)
             tasks.check_not_done(task)
     except VADeskError as refusal:
         _tell(client, user_id, refusal.message)
         desk.refresh_homes(team_id, {user_id})
         return
-    client.views_open(trigger_id=body["trigger_id"], view=complete_task_modal(task))
+    client.views_open(trigger_id=body.get("trigger_id"), view=complete_task_modal(task))
 
 
 def register(app: App) -> None:

@@ -12,7 +12,9 @@ from bot.desk import Desk
 from bot.services import people
 from bot.services.tasks import NewTask
 from bot.views.tasks import new_task_modal
-from handlers.common import desk_of, team_of
+from handlers.common import desk_of
+from handlers.failures import guarded
+from handlers.payload import MalformedPayload, team_of
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +46,18 @@ def open_new_task_modal(
     client.views_open(trigger_id=trigger_id, view=new_task_modal(clients, prefill, metadata))
 
 
+@guarded
 def handle_message_shortcut(
-    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
     desk, team_id = desk_of(context), team_of(shortcut)
-    channel_id = shortcut["channel"]["id"]
-    message = shortcut.get("message") or {}
-    text = (message.get("text") or "").strip()
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    message = shortcut.get("message")
+    if not isinstance(channel_id, str) or not isinstance(message, dict):
+        raise MalformedPayload("a message shortcut without its message")
+    text = message.get("text")
+    text = text.strip() if isinstance(text, str) else ""
     with desk.session() as session:
         people.ensure_workspace(session, desk.settings, team_id)
         client_row = people.client_for_channel(session, team_id, channel_id)
@@ -62,14 +68,15 @@ def handle_message_shortcut(
     )
     permalink = _permalink(client, channel_id, message.get("ts", shortcut.get("message_ts", "")))
     metadata = {"channel": channel_id, "permalink": permalink}
-    open_new_task_modal(client, desk, team_id, shortcut["trigger_id"], prefill, metadata)
+    open_new_task_modal(client, desk, team_id, shortcut.get("trigger_id"), prefill, metadata)
 
 
+@guarded
 def handle_global_shortcut(
-    ack: Ack, shortcut: dict, client: WebClient, context: BoltContext
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    open_new_task_modal(client, desk_of(context), team_of(shortcut), shortcut["trigger_id"])
+    open_new_task_modal(client, desk_of(context), team_of(shortcut), shortcut.get("trigger_id"))
 
 
 def register(app: App) -> None:

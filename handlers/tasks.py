@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
@@ -32,6 +31,17 @@ from handlers.common import (
     dispatch_command,
     open_modal,
 )
+from handlers.failures import guarded
+from handlers.payload import (
+    input_of,
+    number_from,
+    picked_day,
+    picked_option,
+    state_values,
+    team_of,
+    text_input,
+    view_metadata,
+)
 from handlers.shortcuts import open_new_task_modal
 
 
@@ -40,10 +50,7 @@ def _today(call: Call) -> date:
 
 
 def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
-    return Reply(
-        f"Created *{format_task_id(task.number)}*: {views.task_line(task)}",
-        refresh_users={task.assignee_id or actor_id},
-    )
+    return Reply(f"Created {views.task_line(task)}", refresh_users={task.assignee_id or actor_id})
 
 
 def _add(call: Call) -> Reply:
@@ -106,10 +113,10 @@ def _done(call: Call) -> Reply:
 
 
 def _status(call: Call) -> Reply:
-    words = call.text.split()
-    if len(words) != 2:
-        raise InputError("Usage: /task status T-12 <open|in_progress|waiting|done|cancelled>")
-    completion = tasks.set_status(call.session, call.actor, parse_task_id(words[0]), words[1])
+    ref, _, status = call.text.strip().partition(" ")
+    if not status.strip():
+        raise InputError("Usage: /task status T-12 &lt;open|in progress|waiting|done|cancelled&gt;")
+    completion = tasks.set_status(call.session, call.actor, parse_task_id(ref), status)
     return _completion_reply(completion, f"Status changed: {views.task_line(completion.task)}")
 
 
@@ -137,35 +144,39 @@ TASK_ACTIONS = {
 }
 
 
-def handle_task_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+@guarded
+def handle_task_command(
+    ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
+) -> None:
     ack()
     if not (command.get("text") or "").strip():
-        open_new_task_modal(client, desk_of(context), command["team_id"], command["trigger_id"])
+        open_new_task_modal(client, desk_of(context), team_of(command), command.get("trigger_id"))
         return
     dispatch_command(TASK_ACTIONS, TASK_HELP, context=context, command=command, client=client)
 
 
-def _value(values: dict, block: str, key: str = "value") -> object:
-    return (values.get(block, {}).get("value") or {}).get(key)
+def _metadata_text(meta: dict, key: str) -> str | None:
+    value = meta.get(key)
+    return value if isinstance(value, str) and value else None
 
 
+@guarded
 def handle_new_task_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    values = view["state"]["values"]
-    meta = json.loads(view.get("private_metadata") or "{}")
-    selected_client = (_value(values, "client", "selected_option") or {}).get("value")
-    due = _value(values, "due", "selected_date")
+    values, meta = state_values(view), view_metadata(view)
+    selected_client = picked_option(values, "client")
+    assignee = input_of(values, "assignee", "selected_user")
     new = NewTask(
-        title=_value(values, "title") or "",
-        description=_value(values, "description"),
-        client_id=int(selected_client) if selected_client else None,
-        channel_id=meta.get("channel"),
-        assignee_id=_value(values, "assignee", "selected_user"),
-        due=date.fromisoformat(due) if due else None,
-        priority=(_value(values, "priority", "selected_option") or {}).get("value", "normal"),
-        category=_value(values, "category"),
-        source_permalink=meta.get("permalink"),
+        title=text_input(values, "title") or "",
+        description=text_input(values, "description"),
+        client_id=number_from(selected_client, "the client") if selected_client else None,
+        channel_id=_metadata_text(meta, "channel"),
+        assignee_id=assignee if isinstance(assignee, str) and assignee else None,
+        due=picked_day(values, "due"),
+        priority=picked_option(values, "priority") or "normal",
+        category=text_input(values, "category"),
+        source_permalink=_metadata_text(meta, "permalink"),
     )
     answer_submission(
         ack,
@@ -179,11 +190,12 @@ def handle_new_task_submission(
     )
 
 
+@guarded
 def handle_complete_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    number = json.loads(view.get("private_metadata") or "{}")["task"]
-    notes = _value(view["state"]["values"], "notes")
+    number = number_from(view_metadata(view).get("task"), "the form's task")
+    notes = text_input(state_values(view), "notes")
 
     def complete(session: Session, actor: Actor) -> Reply:
         return _done_reply(tasks.complete_task(session, actor, number, notes))

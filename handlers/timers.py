@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext
@@ -24,6 +23,16 @@ from handlers.common import (
     desk_of,
     dispatch_command,
     open_modal,
+)
+from handlers.failures import guarded
+from handlers.payload import (
+    metadata_zone,
+    number_from,
+    picked_day,
+    picked_time,
+    state_values,
+    text_input,
+    view_metadata,
 )
 
 
@@ -55,7 +64,7 @@ def _log(call: Call) -> Reply:
     today = clock.now().astimezone(call.actor.zone).date()
     draft = parse_timer_log(call.text, today=today, max_hours=call.desk.max_entry_hours)
     task = tasks.get_task(call.session, call.actor.team_id, draft.task_number)
-    entry = timers.log_time(
+    logged = timers.log_time(
         call.session,
         call.actor,
         task,
@@ -64,7 +73,7 @@ def _log(call: Call) -> Reply:
         draft.notes,
         call.desk.max_entry_hours,
     )
-    return Reply(views.logged_text(entry, task, call.actor.zone))
+    return Reply(views.logged_text(logged, task, call.actor))
 
 
 def _edit(call: Call) -> Reply:
@@ -90,7 +99,10 @@ TIMER_ACTIONS = {
 }
 
 
-def handle_timer_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+@guarded
+def handle_timer_command(
+    ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
+) -> None:
     ack()
     dispatch_command(TIMER_ACTIONS, TIMER_HELP, context=context, command=command, client=client)
 
@@ -98,24 +110,22 @@ def handle_timer_command(ack: Ack, command: dict, client: WebClient, context: Bo
 def _picked_instant(
     values: dict, date_block: str, time_block: str, zone: ZoneInfo
 ) -> datetime | None:
-    picked_date = values.get(date_block, {}).get("value", {}).get("selected_date")
-    picked_time = values.get(time_block, {}).get("value", {}).get("selected_time")
-    if not picked_date and not picked_time:
+    day, at = picked_day(values, date_block), picked_time(values, time_block)
+    if day is None and at is None:
         return None
-    if not picked_date or not picked_time:
+    if day is None or at is None:
         raise FieldErrors({time_block: "Give both a date and a time, or neither."})
-    local = datetime.combine(date.fromisoformat(picked_date), time.fromisoformat(picked_time))
-    return local.replace(tzinfo=zone)
+    return datetime.combine(day, at, tzinfo=zone)
 
 
+@guarded
 def handle_edit_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = view["state"]["values"]
-    zone = ZoneInfo(meta["zone"])
-    notes = values.get("notes", {}).get("value", {}).get("value")
-    reason = values.get("reason", {}).get("value", {}).get("value") or ""
+    meta = view_metadata(view)
+    entry_id, zone = number_from(meta.get("entry"), "the form's entry"), metadata_zone(meta)
+    values = state_values(view)
+    notes, reason = text_input(values, "notes"), text_input(values, "reason") or ""
     max_hours = desk_of(context).max_entry_hours
 
     def edit(session: Session, actor: Actor) -> Reply:
@@ -123,9 +133,7 @@ def handle_edit_submission(
         end = _picked_instant(values, "end_date", "end", zone)
         if start is None:
             raise FieldErrors({"start": "Give the start date and time."})
-        entry = timers.edit_entry(
-            session, actor, meta["entry"], start, end, notes, reason, max_hours
-        )
+        entry = timers.edit_entry(session, actor, entry_id, start, end, notes, reason, max_hours)
         task = session.get(tasks.Task, entry.task_id)
         return Reply(views.edited_text(entry, task, zone), refresh_users={entry.user_id})
 

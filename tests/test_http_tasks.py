@@ -123,8 +123,10 @@ def test_done_without_notes_opens_the_notes_modal(live_app):
 
 def test_status_changes_and_refuses_done_without_notes(live_app):
     live_app.command("/task", "add Wait for client docs")
-    assert "`waiting`" in live_app.command("/task", "status T-1 waiting")["text"]
+    assert "_waiting_" in live_app.command("/task", "status T-1 waiting")["text"]
     assert "already waiting" in live_app.command("/task", "status T-1 waiting")["text"]
+    assert "_in progress_" in live_app.command("/task", "status T-1 in progress")["text"]
+    assert "already in progress" in live_app.command("/task", "status T-1 in_progress")["text"]
     assert "needs notes" in live_app.command("/task", "status T-1 done")["text"]
     assert "Unknown status 'later'" in live_app.command("/task", "status T-1 later")["text"]
 
@@ -132,10 +134,10 @@ def test_status_changes_and_refuses_done_without_notes(live_app):
 def test_a_va_cannot_change_another_vas_task(live_app):
     live_app.command("/task", "add Prepare report", user="U0VA2")
     reply = live_app.command("/task", "status T-1 cancelled", user="U0VA1")
-    assert "assigned to someone else" in reply["text"]
+    assert "is <@U0VA2>'s task; only its assignee" in reply["text"]
     assert _task(live_app, 1).status == "open"
     reply = live_app.command("/task", "status T-1 cancelled", user="U0SUPER")
-    assert "`cancelled`" in reply["text"]
+    assert "_cancelled_" in reply["text"]
 
 
 def test_list_scopes(live_app):

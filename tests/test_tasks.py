@@ -258,7 +258,7 @@ def test_unknown_status_is_refused_with_the_valid_ones(engine, actor_for):
     create(engine, actor)
     with session_scope(engine) as session, pytest.raises(InputError) as refusal:
         tasks.set_status(session, actor, 1, "paused")
-    assert "open, in_progress, waiting, done, cancelled" in refusal.value.message
+    assert "open, in progress, waiting, done, cancelled" in refusal.value.message
 
 
 def test_setting_the_same_status_is_already_done(engine, actor_for):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from bot.services.people import Actor
 from bot.services.tasks import NewTask, create_task
 from store.db import session_scope
 from store.models import AuditRecord, Task, TimeEntry
+from tests.conftest import TEAM
 
 NY = ZoneInfo("America/New_York")
 
@@ -617,39 +618,97 @@ def test_parse_entry_id_refuses_other_text():
 # --------------------------------------------------------------------------- log
 
 
-def log(engine, actor: Actor, minutes: int, day: date, notes: str | None = None) -> TimeEntry:
+def log_placed(
+    engine, actor: Actor, minutes: int, day: date, notes: str | None = None
+) -> timers.LoggedEntry:
     with session_scope(engine) as session:
         task = session.exec(select(Task).where(Task.team_id == actor.team_id)).first()
         return timers.log_time(session, actor, task, timedelta(minutes=minutes), day, notes)
 
 
-def test_log_fills_the_latest_gap_that_ends_by_now(engine, actor_for):
-    actor = actor_for("U0VA1")
+def log(engine, actor: Actor, minutes: int, day: date, notes: str | None = None) -> TimeEntry:
+    return log_placed(engine, actor, minutes, day, notes).entry
+
+
+def test_log_fills_the_latest_free_gap_of_the_working_hours(engine, actor_for):
+    actor = actor_for("U0VA1")  # working hours 09:00-17:00 (the workspace's)
     clock.set_now(ny(2026, 3, 4, 18, 0))
     with session_scope(engine) as session:
         task = new_task(session, actor)
         add_entry(session, actor, task, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10))
         add_entry(session, actor, task, ny(2026, 3, 4, 13), ny(2026, 3, 4, 17))
-    entry = log(engine, actor, 60, date(2026, 3, 4), "  Sorted the inbox ")
-    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 17), ny(2026, 3, 4, 18))
+    placed = log_placed(engine, actor, 60, date(2026, 3, 4), "  Sorted the inbox ")
+    entry = placed.entry
+    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 12), ny(2026, 3, 4, 13))
+    assert placed.in_working_hours
     stored = stored_entry(engine, entry.id)
     assert stored.source == "manual"
     assert stored.notes == "Sorted the inbox"
     assert stored.user_id == "U0VA1"
-    # 17-18 is now taken and 10-13 is only 3 h: 4 h go before the first entry.
-    entry = log(engine, actor, 240, date(2026, 3, 4))
-    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 5), ny(2026, 3, 4, 9))
+    # 10-12 is only 2 h: 4 h do not fit the working hours, so the day's latest gap takes them.
+    placed = log_placed(engine, actor, 240, date(2026, 3, 4))
+    assert (placed.entry.started_at, placed.entry.ended_at) == (
+        ny(2026, 3, 4, 5),
+        ny(2026, 3, 4, 9),
+    )
+    assert not placed.in_working_hours
     entry = log(engine, actor, 90, date(2026, 3, 4))
-    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 11, 30), ny(2026, 3, 4, 13))
+    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 10, 30), ny(2026, 3, 4, 12))
+    # Only 10:00-10:30 is left in the working hours; the evening after them is free.
+    placed = log_placed(engine, actor, 60, date(2026, 3, 4))
+    assert (placed.entry.started_at, placed.entry.ended_at) == (
+        ny(2026, 3, 4, 17),
+        ny(2026, 3, 4, 18),
+    )
+    assert not placed.in_working_hours
 
 
-def test_log_on_a_past_day_ends_at_midnight(engine, actor_for):
+def test_log_on_a_past_day_ends_with_the_working_hours(engine, actor_for):
     actor = actor_for("U0VA1")
     clock.set_now(ny(2026, 3, 5, 9, 0))
     with session_scope(engine) as session:
         new_task(session, actor)
     entry = log(engine, actor, 45, date(2026, 3, 4))
-    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 23, 15), ny(2026, 3, 5, 0, 0))
+    assert (entry.started_at, entry.ended_at) == (ny(2026, 3, 4, 16, 15), ny(2026, 3, 4, 17))
+
+
+def test_log_follows_the_persons_own_working_hours_and_zone(engine, actor_for, settings):
+    from dataclasses import replace
+
+    from bot.services.people import resolve_actor
+    from bot.settings import UserSettings
+
+    evening = replace(
+        settings, users={"U0VA2": UserSettings(working_hours=(time(20, 0), time(23, 59)))}
+    )
+    with session_scope(engine) as session:
+        actor = resolve_actor(session, evening, TEAM, "U0VA2", lambda _u: {"tz": "Asia/Manila"})
+    clock.set_now(datetime(2026, 3, 5, 12, 0, tzinfo=UTC))  # 20:00 in Manila
+    with session_scope(engine) as session:
+        new_task(session, actor)
+    entry = log(engine, actor, 60, date(2026, 3, 4))
+    manila = ZoneInfo("Asia/Manila")
+    assert entry.started_at.astimezone(manila).strftime("%H:%M") == "22:59"
+    assert entry.ended_at.astimezone(manila).strftime("%H:%M") == "23:59"
+
+
+@pytest.mark.parametrize(
+    ("day", "refusal"),
+    [
+        (date(9999, 12, 31), "in the future"),
+        (date(1, 1, 1), "too far back"),
+        (date(2025, 3, 3), "too far back"),
+    ],
+)
+def test_log_refuses_days_out_of_range_without_storing(engine, actor_for, day, refusal):
+    actor = actor_for("U0VA1", tz="Asia/Manila")
+    clock.set_now(ny(2026, 3, 4, 12, 0))
+    with session_scope(engine) as session:
+        new_task(session, actor)
+    with pytest.raises(InputError, match=refusal):
+        log(engine, actor, 30, day)
+    with session_scope(engine) as session:
+        assert session.exec(select(TimeEntry)).all() == []
 
 
 def test_log_treats_a_running_timer_as_busy_until_now(engine, actor_for):
@@ -714,8 +773,8 @@ def test_log_on_fall_back_day_uses_the_local_day(engine, actor_for):
     with session_scope(engine) as session:
         new_task(session, actor)
     entry = log(engine, actor, 60, date(2026, 11, 1))
-    assert entry.ended_at == ny(2026, 11, 2, 0, 0)
-    assert entry.started_at == ny(2026, 11, 1, 23, 0)
+    assert entry.ended_at == ny(2026, 11, 1, 17, 0)  # EST, after the clocks went back
+    assert entry.started_at == datetime(2026, 11, 1, 21, 0, tzinfo=UTC)
     assert entry.ended_at - entry.started_at == timedelta(hours=1)
 
 

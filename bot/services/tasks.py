@@ -11,10 +11,11 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.services import audit, timers
-from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
+from bot.services.access import check_may_change_task
+from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor
-from bot.services.text import time_token
+from bot.services.text import NOTES_LIMIT, checked_text, quoted, time_token
 from store.models import (
     CLOSED_STATUSES,
     PRIORITIES,
@@ -28,7 +29,13 @@ from store.models import (
 
 MAX_TITLE_LENGTH = 500
 TASK_REF = re.compile(r"^[Tt]-?\d+$")
-MAX_NOTES_LENGTH = 10_000
+STATUS_WORDS = {
+    "open": "open",
+    "in_progress": "in progress",
+    "waiting": "waiting",
+    "done": "done",
+    "cancelled": "cancelled",
+}
 
 
 @dataclass
@@ -55,18 +62,9 @@ class TaskDetails:
     running_by: list[str] = field(default_factory=list)
 
 
-def _clean_text(value: str | None, what: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise InputError(f"The {what} is {len(value)} characters long; the limit is {limit}.")
-    return value or None
-
-
 def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
     """Create a task with the next `T-n` number of the workspace."""
-    title = _clean_text(new.title, "title", MAX_TITLE_LENGTH)
+    title = checked_text(new.title, "title", MAX_TITLE_LENGTH)
     if not title:
         raise InputError("A task needs a title.")
     if new.priority not in PRIORITIES:
@@ -89,14 +87,14 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
         team_id=actor.team_id,
         number=number,
         title=title,
-        description=_clean_text(new.description, "description", MAX_NOTES_LENGTH),
+        description=checked_text(new.description, "description", NOTES_LIMIT),
         client_id=new.client_id,
         channel_id=new.channel_id,
         assignee_id=new.assignee_id or actor.user_id,
         creator_id=actor.user_id,
         due=new.due,
         priority=new.priority,
-        category=_clean_text(new.category, "category", 100),
+        category=checked_text(new.category, "category", 100),
         source_permalink=new.source_permalink,
         created_at=now,
         updated_at=now,
@@ -106,23 +104,27 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
     return task
 
 
-def get_task(session: Session, team_id: str, number: int) -> Task:
-    task = session.exec(select(Task).where(Task.team_id == team_id, Task.number == number)).first()
+def status_word(status: str) -> str:
+    """A status as people write it: "in progress", not in_progress."""
+    return STATUS_WORDS.get(status, status)
+
+
+def parse_status(text: str) -> str:
+    """Read a status as typed: in progress, in-progress and in_progress are the same."""
+    key = "_".join(text.lower().replace("-", " ").replace("_", " ").split())
+    if key not in TASK_STATUSES:
+        words = ", ".join(STATUS_WORDS[s] for s in TASK_STATUSES)
+        raise InputError(f"Unknown status {quoted(text)}; use one of {words}.")
+    return key
+
+
+def get_task(session: Session, team_id: str, number: int, for_update: bool = False) -> Task:
+    """The task `T-number`; `for_update` makes concurrent changes of it wait their turn."""
+    query = select(Task).where(Task.team_id == team_id, Task.number == number)
+    task = session.exec(query.with_for_update() if for_update else query).first()
     if task is None:
         raise NotFound(f"There is no {format_task_id(number)} in this workspace.")
     return task
-
-
-def _check_may_change(actor: Actor, task: Task) -> None:
-    """VAs change their own tasks (assigned, created or unassigned); managers any."""
-    if actor.is_manager or task.assignee_id in (None, actor.user_id):
-        return
-    if task.creator_id == actor.user_id:
-        return
-    raise PermissionDenied(
-        f"{format_task_id(task.number)} is assigned to someone else; "
-        "only its assignee, its creator, a supervisor or an owner can change it."
-    )
 
 
 def list_tasks(
@@ -144,7 +146,7 @@ def list_tasks(
         if not actor.is_manager:
             query = query.where(Task.assignee_id == actor.user_id)
     elif scope != "all":
-        raise InputError(f"Unknown list '{scope}'; use mine, all, overdue or @user.")
+        raise InputError(f"Unknown list {quoted(scope)}; use mine, all, overdue or @user.")
     priority_order = sa.case({"high": 0, "normal": 1, "low": 2}, value=Task.priority)
     query = query.order_by(Task.due.is_(None), Task.due, priority_order, Task.number)
     return list(session.exec(query))
@@ -181,10 +183,10 @@ class Completion:
 
 def complete_task(session: Session, actor: Actor, number: int, notes: str | None) -> Completion:
     """Mark done with completion notes; any running timer on the task is finalized."""
-    task = get_task(session, actor.team_id, number)
+    task = get_task(session, actor.team_id, number, for_update=True)
     check_not_done(task)
-    _check_may_change(actor, task)
-    notes = _clean_text(notes, "completion notes", MAX_NOTES_LENGTH)
+    check_may_change_task(actor, task)
+    notes = checked_text(notes, "completion notes", NOTES_LIMIT)
     if not notes:
         raise InputError(
             "Completing a task needs notes on what was done "
@@ -213,18 +215,16 @@ def complete_task(session: Session, actor: Actor, number: int, notes: str | None
 
 def set_status(session: Session, actor: Actor, number: int, status: str) -> Completion:
     """Move a task between statuses; done goes through complete_task for its notes."""
-    status = status.lower().strip()
-    if status not in TASK_STATUSES:
-        raise InputError(f"Unknown status '{status}'; use one of {', '.join(TASK_STATUSES)}.")
-    task = get_task(session, actor.team_id, number)
+    status = parse_status(status)
+    task = get_task(session, actor.team_id, number, for_update=True)
     if status == "done":
         raise InputError(
             "Completing a task needs notes on what was done: "
             f"/task done {format_task_id(task.number)} <notes>"
         )
     if task.status == status:
-        raise AlreadyDone(f"{format_task_id(task.number)} is already {status}.")
-    _check_may_change(actor, task)
+        raise AlreadyDone(f"{format_task_id(task.number)} is already {status_word(status)}.")
+    check_may_change_task(actor, task)
     now = clock.now()
     stopped = timers.finalize_task_timers(session, task, now) if status == "cancelled" else []
     old_status = task.status
@@ -243,8 +243,9 @@ def set_status(session: Session, actor: Actor, number: int, status: str) -> Comp
 def add_followup(
     session: Session, actor: Actor, number: int, text: str, due: date | None = None
 ) -> tuple[Task, FollowUp]:
-    task = get_task(session, actor.team_id, number)
-    text = _clean_text(text, "follow-up", MAX_NOTES_LENGTH)
+    task = get_task(session, actor.team_id, number, for_update=True)
+    check_may_change_task(actor, task)
+    text = checked_text(text, "follow-up", NOTES_LIMIT)
     if not text:
         raise InputError(
             "Say what the follow-up is: "

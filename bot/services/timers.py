@@ -17,13 +17,17 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.services import audit
+from bot.services.access import may_change_task
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound, PermissionDenied
-from bot.services.parsing import format_duration, format_task_id
+from bot.services.parsing import MAX_ID, format_duration, format_task_id
 from bot.services.people import Actor
-from bot.services.text import time_token
-from store.models import CLOSED_STATUSES, Task, TimeEntry
+from bot.services.text import NOTES_LIMIT, checked_text, quoted, time_token, truncate
+from store.models import CLOSED_STATUSES, Task, TimeEntry, User
 
 DEFAULT_MAX_HOURS = 24.0
+# How far back time may be logged or an entry moved: billing periods are months, and a
+# bound keeps every date a person can type inside what the database can store.
+OLDEST_DAY = timedelta(days=366)
 _ENTRY_ID = re.compile(r"^(?:e-?|#)?(\d+)$", re.IGNORECASE)
 
 
@@ -40,6 +44,13 @@ class StartResult:
     entry: TimeEntry
     task: Task
     stopped: StoppedEntry | None
+    helping: bool = False  # time on a colleague's task: its status stays as it was
+
+
+@dataclass
+class LoggedEntry:
+    entry: TimeEntry
+    in_working_hours: bool
 
 
 @dataclass
@@ -57,8 +68,18 @@ def format_entry_id(entry_id: int) -> str:
 def parse_entry_id(text: str) -> int:
     match = _ENTRY_ID.match(text.strip())
     if not match:
-        raise InputError(f"'{text}' is not a time entry; entries look like E-12 (see /timer list).")
-    return int(match.group(1))
+        raise InputError(
+            f"{quoted(text)} is not a time entry; entries look like E-12 (see /timer list)."
+        )
+    digits = match.group(1).lstrip("0")
+    if not digits or len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        raise NotFound(f"There is no time entry E-{truncate(digits or '0', 20)} in this workspace.")
+    return int(digits)
+
+
+def notes_for_form(notes: str | None) -> str | None:
+    """Notes as the edit form shows them: whole, unless an older note is over the limit."""
+    return truncate(notes, NOTES_LIMIT) if notes else None
 
 
 def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:
@@ -121,10 +142,24 @@ def _running_of(actor: Actor) -> sa.ColumnElement[bool]:
     return sa.and_(_ENTRIES.c.team_id == actor.team_id, _ENTRIES.c.user_id == actor.user_id)
 
 
+def _one_change_at_a_time(session: Session, team_id: str, user_id: str) -> None:
+    """Serialize changes to one person's timers: a second start, stop or edit waits here
+    (on PostgreSQL, a lock on the person's row) and then sees what the first one did.
+    SQLite runs one writer at a time already, and ignores FOR UPDATE."""
+    session.execute(
+        sa.select(User.id).where(User.team_id == team_id, User.id == user_id).with_for_update()
+    )
+
+
 def start_timer(
     session: Session, actor: Actor, task: Task, max_hours: float = DEFAULT_MAX_HOURS
 ) -> StartResult:
-    """Start tracking `task`; a timer already running on another task is finalized first."""
+    """Start tracking `task`; a timer already running on another task is finalized first.
+
+    Anyone may time a colleague's open task while helping; only someone who may change
+    the task moves it to in progress."""
+    _one_change_at_a_time(session, actor.team_id, actor.user_id)
+    session.refresh(task, with_for_update=True)  # closed meanwhile? then it is refused
     if task.status in CLOSED_STATUSES:
         raise InputError(
             f"{format_task_id(task.number)} is {task.status}; reopen it first with "
@@ -143,7 +178,8 @@ def start_timer(
                 f"Your timer is already running on {format_task_id(task.number)} "
                 f"since {time_token(current.started_at)}."
             )
-        (stopped,) = _finalize_running(session, _running_of(actor), now, max_hours=max_hours)
+        finalized = _finalize_running(session, _running_of(actor), now, max_hours=max_hours)
+        stopped = finalized[0] if finalized else None
     values = {
         "team_id": actor.team_id,
         "user_id": actor.user_id,
@@ -156,11 +192,12 @@ def start_timer(
     entry_id = session.execute(
         sa.insert(_ENTRIES).values(**values).returning(_ENTRIES.c.id)
     ).scalar_one()
-    if task.status in ("open", "waiting"):
+    helping = not may_change_task(actor, task)
+    if task.status in ("open", "waiting") and not helping:
         task.status = "in_progress"
         task.updated_at = now
         session.add(task)
-    return StartResult(TimeEntry(id=entry_id, **values), task, stopped)
+    return StartResult(TimeEntry(id=entry_id, **values), task, stopped, helping)
 
 
 def stop_timer(
@@ -171,26 +208,46 @@ def stop_timer(
     max_hours: float = DEFAULT_MAX_HOURS,
 ) -> StoppedEntry:
     """Stop the running timer (or the given entry, when a button names one)."""
-    notes = (notes or "").strip() or None
+    notes = checked_text(notes, "notes", NOTES_LIMIT)
     if entry_id is None:
-        stopped = _finalize_running(session, _running_of(actor), clock.now(), notes, max_hours)
-        if not stopped:
-            raise NotFound(
-                "No timer is running. Start one with /timer start T-n "
-                "or /timer start <what you are doing>."
+        _one_change_at_a_time(session, actor.team_id, actor.user_id)
+        condition = _running_of(actor)
+    else:
+        entry = _own_entry(session, actor, entry_id)
+        _one_change_at_a_time(session, entry.team_id, entry.user_id)
+        session.refresh(entry)
+        if entry.ended_at is not None:
+            task = session.get(Task, entry.task_id)
+            raise AlreadyDone(
+                f"That timer on {format_task_id(task.number)} was already stopped at "
+                f"{time_token(entry.ended_at)} "
+                f"({format_duration(entry_duration(entry))} recorded)."
             )
-        return stopped[0]
-    entry = _own_entry(session, actor, entry_id)
-    if entry.ended_at is not None:
-        task = session.get(Task, entry.task_id)
-        raise AlreadyDone(
-            f"That timer on {format_task_id(task.number)} was already stopped at "
-            f"{time_token(entry.ended_at)} "
-            f"({format_duration(entry_duration(entry))} recorded)."
+        session.expunge(entry)  # the UPDATE below supersedes this copy
+        condition = _ENTRIES.c.id == entry_id
+    if notes:
+        _check_room_for_notes(session, condition, notes)
+    stopped = _finalize_running(session, condition, clock.now(), notes, max_hours)
+    if not stopped:
+        raise NotFound(
+            "No timer is running. Start one with /timer start T-n "
+            "or /timer start <what you are doing>."
         )
-    session.expunge(entry)  # the UPDATE below supersedes this copy
-    condition = _ENTRIES.c.id == entry_id
-    return _finalize_running(session, condition, clock.now(), notes, max_hours)[0]
+    return stopped[0]
+
+
+def _check_room_for_notes(session: Session, running: sa.ColumnElement[bool], notes: str) -> None:
+    """Stop notes are added to notes written while the timer ran; together they keep
+    to the one limit for notes."""
+    earlier = session.execute(
+        sa.select(sa.func.length(_ENTRIES.c.notes)).where(running, _ENTRIES.c.ended_at.is_(None))
+    ).scalar()
+    if earlier and earlier + 1 + len(notes) > NOTES_LIMIT:
+        raise InputError(
+            f"This timer already has {earlier:,} characters of notes; with these the notes "
+            f"would be {earlier + 1 + len(notes):,} long, and the limit is {NOTES_LIMIT:,}. "
+            "Stop it with shorter notes, or edit its notes with /timer edit."
+        )
 
 
 def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[StoppedEntry]:
@@ -300,9 +357,12 @@ def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
     )
 
 
-def _utc(instant: datetime | None) -> datetime | None:
+def _as_utc(instant: datetime | None, field: str) -> datetime | None:
     """Local wall-clock times subtract wrongly across a DST change; UTC ones do not."""
-    return instant.astimezone(UTC) if instant is not None else None
+    try:
+        return instant.astimezone(UTC) if instant is not None else None
+    except OverflowError:
+        raise FieldErrors({field: "That date is out of range."}) from None
 
 
 def validate_span(
@@ -313,12 +373,15 @@ def validate_span(
     zone: ZoneInfo,
     max_hours: float,
 ) -> None:
-    """Refuse spans that end before they start, lie ahead, run too long or overlap."""
-    start, end = start.astimezone(UTC), _utc(end)
+    """Refuse spans that end before they start, lie ahead or too far back, run too long
+    or overlap."""
+    start, end = _as_utc(start, "start"), _as_utc(end, "end")
     now = clock.now()
     errors: dict[str, str] = {}
     if start > now:
         errors["start"] = "The start is in the future."
+    elif start < now - OLDEST_DAY and start != entry_like.started_at:
+        errors["start"] = f"An entry can start at most {OLDEST_DAY.days} days back."
     if end is not None and end > now:
         errors["end"] = "The end is in the future."
     elif end is not None and end <= start:
@@ -348,16 +411,26 @@ def edit_entry(
     reason: str,
     max_hours: float = DEFAULT_MAX_HOURS,
 ) -> TimeEntry:
-    """Correct an entry's span or notes, keeping the old values in the audit trail."""
+    """Correct an entry's span or notes, keeping the old values in the audit trail.
+
+    Notes the form showed and nobody changed are kept as they are, whole."""
     entry = _own_entry(session, actor, entry_id)
-    start, end = start.astimezone(UTC), _utc(end)
+    _one_change_at_a_time(session, entry.team_id, entry.user_id)
+    session.refresh(entry)
+    start, end = _as_utc(start, "start"), _as_utc(end, "end")
     reason = (reason or "").strip()
     if not reason:
         raise FieldErrors({"reason": "Say why the entry changes; it is kept in the audit trail."})
     if entry.ended_at is not None and end is None:
         raise FieldErrors({"end": "A finished entry needs an end time."})
     validate_span(session, entry, start, end, actor.zone, max_hours)
-    notes = (notes or "").strip() or None
+    if (notes or "").strip() == (notes_for_form(entry.notes) or "").strip():
+        notes = entry.notes
+    else:
+        try:
+            notes = checked_text(notes, "notes", NOTES_LIMIT)
+        except InputError as refusal:
+            raise FieldErrors({"notes": refusal.message}) from None
     old = {"started_at": entry.started_at, "ended_at": entry.ended_at, "notes": entry.notes}
     new = {"started_at": start, "ended_at": end, "notes": notes}
     if old == new:
@@ -372,6 +445,19 @@ def edit_entry(
     return entry
 
 
+def _latest_free_start(
+    busy: list[TimeEntry], first: datetime, last: datetime, duration: timedelta, now: datetime
+) -> datetime | None:
+    """The start of the latest free `duration` inside [first, last], or None."""
+    gap_end = last
+    for other in reversed(busy):  # entries never overlap, so later starts end later
+        if (other.ended_at or now) <= gap_end - duration:
+            break
+        gap_end = min(gap_end, other.started_at)
+    start = gap_end - duration
+    return start if start >= first else None
+
+
 def log_time(
     session: Session,
     actor: Actor,
@@ -380,23 +466,33 @@ def log_time(
     day: date,
     notes: str | None = None,
     max_hours: float = DEFAULT_MAX_HOURS,
-) -> TimeEntry:
-    """Record time worked without a timer, in the latest free gap of that day."""
+) -> LoggedEntry:
+    """Record time worked without a timer: in the latest free gap of the person's working
+    hours that day, else in the latest free gap of the day."""
     if duration > timedelta(hours=max_hours):
         raise InputError(f"An entry can be at most {max_hours:g} hours.")
+    notes = checked_text(notes, "notes", NOTES_LIMIT)
     now = clock.now()
-    day_start, day_end = _local_day_bounds(day, actor.zone)
-    if day_start > now:
+    today = now.astimezone(actor.zone).date()
+    if day > today:
         raise InputError("That day is in the future; time can only be logged for work done.")
-    latest_end = min(day_end, now)
-    busy = _entries_between(session, actor.team_id, actor.user_id, day_start, latest_end)
-    gap_end = latest_end
-    for other in reversed(busy):  # entries never overlap, so later starts end later
-        if (other.ended_at or now) <= gap_end - duration:
-            break
-        gap_end = min(gap_end, other.started_at)
-    start = gap_end - duration
-    if start < day_start:
+    if day < today - OLDEST_DAY:
+        raise InputError(
+            f"{day.isoformat()} is too far back; time can be logged for the last "
+            f"{OLDEST_DAY.days} days."
+        )
+    _one_change_at_a_time(session, actor.team_id, actor.user_id)
+    day_start, day_end = _local_day_bounds(day, actor.zone)
+    work_start, work_end = (
+        datetime.combine(day, hour, tzinfo=actor.zone).astimezone(UTC)
+        for hour in (actor.work_start, actor.work_end)
+    )
+    busy = _entries_between(session, actor.team_id, actor.user_id, day_start, min(day_end, now))
+    start = _latest_free_start(busy, work_start, min(work_end, now), duration, now)
+    in_working_hours = start is not None
+    if start is None:
+        start = _latest_free_start(busy, day_start, min(day_end, now), duration, now)
+    if start is None:
         raise InputError(
             f"There is no free {format_duration(duration)} on {day.isoformat()} between your "
             "other entries. Check /timer list, or fix an entry with /timer edit."
@@ -406,11 +502,11 @@ def log_time(
         user_id=actor.user_id,
         task_id=task.id,
         started_at=start,
-        ended_at=gap_end,
+        ended_at=start + duration,
         source="manual",
-        notes=(notes or "").strip() or None,
+        notes=notes,
         created_at=now,
     )
     session.add(entry)
     session.flush()
-    return entry
+    return LoggedEntry(entry, in_working_hours)

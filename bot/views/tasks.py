@@ -21,8 +21,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.tasks import NewTask, TaskDetails
-from bot.services.text import escape, time_token, truncate
+from bot.services.tasks import NewTask, TaskDetails, status_word
+from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
 from bot.views.blocks import line_sections
 from store.models import Client, Task
 
@@ -37,7 +37,7 @@ def task_line(task: Task, today: date | None = None) -> str:
     """One mrkdwn line: id, title, status, due date and assignee."""
     parts = [f"*{format_task_id(task.number)}*{PRIORITY_MARKS[task.priority]}"]
     parts.append(escape(truncate(task.title, TITLE_DISPLAY_LIMIT)))
-    parts.append(f"`{task.status}`")
+    parts.append(f"_{status_word(task.status)}_")
     if task.due:
         overdue = (
             today is not None and task.due < today and task.status not in ("done", "cancelled")
@@ -61,7 +61,7 @@ def task_detail_blocks(details: TaskDetails) -> list:
     task = details.task
     title = escape(truncate(task.title, 2000))
     fields = [
-        f"*Status*\n{task.status}",
+        f"*Status*\n{status_word(task.status)}",
         f"*Priority*\n{PRIORITY_LABELS[task.priority]}",
         f"*Assignee*\n{f'<@{task.assignee_id}>' if task.assignee_id else '—'}",
         f"*Due*\n{task.due.isoformat() if task.due else '—'}",
@@ -146,8 +146,10 @@ def new_task_modal(
             element=PlainTextInputElement(
                 action_id="value",
                 multiline=True,
-                initial_value=truncate(prefill.description, 3000) if prefill.description else None,
-                max_length=3000,
+                initial_value=(
+                    truncate(prefill.description, NOTES_LIMIT) if prefill.description else None
+                ),
+                max_length=NOTES_LIMIT,
             ),
         ),
         InputBlock(
@@ -212,7 +214,9 @@ def complete_task_modal(task: Task) -> View:
                 block_id="notes",
                 label="Completion notes",
                 hint="What was done, for the client record and the owner.",
-                element=PlainTextInputElement(action_id="value", multiline=True, max_length=3000),
+                element=PlainTextInputElement(
+                    action_id="value", multiline=True, max_length=NOTES_LIMIT
+                ),
             ),
         ],
     )

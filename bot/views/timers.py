@@ -18,13 +18,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.text import escape, time_token, truncate
+from bot.services.people import Actor
+from bot.services.tasks import status_word
+from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
 from bot.services.timers import (
+    LoggedEntry,
     StartResult,
     StoppedEntry,
     TimerStatus,
     entry_duration,
     format_entry_id,
+    notes_for_form,
 )
 from bot.views.blocks import line_sections
 from store.models import Task, TimeEntry
@@ -58,6 +62,11 @@ def started_text(result: StartResult, created_task: bool) -> str:
         f":stopwatch: Timer started on {_task_ref(result.task)}{created} at "
         f"{time_token(result.entry.started_at)}. Stop it with `/timer stop [notes]`."
     )
+    if result.helping:
+        lines.append(
+            f"It is <@{result.task.assignee_id}>'s task, so your time is recorded and its "
+            f"status stays _{status_word(result.task.status)}_."
+        )
     return "\n".join(lines)
 
 
@@ -108,12 +117,22 @@ def _period(period: str) -> str:
     return "today" if period == "today" else "this week"
 
 
-def logged_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
-    start = entry.started_at.astimezone(zone)
-    end = entry.ended_at.astimezone(zone)
+def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
+    """Where a manual entry went: in the person's working hours, or why not."""
+    entry = logged.entry
+    start = entry.started_at.astimezone(actor.zone)
+    end = entry.ended_at.astimezone(actor.zone)
+    hours = f"{actor.work_start:%H:%M}–{actor.work_end:%H:%M}"
+    where = (
+        f"the latest free time in your working hours ({hours})"
+        if logged.in_working_hours
+        else f"outside your working hours ({hours}): they had no free "
+        f"{format_duration(entry_duration(entry))} that day"
+    )
     return (
         f"Logged {format_duration(entry_duration(entry))} on {_task_ref(task)} "
-        f"({start:%Y-%m-%d %H:%M}–{end:%H:%M}) as {format_entry_id(entry.id)}."
+        f"as {format_entry_id(entry.id)}: {start:%a %Y-%m-%d %H:%M}–{end:%H:%M} "
+        f"({actor.zone.key}), {where}. Move it with `/timer edit {format_entry_id(entry.id)}`."
     )
 
 
@@ -161,8 +180,8 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
             element=PlainTextInputElement(
                 action_id="value",
                 multiline=True,
-                max_length=3000,
-                initial_value=truncate(entry.notes, 3000) if entry.notes else None,
+                max_length=NOTES_LIMIT,
+                initial_value=notes_for_form(entry.notes),
             ),
         ),
         InputBlock(

@@ -1,0 +1,31 @@
+"""Who may do what to a task: one rule, used by every service that touches tasks.
+
+A VA changes a task (status, completion, follow-ups) when it is theirs: assigned to
+them, created by them, or unassigned. Supervisors and owners change any task. Anyone
+may track time on an open task while helping a colleague; that never changes the
+task's status.
+"""
+
+from __future__ import annotations
+
+from bot.services.errors import PermissionDenied
+from bot.services.parsing import format_task_id
+from bot.services.people import Actor
+from store.models import Task
+
+
+def may_change_task(actor: Actor, task: Task) -> bool:
+    return (
+        actor.is_manager
+        or task.assignee_id in (None, actor.user_id)
+        or task.creator_id == actor.user_id
+    )
+
+
+def check_may_change_task(actor: Actor, task: Task) -> None:
+    if not may_change_task(actor, task):
+        raise PermissionDenied(
+            f"{format_task_id(task.number)} is <@{task.assignee_id}>'s task; only its "
+            "assignee, its creator, a supervisor or an owner can change it. You can still "
+            f"track time on it while you help: /timer start {format_task_id(task.number)}"
+        )

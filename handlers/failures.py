@@ -1,0 +1,160 @@
+"""What happens when a request cannot be carried out: one line in the log naming the
+request, a sentence for the person (in the command's reply, on the form, or in the
+app's DM), and never a traceback to Slack or a request left unanswered.
+
+`answer_failure` is the one place that does this. Bolt calls it through `app.error`
+for anything that fails outside a listener (middleware, matching); every listener is
+wrapped in `guarded`, which hands it the same failures. The wrapper is needed because a
+listener that raises after `ack()` makes Bolt forget the ack and answer Slack with
+"unhandled request" (404) three seconds later.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from slack_bolt import BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.desk import Desk
+from bot.services.errors import VADeskError
+from handlers.payload import MalformedPayload
+
+logger = logging.getLogger(__name__)
+
+FAILURE_MESSAGE = (
+    "Something went wrong on VA Desk's side and nothing was saved. "
+    "Try again; if it keeps failing, tell whoever runs VA Desk."
+)
+CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was saved. Try again."
+
+
+def request_kind(body: Any) -> str:
+    """A request named as an operator looks for it: `/timer`, `block_actions timer_stop`."""
+    if not isinstance(body, dict):
+        return "request"
+    if isinstance(body.get("command"), str):
+        return body["command"]
+    kind = body.get("type") if isinstance(body.get("type"), str) else "request"
+    detail: Any = None
+    if kind == "block_actions":
+        actions = body.get("actions")
+        first = actions[0] if isinstance(actions, list) and actions else None
+        detail = first.get("action_id") if isinstance(first, dict) else None
+    elif kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        detail = view.get("callback_id") if isinstance(view, dict) else None
+    elif kind == "event_callback":
+        event = body.get("event")
+        detail = event.get("type") if isinstance(event, dict) else None
+    elif kind in ("shortcut", "message_action"):
+        detail = body.get("callback_id")
+    return f"{kind} {detail}" if isinstance(detail, str) else kind
+
+
+def _message_for(error: Exception) -> str:
+    if isinstance(error, VADeskError):
+        return error.message
+    if isinstance(error, sa.exc.IntegrityError):
+        return CONFLICT_MESSAGE
+    return FAILURE_MESSAGE
+
+
+def _log(error: Exception, body: Any) -> None:
+    kind = request_kind(body)
+    if isinstance(error, MalformedPayload):
+        logger.warning("%s refused: malformed payload (%s)", kind, error.what)
+        return
+    if isinstance(error, VADeskError):
+        logger.info("%s refused: %s", kind, error.message)
+        return
+    summary = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    logger.error("%s failed: %s: %s", kind, type(error).__name__, summary)
+    logger.debug("%s failed", kind, exc_info=error)
+
+
+def _user_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    user = body.get("user_id") or body.get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    return user if isinstance(user, str) and user else None
+
+
+def answer_failure(
+    error: Exception, body: Any, client: WebClient | None, desk: Desk | None
+) -> None:
+    """Log one line and tell the person, where there is someone to tell."""
+    _log(error, body)
+    message = _message_for(error)
+    response_url = body.get("response_url") if isinstance(body, dict) else None
+    try:
+        if isinstance(response_url, str) and desk is not None:
+            desk.reply(response_url, message)
+        elif client is not None and (user := _user_of(body)):
+            client.chat_postMessage(channel=user, text=message)
+    except (SlackApiError, OSError) as failure:
+        logger.warning("could not tell the user about the failure: %s", failure)
+
+
+def _ack_form_with(ack: Callable, body: dict, message: str) -> bool:
+    """Put the message on the form's first field; False when the form has none."""
+    view = body.get("view")
+    values = ((view or {}).get("state") or {}).get("values") if isinstance(view, dict) else None
+    field = next(iter(values), None) if isinstance(values, dict) else None
+    if field is None:
+        return False
+    ack(response_action="errors", errors={field: message})
+    return True
+
+
+def guarded(listener: Callable) -> Callable:
+    """Run a listener so that whatever it raises is answered, and acknowledged if it
+    had not acknowledged yet. The listener must take `body` and `context`."""
+    names = inspect.getfullargspec(listener).args
+    if "body" not in names or "context" not in names:
+        raise TypeError(f"{listener.__name__} must take body and context to be guarded")
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            body, context, ack = kwargs["body"], kwargs["context"], kwargs.get("ack")
+            client = kwargs.get("client") or context.client
+            if ack is not None and ack.response is None:
+                if body.get("type") == "view_submission" and _ack_form_with(
+                    ack, body, _message_for(error)
+                ):
+                    _log(error, body)
+                    return None
+                ack()
+            answer_failure(error, body, client, context.get("desk"))
+            return None
+
+    run.guarded = True  # type: ignore[attr-defined]
+    return run
+
+
+def handle_unexpected_error(
+    error: Exception, body: Any, request: BoltRequest, response: BoltResponse | None
+) -> BoltResponse | None:
+    """Bolt's global error handler (`app.error`): failures outside the listeners.
+
+    A request Bolt could not even route is a bad request (400); a database that fails
+    is the server's fault (500, so Slack retries events)."""
+    context = request.context
+    if not isinstance(error, sa.exc.SQLAlchemyError | VADeskError):
+        error = MalformedPayload(f"{type(error).__name__} while routing it")
+    answer_failure(error, body, context.client, context.get("desk"))
+    if response is None:
+        return None
+    status = 500 if isinstance(error, sa.exc.SQLAlchemyError) else 400
+    return BoltResponse(status=status, body="")
