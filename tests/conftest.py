@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -175,6 +176,41 @@ class LiveApp:
         status, _ = self.post(body)
         assert status == 200
         return self.fake.wait_for("response_url", before + 1)[before].params
+
+    def commands_at_once(self, sent: list[tuple[str, str, str]]) -> list[str]:
+        """Send (command, text, user) requests in parallel, as fast double-clicks and
+        several people do; return each one's reply text, in the order given."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        tag = f"parallel-{len(self.fake.calls())}"
+        bodies = [
+            slash_command_body(
+                command,
+                text,
+                user_id=user,
+                team_id=TEAM,
+                response_url=self.fake.response_url(f"{tag}-{index}"),
+            )
+            for index, (command, text, user) in enumerate(sent)
+        ]
+        start = threading.Barrier(len(bodies))
+
+        def post(body: str) -> int:
+            start.wait()
+            return self.post(body)[0]
+
+        with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+            statuses = list(pool.map(post, bodies))
+        assert statuses == [200] * len(bodies)
+        replies: dict[str, str] = {}
+        deadline = time.monotonic() + 20
+        while len(replies) < len(bodies) and time.monotonic() < deadline:
+            for call in self.fake.calls("response_url"):
+                if call.path.startswith(f"/respond/{tag}-"):
+                    replies[call.path.rsplit("-", 1)[1]] = call.params.get("text", "")
+            time.sleep(0.02)
+        assert len(replies) == len(bodies), f"{len(bodies) - len(replies)} requests unanswered"
+        return [replies[str(index)] for index in range(len(bodies))]
 
     def interact(self, payload: dict) -> tuple[int, str]:
         payload.setdefault("team", {"id": TEAM})
