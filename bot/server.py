@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -10,6 +11,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 
 from store.db import database_status
+
+logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
@@ -27,7 +30,12 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body]
-        return slack_handler(environ, start_response)
+        try:
+            return slack_handler(environ, start_response)
+        except Exception as error:  # Bolt dispatches safely; only reading the body raises
+            logger.warning("request refused: malformed body (%s: %s)", type(error).__name__, error)
+            start_response("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"malformed request"]
 
     return wsgi
 

@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.desk import Desk
-from bot.services.errors import VADeskError
+from bot.services.errors import FieldErrors, VADeskError
 from handlers.payload import MalformedPayload
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,9 @@ def guarded(listener: Callable) -> Callable:
             body, context, ack = kwargs["body"], kwargs["context"], kwargs.get("ack")
             client = kwargs.get("client") or context.client
             if ack is not None and ack.response is None:
+                if isinstance(error, FieldErrors):
+                    ack(response_action="errors", errors=error.errors)
+                    return None
                 if body.get("type") == "view_submission" and _ack_form_with(
                     ack, body, _message_for(error)
                 ):
