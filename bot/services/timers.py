@@ -306,7 +306,7 @@ def list_entries(
     elif period == "week":
         first_day = today - timedelta(days=today.weekday())
     else:
-        raise InputError(f"Unknown period '{period}'; use today or week.")
+        raise InputError(f"Unknown period {quoted(period)}; use today or week.")
     start, _ = _local_day_bounds(first_day, actor.zone)
     _, end = _local_day_bounds(today, actor.zone)
     entries = _entries_between(session, actor.team_id, actor.user_id, start, end)
