@@ -103,7 +103,7 @@ def _done_reply(completion: tasks.Completion) -> Reply:
 def _done(call: Call) -> Reply:
     ref, _, notes = call.text.strip().partition(" ")
     if not ref:
-        raise InputError("Usage: /task done T-12 <notes on what was done>")
+        raise InputError("Usage: /task done T-12 &lt;notes on what was done&gt;")
     number = parse_task_id(ref)
     if not notes.strip():
         task = tasks.get_task(call.session, call.actor.team_id, number)

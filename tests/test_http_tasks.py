@@ -32,10 +32,10 @@ def _opened_view(live_app, index: int = 0) -> dict:
 
 
 def test_help_and_unknown_subcommand_show_the_grammar(live_app):
-    assert "/task add <title>" in live_app.command("/task", "help")["text"]
+    assert "/task add &lt;title&gt;" in live_app.command("/task", "help")["text"]
     reply = live_app.command("/task", "frobnicate T-1")
     assert "I don't know `/task frobnicate`" in reply["text"]
-    assert "/task done T-12 <notes>" in reply["text"]
+    assert "/task done T-12 &lt;notes&gt;" in reply["text"]
     assert reply["response_type"] == "ephemeral"
 
 

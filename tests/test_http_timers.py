@@ -19,7 +19,7 @@ def _entries(live_app) -> list[TimeEntry]:
 
 
 def test_help_and_unknown_subcommand(live_app):
-    assert "/timer log T-12 <duration>" in live_app.command("/timer", "help")["text"]
+    assert "/timer log T-12 &lt;duration&gt;" in live_app.command("/timer", "help")["text"]
     reply = live_app.command("/timer", "pause")
     assert "I don't know `/timer pause`" in reply["text"] and "/timer stop" in reply["text"]
 

@@ -174,7 +174,7 @@ def test_completing_needs_notes(engine, actor_for, notes):
     task = create(engine, actor)
     with session_scope(engine) as session, pytest.raises(InputError) as refusal:
         tasks.complete_task(session, actor, task.number, notes)
-    assert "/task done T-1 <notes>" in refusal.value.message
+    assert "/task done T-1 &lt;notes&gt;" in refusal.value.message
     stored = stored_task(engine, actor.team_id, 1)
     assert (stored.status, stored.completed_at, stored.completed_by) == ("open", None, None)
 
@@ -249,7 +249,7 @@ def test_set_status_to_done_points_to_task_done(engine, actor_for):
     create(engine, actor)
     with session_scope(engine) as session, pytest.raises(InputError) as refusal:
         tasks.set_status(session, actor, 1, "done")
-    assert "/task done T-1 <notes>" in refusal.value.message
+    assert "/task done T-1 &lt;notes&gt;" in refusal.value.message
     assert stored_task(engine, actor.team_id, 1).status == "open"
 
 

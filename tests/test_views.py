@@ -43,3 +43,15 @@ def test_a_long_task_list_stays_valid_block_kit():
 def test_nothing_open_says_so():
     (block,) = task_list_blocks([], "My open tasks", date(2026, 11, 23))
     assert block.to_dict()["text"]["text"] == "My open tasks: nothing open. :tada:"
+
+
+def test_every_listener_answers_its_own_failures(engine, settings):
+    """A listener that raised after ack() would make Bolt answer 404 three seconds later;
+    each is wrapped so its failures are answered (handlers/failures.py)."""
+    from bot.app import build_app
+
+    app = build_app(settings, engine)
+    listeners = app._listeners  # Bolt keeps no public list of registered listeners
+    assert len(listeners) >= 9
+    for listener in listeners:
+        assert getattr(listener.ack_function, "guarded", False), listener.ack_function

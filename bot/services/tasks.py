@@ -190,7 +190,7 @@ def complete_task(session: Session, actor: Actor, number: int, notes: str | None
     if not notes:
         raise InputError(
             "Completing a task needs notes on what was done "
-            f"(SOP): /task done {format_task_id(task.number)} <notes>"
+            f"(SOP): /task done {format_task_id(task.number)} &lt;notes&gt;"
         )
     now = clock.now()
     stopped = timers.finalize_task_timers(session, task, now)
@@ -220,7 +220,7 @@ def set_status(session: Session, actor: Actor, number: int, status: str) -> Comp
     if status == "done":
         raise InputError(
             "Completing a task needs notes on what was done: "
-            f"/task done {format_task_id(task.number)} <notes>"
+            f"/task done {format_task_id(task.number)} &lt;notes&gt;"
         )
     if task.status == status:
         raise AlreadyDone(f"{format_task_id(task.number)} is already {status_word(status)}.")
@@ -249,7 +249,7 @@ def add_followup(
     if not text:
         raise InputError(
             "Say what the follow-up is: "
-            f"/task followup {format_task_id(number)} <text> [due <date>]"
+            f"/task followup {format_task_id(number)} &lt;text&gt; [due &lt;date&gt;]"
         )
     followup = FollowUp(
         task_id=task.id, author_id=actor.user_id, text=text, due=due, created_at=clock.now()
@@ -265,7 +265,9 @@ def task_for_timer(session: Session, actor: Actor, target: str) -> tuple[Task, b
     """`/timer start` takes a task id or free text; free text becomes a new task of mine."""
     target = target.strip()
     if not target:
-        raise InputError("Say what to time: /timer start T-12 or /timer start <what you are doing>")
+        raise InputError(
+            "Say what to time: /timer start T-12 or /timer start &lt;what you are doing&gt;"
+        )
     if TASK_REF.match(target):
         return get_task(session, actor.team_id, parse_task_id(target)), False
     return create_task(session, actor, NewTask(title=target)), True

@@ -231,7 +231,7 @@ def stop_timer(
     if not stopped:
         raise NotFound(
             "No timer is running. Start one with /timer start T-n "
-            "or /timer start <what you are doing>."
+            "or /timer start &lt;what you are doing&gt;."
         )
     return stopped[0]
 

@@ -1,20 +1,23 @@
-"""The grammar of each command, shown for `help` and for anything not understood."""
+"""The grammar of each command, shown for `help` and for anything not understood.
+Escaped, so Slack shows `<title>` as typed instead of reading it as a link."""
 
-TASK_HELP = """*`/task`* — tasks (every client interaction is one)
+from bot.services.text import escape
+
+TASK_HELP = escape("""*`/task`* — tasks (every client interaction is one)
 • `/task` — open the *New task* form
 • `/task add <title> [#channel] [@user] [due <date>] [!high|!low]` — create a task
 • `/task list [mine|all|overdue|@user]` — open tasks (mine by default)
 • `/task show T-12` — details, follow-ups and time tracked
 • `/task done T-12 <notes>` — complete with notes on what was done (a running timer stops)
-• `/task status T-12 <open|in_progress|waiting|cancelled>` — change the status
+• `/task status T-12 <open|in progress|waiting|cancelled>` — change the status
 • `/task followup T-12 <text> [due <date>]` — log a follow-up action
-Dates: `today`, `tomorrow`, `friday`, `2026-12-01`."""
+Dates: `today`, `tomorrow`, `friday`, `2026-12-01`.""")
 
-TIMER_HELP = """*`/timer`* — time tracking (one running timer per person)
+TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per person)
 • `/timer start T-12` or `/timer start <what you are doing>` — start (a running timer stops first)
 • `/timer stop [notes]` — stop and record
 • `/timer status` — what is running and today's total
 • `/timer list [today|week]` — your entries
 • `/timer log T-12 <duration> [date] [notes]` — add time worked without a timer
 • `/timer edit [E-7]` — fix an entry's start, end or notes (the change is audited)
-Durations: `1h30m`, `90m`, `1.5h`, `0:45`. Dates: `today`, `yesterday`, `monday`, `2026-11-20`."""
+Durations: `1h30m`, `90m`, `1.5h`, `0:45`. Dates: `today`, `yesterday`, `monday`, `2026-11-20`.""")

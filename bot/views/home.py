@@ -46,7 +46,9 @@ def home_view(status: TimerStatus, open_tasks: list[Task], today: date) -> View:
     if not open_tasks:
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text="Nothing open. Add one with `/task add <title>`.")
+                text=MarkdownTextObject(
+                    text="Nothing open. Add one with `/task add &lt;title&gt;`."
+                )
             )
         )
     running_task = status.running.task_id if status.running else None
