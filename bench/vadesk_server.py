@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bot.app import build_app
+from bot.cli import DRAIN_SECONDS
 from bot.config import load_settings
 from bot.server import serve
+from bot.shutdown import drainable_app
 from store.db import create_db_engine, migrate
 
 
@@ -29,8 +30,8 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = create_db_engine(settings.database_url)
     migrate(engine)
-    app = build_app(settings, engine, process_before_response=True)
-    serve(app, engine, args.host, args.port, threads=args.threads)
+    app, drain = drainable_app(settings, engine, DRAIN_SECONDS, process_before_response=True)
+    serve(app, engine, args.host, args.port, args.threads, drain)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ from bot.services.errors import VADeskError
 
 EXIT_USAGE = 2
 DEFAULT_PORT = 3000
+# On SIGTERM, how long `run` and `serve` may take to finish the requests in progress:
+# inside Kubernetes' 30 s grace period and systemd's 90 s stop timeout.
+DRAIN_SECONDS = 25.0
 
 
 def _engine(settings: Settings):
@@ -60,38 +63,46 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import build_app
+    from bot.shutdown import SocketModeIntake, drainable_app, serve_until_stopped
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     engine = _ready_engine(settings)
-    app = build_app(settings, engine)
-    logging.getLogger("vadesk").info("VA Desk is running in Socket Mode")
+    app, drain = drainable_app(settings, engine, args.drain_timeout)
+    intake = SocketModeIntake(SocketModeHandler(app, app_token=settings.app_token))
     try:
-        SocketModeHandler(app, app_token=settings.app_token).start()
+        intake.handler.connect()
     except SlackApiError as error:
         problem = f"was refused by Slack ({error.response.get('error')})"
         raise MissingCredential("SLACK_APP_TOKEN", problem) from None
     except OSError as error:
         raise VADeskError(f"cannot connect to Slack at {settings.slack_api_url}: {error}") from None
-    return 0
+    logging.getLogger("vadesk").info("VA Desk is running in Socket Mode")
+    return _exit_code(serve_until_stopped(intake, drain))
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_app
     from bot.server import serve
+    from bot.shutdown import drainable_app
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     engine = _ready_engine(settings)
-    app = build_app(settings, engine)
+    app, drain = drainable_app(settings, engine, args.drain_timeout)
     logging.getLogger("vadesk").info(
         "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
     )
     try:
-        serve(app, engine, args.host, args.port, threads=args.threads)
+        finished = serve(app, engine, args.host, args.port, args.threads, drain)
     except OSError as error:
         reason = error.strerror or error
         raise VADeskError(f"cannot serve on {args.host}:{args.port}: {reason}") from None
-    return 0
+    return _exit_code(finished)
+
+
+def _exit_code(finished: bool) -> int:
+    """0 once every request in progress was finished after SIGTERM; else leave at once."""
+    from bot.shutdown import exit_abandoned
+
+    return 0 if finished else exit_abandoned()
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,6 +162,17 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_drain_timeout(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=DRAIN_SECONDS,
+        metavar="SECONDS",
+        help=f"on SIGTERM or SIGINT, how long to finish the requests in progress "
+        f"(default {DRAIN_SECONDS:g})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vadesk", description="VA Desk: tasks, timers and timesheets for a VA team in Slack."
@@ -164,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="accepted for deployments that run the scheduler elsewhere "
         "(this version has no scheduled jobs yet)",
     )
+    _add_drain_timeout(run)
     run.set_defaults(handler=cmd_run)
 
     serve = commands.add_parser("serve", help="serve HTTP: POST /slack/events, GET /healthz")
@@ -175,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="for extra web replicas (this version has no scheduled jobs yet)",
     )
+    _add_drain_timeout(serve)
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(

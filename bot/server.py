@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
+from waitress.server import create_server
 
+from bot.shutdown import Drain, HttpIntake, serve_until_stopped
 from store.db import database_status
 
 logger = logging.getLogger(__name__)
@@ -40,12 +42,14 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
     return wsgi
 
 
-def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> None:
-    """Serve with waitress, a production WSGI server (not Bolt's development server)."""
-    from waitress import serve as waitress_serve
-
-    waitress_serve(
+def serve(app: App, engine: Engine, host: str, port: int, threads: int, drain: Drain) -> bool:
+    """Serve with waitress, a production WSGI server (not Bolt's development server),
+    until SIGTERM or SIGINT, then finish the requests in progress; False if some had to
+    be abandoned."""
+    socket_map: dict = {}
+    server = create_server(
         make_wsgi_app(app, engine),
+        map=socket_map,
         host=host,
         port=port,
         threads=threads,
@@ -53,3 +57,5 @@ def serve(app: App, engine: Engine, host: str, port: int, threads: int = 16) -> 
         channel_timeout=30,
         connection_limit=1000,
     )
+    server.print_listen("Serving on http://{}:{}")
+    return serve_until_stopped(HttpIntake(server, socket_map), drain)

@@ -210,6 +210,7 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
         self._overrides: dict[str, Responder] = {}
+        self._delays: dict[str, tuple[float, threading.Event]] = {}
         self._counter = itertools.count(1)
         self._ts_counter = itertools.count(100)
         self._server: _FakeHTTPServer | None = None
@@ -339,6 +340,15 @@ class FakeSlack:
             else:
                 self._overrides[method] = response
 
+    def delay(self, method: str, seconds: float) -> threading.Event:
+        """Hold every answer of ``method`` for ``seconds``, or until the returned event is
+        set. The call is recorded on arrival, so ``wait_for`` sees a request whose answer
+        is still held."""
+        release = threading.Event()
+        with self._cond:
+            self._delays[method] = (seconds, release)
+        return release
+
     def response_url(self, name: str = "r1") -> str:
         """A response_url that points at this fake (recorded as method "response_url")."""
         return f"{self.url}/respond/{name}"
@@ -376,6 +386,10 @@ class FakeSlack:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
+            held = self._delays.get(method)
+        if held is not None:
+            seconds, release = held
+            release.wait(seconds)
         self._reply(req, status, payload, extra_headers)
 
     def _answer(self, call: Call) -> tuple[int, Any, dict[str, str]]:
