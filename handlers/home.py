@@ -104,9 +104,9 @@ def handle_done_button(
     desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     number = button_number(action)
     try:
+        actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
-            task = tasks.get_task(session, team_id, number)
-            tasks.check_not_done(task)
+            task = tasks.task_to_complete(session, actor, number)
     except VADeskError as refusal:
         _tell(client, user_id, refusal.message)
         desk.refresh_homes(team_id, {user_id})

@@ -106,8 +106,7 @@ def _done(call: Call) -> Reply:
         raise InputError("Usage: /task done T-12 &lt;notes on what was done&gt;")
     number = parse_task_id(ref)
     if not notes.strip():
-        task = tasks.get_task(call.session, call.actor.team_id, number)
-        tasks.check_not_done(task)
+        task = tasks.task_to_complete(call.session, call.actor, number)
         return open_modal(views.complete_task_modal(task))
     return _done_reply(tasks.complete_task(call.session, call.actor, number, notes))
 

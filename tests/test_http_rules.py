@@ -166,3 +166,13 @@ def test_manual_time_goes_in_the_working_hours_and_the_reply_says_where(live_app
     reply = live_app.command("/timer", "log T-1 8h yesterday")["text"]
     assert "as E-2: Mon 2026-11-23 08:15–16:15 (America/New_York)" in reply
     assert "outside your working hours (09:00–17:00): they had no free 8h that day" in reply
+
+
+def test_done_on_a_colleagues_task_is_refused_before_the_notes_form_opens(live_app):
+    live_app.command("/task", "add Book travel", user="U0VA1")
+    reply = live_app.command("/task", "done T-1", user="U0VA2")["text"]
+    assert "T-1 is <@U0VA1>'s task" in reply
+    status, _ = live_app.interact(block_action("task_done", "1", user="U0VA2"))
+    assert status == 200
+    assert "T-1 is <@U0VA1>'s task" in live_app.fake.wait_for("chat.postMessage")[0].params["text"]
+    assert live_app.fake.calls("views.open") == []

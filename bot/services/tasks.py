@@ -175,6 +175,15 @@ def check_not_done(task: Task) -> None:
         )
 
 
+def task_to_complete(session: Session, actor: Actor, number: int, for_update: bool = False) -> Task:
+    """The task someone may complete now: not done yet, and theirs to change. Asked
+    before the notes form opens, and again when it is submitted."""
+    task = get_task(session, actor.team_id, number, for_update)
+    check_not_done(task)
+    check_may_change_task(actor, task)
+    return task
+
+
 @dataclass
 class Completion:
     task: Task
@@ -183,9 +192,7 @@ class Completion:
 
 def complete_task(session: Session, actor: Actor, number: int, notes: str | None) -> Completion:
     """Mark done with completion notes; any running timer on the task is finalized."""
-    task = get_task(session, actor.team_id, number, for_update=True)
-    check_not_done(task)
-    check_may_change_task(actor, task)
+    task = task_to_complete(session, actor, number, for_update=True)
     notes = checked_text(notes, "completion notes", NOTES_LIMIT)
     if not notes:
         raise InputError(
