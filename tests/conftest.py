@@ -157,24 +157,26 @@ class LiveApp:
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
 
-    def send_command(self, command: str, text: str = "", user: str = "U0VA1") -> None:
-        """Send a slash command whose answer is a modal, not a reply."""
-        body = slash_command_body(command, text, user_id=user, team_id=TEAM)
-        status, _ = self.post(body)
-        assert status == 200
+    def command_body(self, command: str, text: str, user: str, reply_to: str | None) -> str:
+        """A signed-to-be slash command; its replies go to the fake's `reply_to` URL."""
+        if reply_to is None:
+            return slash_command_body(command, text, user_id=user, team_id=TEAM)
+        response_url = self.fake.response_url(reply_to)
+        return slash_command_body(
+            command, text, user_id=user, team_id=TEAM, response_url=response_url
+        )
+
+    def send_command(
+        self, command: str, text: str = "", user: str = "U0VA1", reply_to: str | None = None
+    ) -> None:
+        """Send a slash command without waiting for its answer (a modal, or a reply later)."""
+        status, _ = self.post(self.command_body(command, text, user, reply_to))
+        assert status == 200, (command, text)
 
     def command(self, command: str, text: str = "", user: str = "U0VA1") -> dict:
         """Send a slash command and return what the app answered on the response URL."""
         before = len(self.fake.calls("response_url"))
-        body = slash_command_body(
-            command,
-            text,
-            user_id=user,
-            team_id=TEAM,
-            response_url=self.fake.response_url(f"{command.strip('/')}-{before}"),
-        )
-        status, _ = self.post(body)
-        assert status == 200
+        self.send_command(command, text, user, reply_to=f"{command.strip('/')}-{before}")
         return self.fake.wait_for("response_url", before + 1)[before].params
 
     def commands_at_once(self, sent: list[tuple[str, str, str]]) -> list[str]:
@@ -184,13 +186,7 @@ class LiveApp:
 
         tag = f"parallel-{len(self.fake.calls())}"
         bodies = [
-            slash_command_body(
-                command,
-                text,
-                user_id=user,
-                team_id=TEAM,
-                response_url=self.fake.response_url(f"{tag}-{index}"),
-            )
+            self.command_body(command, text, user, reply_to=f"{tag}-{index}")
             for index, (command, text, user) in enumerate(sent)
         ]
         start = threading.Barrier(len(bodies))
