@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import tasks, timers
+from bot.services import corrections, tasks, timers
 from bot.services.errors import FieldErrors
 from bot.services.parsing import parse_timer_log
 from bot.services.people import Actor
@@ -64,7 +64,7 @@ def _log(call: Call) -> Reply:
     today = clock.now().astimezone(call.actor.zone).date()
     draft = parse_timer_log(call.text, today=today, max_hours=call.desk.max_entry_hours)
     task = tasks.get_task(call.session, call.actor.team_id, draft.task_number)
-    logged = timers.log_time(
+    logged = corrections.log_time(
         call.session,
         call.actor,
         task,
@@ -79,7 +79,7 @@ def _log(call: Call) -> Reply:
 def _edit(call: Call) -> Reply:
     ref = call.text.strip()
     entry_id = timers.parse_entry_id(ref) if ref else None
-    entry = timers.entry_to_edit(call.session, call.actor, entry_id)
+    entry = corrections.entry_to_edit(call.session, call.actor, entry_id)
     task = call.session.get(tasks.Task, entry.task_id)
     return open_modal(views.edit_entry_modal(entry, task, call.actor.zone))
 
@@ -133,7 +133,9 @@ def handle_edit_submission(
         end = _picked_instant(values, "end_date", "end", zone)
         if start is None:
             raise FieldErrors({"start": "Give the start date and time."})
-        entry = timers.edit_entry(session, actor, entry_id, start, end, notes, reason, max_hours)
+        entry = corrections.edit_entry(
+            session, actor, entry_id, start, end, notes, reason, max_hours
+        )
         task = session.get(tasks.Task, entry.task_id)
         return Reply(views.edited_text(entry, task, zone), refresh_users={entry.user_id})
 

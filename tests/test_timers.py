@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot import clock
-from bot.services import timers
+from bot.services import corrections, timers
 from bot.services.audit import trail
 from bot.services.errors import (
     AlreadyDone,
@@ -345,7 +345,7 @@ def day_with_entries(engine, actor_for):
 def test_edit_to_overlap_another_entry_is_refused_on_start(engine, day_with_entries):
     actor, first, second, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, second, ny(2026, 3, 4, 10, 30), ny(2026, 3, 4, 13), None, "typo"
         )
     assert set(refusal.value.errors) == {"start"}
@@ -357,7 +357,7 @@ def test_edit_to_overlap_another_entry_is_refused_on_start(engine, day_with_entr
 def test_edit_to_contain_another_entry_is_refused(engine, day_with_entries):
     actor, first, second, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 13, 30), None, "merge"
         )
     assert f"E-{second}" in refusal.value.errors["start"]
@@ -366,11 +366,11 @@ def test_edit_to_contain_another_entry_is_refused(engine, day_with_entries):
 def test_edit_touching_end_to_start_is_allowed(engine, day_with_entries):
     actor, first, second, _ = day_with_entries
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, second, ny(2026, 3, 4, 11), ny(2026, 3, 4, 12), None, "was earlier"
         )
         # and the first may now end exactly where the second starts
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 10), ny(2026, 3, 4, 11), "call", "add notes"
         )
     assert stored_entry(engine, second).started_at == ny(2026, 3, 4, 11)
@@ -381,12 +381,12 @@ def test_edit_touching_end_to_start_is_allowed(engine, day_with_entries):
 def test_a_running_timer_occupies_time_up_to_now(engine, day_with_entries):
     actor, first, _, running = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 15), ny(2026, 3, 4, 15, 30), None, "moved"
         )
     assert f"overlaps E-{running} on T-1 (2026-03-04 14:00–now)" in refusal.value.errors["start"]
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 13, 30), ny(2026, 3, 4, 14), None, "moved"
         )
     assert stored_entry(engine, first).ended_at == ny(2026, 3, 4, 14)
@@ -395,12 +395,12 @@ def test_a_running_timer_occupies_time_up_to_now(engine, day_with_entries):
 def test_moving_a_running_timers_start_onto_another_entry_is_refused(engine, day_with_entries):
     actor, _, second, running = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, running, ny(2026, 3, 4, 12, 30), None, None, "started earlier"
         )
     assert f"E-{second}" in refusal.value.errors["start"]
     with session_scope(engine) as session:
-        timers.edit_entry(session, actor, running, ny(2026, 3, 4, 13), None, None, "earlier")
+        corrections.edit_entry(session, actor, running, ny(2026, 3, 4, 13), None, None, "earlier")
     entry = stored_entry(engine, running)
     assert entry.started_at == ny(2026, 3, 4, 13)
     assert entry.ended_at is None
@@ -409,7 +409,7 @@ def test_moving_a_running_timers_start_onto_another_entry_is_refused(engine, day
 def test_edit_writes_an_audit_record_and_marks_the_entry_edited(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session,
             actor,
             first,
@@ -443,12 +443,12 @@ def test_edit_writes_an_audit_record_and_marks_the_entry_edited(engine, day_with
 def test_audit_trail_keeps_every_edit_in_order(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 11), None, "first fix"
         )
     clock.set_now(ny(2026, 3, 4, 16, 5))
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10), None, "second fix"
         )
     with session_scope(engine) as session:
@@ -463,7 +463,7 @@ def test_a_va_may_not_edit_another_vas_entry(engine, day_with_entries, actor_for
     _, first, _, _ = day_with_entries
     va2 = actor_for("U0VA2")
     with session_scope(engine) as session, pytest.raises(PermissionDenied):
-        timers.edit_entry(
+        corrections.edit_entry(
             session, va2, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 11), None, "helping"
         )
     assert stored_entry(engine, first).started_at == ny(2026, 3, 4, 10)
@@ -474,7 +474,7 @@ def test_an_owner_may_edit_a_vas_entry(engine, day_with_entries, actor_for):
     _, first, _, _ = day_with_entries
     owner = actor_for("U0OWNER")
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, owner, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 11), None, "client call"
         )
     entry = stored_entry(engine, first)
@@ -489,7 +489,7 @@ def test_a_supervisor_may_not_edit_a_vas_entry(engine, day_with_entries, actor_f
     _, first, _, _ = day_with_entries
     supervisor = actor_for("U0SUPER")
     with session_scope(engine) as session, pytest.raises(PermissionDenied):
-        timers.edit_entry(
+        corrections.edit_entry(
             session,
             supervisor,
             first,
@@ -504,7 +504,7 @@ def test_a_supervisor_may_not_edit_a_vas_entry(engine, day_with_entries, actor_f
 def test_edit_without_a_reason_is_refused(engine, day_with_entries, reason):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 9), ny(2026, 3, 4, 11), None, reason
         )
     assert set(refusal.value.errors) == {"reason"}
@@ -526,7 +526,7 @@ def test_edit_without_a_reason_is_refused(engine, day_with_entries, reason):
 def test_edit_validation_names_the_field(engine, day_with_entries, start, end, field, words):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(session, actor, first, start, end, None, "fix")
+        corrections.edit_entry(session, actor, first, start, end, None, "fix")
     assert field in refusal.value.errors
     assert words in refusal.value.errors[field]
     entry = stored_entry(engine, first)
@@ -543,7 +543,7 @@ def test_exactly_24_hours_is_allowed(engine, actor_for):
     with session_scope(engine) as session:
         task = new_task(session, actor)
         entry = add_entry(session, actor, task, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10))
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, entry.id, ny(2026, 3, 4, 9), ny(2026, 3, 5, 9), None, "all nighter"
         )
     assert stored_entry(engine, entry.id).ended_at == ny(2026, 3, 5, 9)
@@ -552,7 +552,7 @@ def test_exactly_24_hours_is_allowed(engine, actor_for):
 def test_max_entry_hours_is_configurable(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session,
             actor,
             first,
@@ -568,21 +568,21 @@ def test_max_entry_hours_is_configurable(engine, day_with_entries):
 def test_a_running_entry_moved_over_24_hours_back_is_refused_on_start(engine, day_with_entries):
     actor, _, _, running = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(session, actor, running, ny(2026, 3, 3, 15), None, None, "fix")
+        corrections.edit_entry(session, actor, running, ny(2026, 3, 3, 15), None, None, "fix")
     assert "at most 24 hours" in refusal.value.errors["start"]
 
 
 def test_a_finished_entry_cannot_be_made_running(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(session, actor, first, ny(2026, 3, 4, 10), None, None, "fix")
+        corrections.edit_entry(session, actor, first, ny(2026, 3, 4, 10), None, None, "fix")
     assert set(refusal.value.errors) == {"end"}
 
 
 def test_an_edit_that_changes_nothing_is_refused(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session, pytest.raises(FieldErrors, match="Nothing changed"):
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 10), ny(2026, 3, 4, 11), "  ", "no-op"
         )
     assert stored_entry(engine, first).source == "timer"
@@ -592,16 +592,18 @@ def test_an_edit_that_changes_nothing_is_refused(engine, day_with_entries):
 def test_editing_an_unknown_entry_is_not_found(engine, actor_for):
     actor = actor_for("U0VA1")
     with session_scope(engine) as session, pytest.raises(NotFound, match="E-404"):
-        timers.edit_entry(session, actor, 404, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10), None, "x")
+        corrections.edit_entry(
+            session, actor, 404, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10), None, "x"
+        )
 
 
 def test_entry_to_edit_defaults_to_the_latest_own_entry(engine, day_with_entries, actor_for):
     actor, _, _, running = day_with_entries
     other = actor_for("U0VA2")
     with session_scope(engine) as session:
-        assert timers.entry_to_edit(session, actor, None).id == running
+        assert corrections.entry_to_edit(session, actor, None).id == running
         with pytest.raises(NotFound, match="no time entries"):
-            timers.entry_to_edit(session, other, None)
+            corrections.entry_to_edit(session, other, None)
 
 
 @pytest.mark.parametrize("text", ["E-12", "e12", "#12", "12", " E-12 "])
@@ -620,10 +622,10 @@ def test_parse_entry_id_refuses_other_text():
 
 def log_placed(
     engine, actor: Actor, minutes: int, day: date, notes: str | None = None
-) -> timers.LoggedEntry:
+) -> corrections.LoggedEntry:
     with session_scope(engine) as session:
         task = session.exec(select(Task).where(Task.team_id == actor.team_id)).first()
-        return timers.log_time(session, actor, task, timedelta(minutes=minutes), day, notes)
+        return corrections.log_time(session, actor, task, timedelta(minutes=minutes), day, notes)
 
 
 def log(engine, actor: Actor, minutes: int, day: date, notes: str | None = None) -> TimeEntry:
@@ -813,7 +815,7 @@ def test_edit_across_fall_back_measures_real_time(engine, actor_for):
         entry_id = add_entry(session, actor, task, ny(2026, 10, 30, 9), ny(2026, 10, 30, 10)).id
     # 01:50 EDT to 01:10 EST is 20 minutes, though the wall clock went backwards.
     with session_scope(engine) as session:
-        edited = timers.edit_entry(
+        edited = corrections.edit_entry(
             session,
             actor,
             entry_id,
@@ -827,7 +829,7 @@ def test_edit_across_fall_back_measures_real_time(engine, actor_for):
     assert stored.ended_at - stored.started_at == timedelta(minutes=20)
     # Midnight to midnight on that day is 25 hours: over the limit.
     with session_scope(engine) as session, pytest.raises(FieldErrors) as refusal:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, entry_id, ny(2026, 11, 1, 0), ny(2026, 11, 2, 0), None, "whole day"
         )
     assert "25h long" in refusal.value.errors["end"]
@@ -836,7 +838,7 @@ def test_edit_across_fall_back_measures_real_time(engine, actor_for):
 def test_audit_record_shows_old_and_new_times_in_utc(engine, day_with_entries):
     actor, first, _, _ = day_with_entries
     with session_scope(engine) as session:
-        timers.edit_entry(
+        corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 9, 30), ny(2026, 3, 4, 11), None, "earlier"
         )
     [record] = audit_records(engine)

@@ -17,18 +17,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.services.corrections import LoggedEntry, notes_for_form
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
 from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
 from bot.services.timers import (
-    LoggedEntry,
     StartResult,
     StoppedEntry,
     TimerStatus,
     entry_duration,
     format_entry_id,
-    notes_for_form,
 )
 from bot.views.blocks import line_sections
 from store.models import Task, TimeEntry
