@@ -130,8 +130,7 @@ def edit_entry(
 
     Notes the form showed and nobody changed are kept as they are, whole."""
     entry = timers.own_entry(session, actor, entry_id)
-    timers.one_change_at_a_time(session, entry.team_id, entry.user_id)
-    session.refresh(entry)
+    timers.one_change_at_a_time(session, entry.team_id, entry.user_id, entry)
     start, end = _as_utc(start, "start"), _as_utc(end, "end")
     reason = (reason or "").strip()
     if not reason:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from bot import clock
 from bot.services.access import may_change_task
@@ -127,13 +127,18 @@ def _running_of(actor: Actor) -> sa.ColumnElement[bool]:
     return sa.and_(_ENTRIES.c.team_id == actor.team_id, _ENTRIES.c.user_id == actor.user_id)
 
 
-def one_change_at_a_time(session: Session, team_id: str, user_id: str) -> None:
+def one_change_at_a_time(session: Session, team_id: str, user_id: str, *reread: SQLModel) -> None:
     """Serialize changes to one person's timers: a second start, stop or edit waits here
-    (on PostgreSQL, a lock on the person's row) and then sees what the first one did.
-    SQLite runs one writer at a time already, and ignores FOR UPDATE."""
+    (on PostgreSQL, a lock on the person's row), then reads `reread` again, locked, and
+    sees what the first one did. On SQLite a unit of work holds the database's one write
+    lock from its first statement (store/db.py), so nothing can have changed: no query."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
     session.execute(
         sa.select(User.id).where(User.team_id == team_id, User.id == user_id).with_for_update()
     )
+    for row in reread:
+        session.refresh(row, with_for_update=True)
 
 
 def start_timer(
@@ -143,8 +148,7 @@ def start_timer(
 
     Anyone may time a colleague's open task while helping; only someone who may change
     the task moves it to in progress."""
-    one_change_at_a_time(session, actor.team_id, actor.user_id)
-    session.refresh(task, with_for_update=True)  # closed meanwhile? then it is refused
+    one_change_at_a_time(session, actor.team_id, actor.user_id, task)  # closed meanwhile?
     if task.status in CLOSED_STATUSES:
         raise InputError(
             f"{format_task_id(task.number)} is {task.status}; reopen it first with "
@@ -199,8 +203,7 @@ def stop_timer(
         condition = _running_of(actor)
     else:
         entry = own_entry(session, actor, entry_id)
-        one_change_at_a_time(session, entry.team_id, entry.user_id)
-        session.refresh(entry)
+        one_change_at_a_time(session, entry.team_id, entry.user_id, entry)
         if entry.ended_at is not None:
             task = session.get(Task, entry.task_id)
             raise AlreadyDone(
