@@ -138,6 +138,16 @@ def test_serve_refuses_new_connections_once_draining(
         assert _exit_code(server) == 0
 
 
+def _socket_mode_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]:
+    return vadesk_env(
+        database_url,
+        SLACK_API_URL=fake.base_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        **extra,
+    )
+
+
 def _socket_command(fake: FakeSlack, text: str, name: str) -> dict:
     return dict(parse_qsl(_command_body(fake, text, name)))
 
@@ -145,13 +155,7 @@ def _socket_command(fake: FakeSlack, text: str, name: str) -> dict:
 def test_run_acks_and_answers_envelopes_received_before_sigterm(tmp_path, engine, database_url):
     with FakeSocketModeServer() as socket_server, FakeSlack(socket_server=socket_server) as fake:
         release = fake.delay("users.info", HOLD_SECONDS)
-        env = vadesk_env(
-            database_url,
-            SLACK_API_URL=fake.base_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_APP_TOKEN=APP_TOKEN,
-            VADESK_NOW=NOW,
-        )
+        env = _socket_mode_env(database_url, fake, VADESK_NOW=NOW)
         try:
             with started_vadesk("run", env=env, cwd=tmp_path) as app:
                 app.wait_until(lambda: socket_server.connection_count, "a Socket Mode connection")
@@ -181,12 +185,7 @@ def test_run_acks_and_answers_envelopes_received_before_sigterm(tmp_path, engine
 def test_run_gives_up_after_the_drain_timeout(tmp_path, engine, database_url):
     with FakeSocketModeServer() as socket_server, FakeSlack(socket_server=socket_server) as fake:
         release = fake.delay("users.info", HOLD_SECONDS)
-        env = vadesk_env(
-            database_url,
-            SLACK_API_URL=fake.base_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_APP_TOKEN=APP_TOKEN,
-        )
+        env = _socket_mode_env(database_url, fake)
         try:
             with started_vadesk("run", "--drain-timeout", "1", env=env, cwd=tmp_path) as app:
                 app.wait_until(lambda: socket_server.connection_count, "a Socket Mode connection")
