@@ -219,6 +219,25 @@ def test_manifest_refuses_a_bad_url(tmp_path: Path, url: str):
     assert url in line
 
 
+def test_manifest_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path):
+    """`vadesk manifest | head -1`: the reader closes the pipe before VA Desk writes."""
+    import subprocess
+
+    from tests.vadesk_process import vadesk_argv
+
+    process = subprocess.Popen(
+        vadesk_argv("manifest"),
+        env=vadesk_env(),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 0
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
 # --------------------------------------------------------------------------- migrate
 
 
