@@ -1,4 +1,4 @@
-"""The `vadesk` command: run, serve, migrate, manifest, doctor, export."""
+"""The `vadesk` command: run, serve, migrate, manifest, doctor, config, export."""
 
 from __future__ import annotations
 
@@ -174,6 +174,22 @@ def _add_drain_timeout(command: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_config_schema(settings: Settings | None, args: argparse.Namespace) -> int:
+    import json
+
+    from bot.settings_models import SettingsFile
+
+    print(json.dumps(SettingsFile.model_json_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_config_show(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    print(json.dumps(settings.for_display(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vadesk", description="VA Desk: tasks, timers and timesheets for a VA team in Slack."
@@ -214,6 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_doctor
     )
 
+    config = commands.add_parser("config", help="the settings: their schema, or what is in effect")
+    configs = config.add_subparsers(dest="what", required=True, metavar="WHAT")
+    configs.add_parser(
+        "schema", help="JSON Schema of vadesk.toml, for editors that validate and complete it"
+    ).set_defaults(handler=cmd_config_schema, without_settings=True)
+    configs.add_parser(
+        "show", help="the settings in effect (environment, .env and file), secrets hidden"
+    ).set_defaults(handler=cmd_config_show)
+
     export = commands.add_parser("export", help="export data")
     exports = export.add_subparsers(dest="what", required=True, metavar="WHAT")
     timesheet = exports.add_parser("timesheet", help="CSV of time entries for billing")
@@ -229,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "without_settings", False):  # the schema helps fix a broken file
+            return args.handler(None, args)
         settings = load_settings()
         logging.basicConfig(
             level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -1,28 +1,29 @@
-"""The settings model: what VA Desk can be told, with the SOP values as defaults.
+"""What VA Desk is configured with: the environment (credentials, database, Slack URL)
+plus the sections of `vadesk.toml`, whose schema lives in `bot.settings_models`.
 
 Loaded and validated by `bot.config` (environment) and `bot.config_file` (`vadesk.toml`).
 """
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from bot.settings_models import (
+    BillingSettings,
+    ChannelSettings,
+    ClientSettings,
+    KpiSettings,
+    RoleSettings,
+    SlaSettings,
+    TimerSettings,
+    UserSettings,
+    WorkspaceSettings,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_LOG_LEVEL = "INFO"
-
-USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
-CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
-CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PHASES = ("I", "II", "III")
-ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
-# Sections kept for later features (tag taxonomy, routines, templates): accepted as is.
-RESERVED_SECTIONS = ("tags", "routines", "templates")
 
 
 class ConfigError(Exception):
@@ -64,105 +65,6 @@ class MissingCredential(Exception):
 
 
 @dataclass(frozen=True)
-class WorkspaceSettings:
-    """Workspace-wide schedule: the default for clients and users without their own."""
-
-    timezone: str = "America/New_York"
-    business_hours: tuple[time, time] = (time(9, 0), time(17, 0))
-    business_days: tuple[int, ...] = (0, 1, 2, 3, 4)
-    holidays: tuple[date, ...] = ()
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The workspace time zone as a tzinfo."""
-        return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True)
-class RoleSettings:
-    """Who is owner or supervisor; `vas` is the roster for routines and digests."""
-
-    owners: tuple[str, ...] = ()
-    supervisors: tuple[str, ...] = ()
-    vas: tuple[str, ...] = ()
-
-    def role_of(self, user_id: str) -> str:
-        """Return "owner", "supervisor" or "va" (unknown users are VAs, per the SPEC)."""
-        if user_id in self.owners:
-            return "owner"
-        if user_id in self.supervisors:
-            return "supervisor"
-        return "va"
-
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    """Where digests and escalations are posted (None: not configured)."""
-
-    digest: str | None = None
-    escalations: str | None = None
-
-
-@dataclass(frozen=True)
-class SlaSettings:
-    """Response-time targets from the SOPs."""
-
-    first_response_minutes: int = 15
-    acknowledge_business_hours: float = 4
-    max_open_chats_per_va: int = 4
-    near_breach_ratio: float = 0.75
-
-
-@dataclass(frozen=True)
-class KpiSettings:
-    """KPI targets shown on the scorecard."""
-
-    completion_rate: float = 0.90
-    csat: float = 4.5
-
-
-@dataclass(frozen=True)
-class TimerSettings:
-    """Limits for time entries."""
-
-    max_entry_hours: float = 24
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """One client; None schedule fields fall back to the workspace's."""
-
-    key: str
-    name: str
-    channel: str | None = None
-    timezone: str | None = None
-    business_hours: tuple[time, time] | None = None
-    business_days: tuple[int, ...] | None = None
-
-    @property
-    def zone(self) -> ZoneInfo | None:
-        """The client's own time zone, or None to use the workspace's."""
-        return ZoneInfo(self.timezone) if self.timezone else None
-
-
-@dataclass(frozen=True)
-class UserSettings:
-    """Per-user settings; the time zone is only a fallback when Slack has none."""
-
-    working_hours: tuple[time, time] | None = None
-    phase: str = "I"
-    timezone: str | None = None
-
-
-@dataclass(frozen=True)
-class BillingSettings:
-    """Rounding of billed time (0 = none) and hourly rates per client key."""
-
-    rounding_minutes: int = 0
-    rates: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything VA Desk is configured with; built by `load_settings`."""
 
@@ -182,8 +84,46 @@ class Settings:
     clients: tuple[ClientSettings, ...] = ()
     users: dict[str, UserSettings] = field(default_factory=dict)
     billing: BillingSettings = field(default_factory=BillingSettings)
-    # Raw TOML of the reserved sections (tags, routines, templates) for later features.
+    # The sections of features still to come (tags, routines, templates), as written.
     reserved: dict[str, Any] = field(default_factory=dict)
+
+    def for_display(self) -> dict[str, Any]:
+        """The settings in effect, as `vadesk config show` prints them: secrets hidden,
+        sections written the way `vadesk.toml` writes them."""
+        from sqlalchemy.engine import make_url
+
+        def secret(value: str | None) -> str | None:
+            return None if value is None else f"{value[:5]}… (set, hidden)"
+
+        try:
+            database_url = make_url(self.database_url).render_as_string(hide_password=True)
+        except Exception:  # not a URL SQLAlchemy reads: show it without what follows '@'
+            database_url = self.database_url.rsplit("@", 1)[-1]
+        sections = {
+            name: getattr(self, name).model_dump(mode="json")
+            for name in ("workspace", "roles", "channels", "sla", "kpi", "timers", "billing")
+        }
+        sections["clients"] = {
+            c.key: c.model_dump(mode="json", exclude={"key"}, exclude_none=True)
+            for c in self.clients
+        }
+        sections["users"] = {
+            user_id: user.model_dump(mode="json", exclude_none=True)
+            for user_id, user in self.users.items()
+        }
+        return {
+            "config_file": str(self.config_path) if self.config_path else None,
+            "environment": {
+                "DATABASE_URL": database_url,
+                "SLACK_API_URL": self.slack_api_url,
+                "SLACK_BOT_TOKEN": secret(self.bot_token),
+                "SLACK_APP_TOKEN": secret(self.app_token),
+                "SLACK_SIGNING_SECRET": "(set, hidden)" if self.signing_secret else None,
+                "LOG_LEVEL": self.log_level,
+            },
+            **sections,
+            **self.reserved,
+        }
 
     def client_for_channel(self, channel_id: str) -> ClientSettings | None:
         """The client whose channel this is, if any."""

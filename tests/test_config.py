@@ -425,3 +425,82 @@ def test_require_refuses_wrong_token_kinds() -> None:
     assert str(caught.value).startswith("SLACK_APP_TOKEN is not an app-level token")
 
     Settings(signing_secret="abc123").require("SLACK_SIGNING_SECRET")
+
+
+def _toml_as_json(text: str) -> object:
+    """What an editor's TOML extension hands a JSON Schema: dates become strings."""
+    import json
+    import tomllib
+
+    return json.loads(json.dumps(tomllib.loads(text), default=str))
+
+
+def test_the_schema_accepts_the_full_file_and_flags_what_the_loader_refuses(cwd: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from tests.vadesk_process import run_vadesk, vadesk_env
+
+    write_config(cwd, "[sla]\nfirst_response_minute = 10")  # broken: the schema still prints
+    result = run_vadesk("config", "schema", env=vadesk_env(), cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(_toml_as_json(FULL_FILE))) == []
+    for broken in (
+        "[sla]\nfirst_response_minute = 10",
+        '[workspace]\nbusiness_hours = "9-5"',
+        '[users.U0VA1]\nphase = "IV"',
+        '[roles]\nowners = ["bob"]',
+        "[billing]\nrounding_minutes = 7",
+    ):
+        assert list(validator.iter_errors(_toml_as_json(broken))), broken
+
+
+def test_config_show_prints_the_settings_in_effect_with_secrets_hidden(cwd: Path) -> None:
+    import json
+
+    from tests.vadesk_process import run_vadesk, vadesk_env
+
+    write_config(cwd, FULL_FILE)
+    env = vadesk_env(
+        "postgresql+psycopg://vadesk:s3cret@db.example/vadesk",
+        SLACK_BOT_TOKEN="xoxb-very-secret-token",
+        SLACK_SIGNING_SECRET="signing-secret-value",
+    )
+    result = run_vadesk("config", "show", env=env, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    for secret in ("very-secret-token", "signing-secret-value", "s3cret"):
+        assert secret not in result.stdout
+    shown = json.loads(result.stdout)
+    assert (
+        shown["environment"]["DATABASE_URL"] == "postgresql+psycopg://vadesk:***@db.example/vadesk"
+    )
+    assert shown["environment"]["SLACK_APP_TOKEN"] is None
+    assert shown["workspace"]["business_hours"] == "09:00-17:00"
+    assert shown["workspace"]["holidays"] == ["2026-07-03", "2026-12-25"]
+    assert shown["clients"]["acme"]["business_days"] == ["mon", "tue", "wed"]
+    assert shown["users"]["U0VA1"] == {
+        "working_hours": "21:00-23:30",
+        "phase": "II",
+        "timezone": "Asia/Manila",
+    }
+    assert shown["billing"]["rates"] == {"acme": 35.0, "globex": 42.5}
+    # What `show` prints is itself a valid settings file's content.
+    loaded = load_settings({}, load_dotenv_file=False)
+    assert shown["sla"] == loaded.sla.model_dump(mode="json")
+
+
+def test_settings_sections_are_frozen_and_refuse_unknown_keys() -> None:
+    from pydantic import ValidationError
+
+    from bot.settings_models import SlaSettings
+
+    sla = SlaSettings()
+    with pytest.raises(ValidationError):
+        sla.first_response_minutes = 5  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        SlaSettings(first_response_minute=5)  # type: ignore[call-arg]
+    assert UserSettings(working_hours="08:00-16:00").working_hours == (time(8), time(16))

@@ -148,8 +148,9 @@ def test_roles_come_from_config(engine, settings, user_id, role, manager):
 def test_a_role_change_in_config_applies_on_the_next_request(engine, settings):
     clock.set_now(T0)
     assert resolve(engine, settings, SlackProfiles(), "U0VA2").role == "va"
+    supervisors = (*settings.roles.supervisors, "U0VA2")
     promoted = replace(
-        settings, roles=replace(settings.roles, supervisors=(*settings.roles.supervisors, "U0VA2"))
+        settings, roles=settings.roles.model_copy(update={"supervisors": supervisors})
     )
     assert resolve(engine, promoted, SlackProfiles(), "U0VA2").role == "supervisor"
     assert stored_user(engine, "U0VA2").role == "supervisor"

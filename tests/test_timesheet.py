@@ -293,12 +293,13 @@ def test_csv_neutralizes_formula_looking_text(engine, settings, text):
     ana = person(engine, settings, "U0VA1", "America/New_York", text)
     add_entry(engine, ana, text, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10), "evil", notes=text)
     [row] = rows(engine, settings, date(2026, 3, 4), date(2026, 3, 4))
-    # the records themselves are untouched (titles are stored stripped of outer whitespace)
-    assert (row.va, row.client, row.title, row.notes) == (text, text, text.strip(), text)
+    # the records themselves are untouched (titles and client names, read from the
+    # settings, are stored stripped of outer whitespace)
+    assert (row.va, row.client, row.title, row.notes) == (text, text.strip(), text.strip(), text)
     cells = dict(zip(*parse_csv(csv_text([row])), strict=True))
-    for column in ("va", "client", "notes"):
+    for column in ("va", "notes"):
         assert cells[column] == "'" + text, column
-    assert cells["title"] == "'" + text.strip()
+    assert cells["title"] == cells["client"] == "'" + text.strip()
 
 
 def test_csv_leaves_ordinary_text_alone(engine, settings):

@@ -1,0 +1,443 @@
+"""The sections of `vadesk.toml` as pydantic models: one schema that validates the file,
+names what is wrong, and is printed as JSON Schema for editors (`vadesk config schema`).
+
+Every field reads the value as TOML gives it ("09:00-17:00", ["mon", "tue"]) or as Python
+code passes it (a tuple of times), and refuses anything else with a sentence; the models
+are frozen and forbid unknown keys.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
+CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
+CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+PHASES = ("I", "II", "III")
+ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
+# Sections for features still to come (tag taxonomy, routines, templates): kept as written.
+RESERVED_SECTIONS = ("tags", "routines", "templates")
+
+
+class SettingProblem(Exception):
+    """A problem that involves more than one key; pydantic lets it through unwrapped."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+def describe(value: Any) -> str:
+    """Show a TOML value the way the user wrote it, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _refuse(reason: str) -> PydanticCustomError:
+    return PydanticCustomError("setting", "{reason}", {"reason": reason})
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _refuse(f"must be a string, got {describe(value)}")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    text = _string(value).strip()
+    if not text:
+        raise _refuse("must not be empty")
+    return text
+
+
+def _timezone(value: Any) -> str:
+    name = _string(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _refuse(f"unknown time zone {name!r}") from None
+    return name
+
+
+def _hours(value: Any) -> tuple[time, time]:
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(t, time) for t in value):
+        start, end = value
+        text = f"{start:%H:%M}-{end:%H:%M}"
+    else:
+        text = _string(value)
+        match = HOURS_RE.match(text)
+        if not match:
+            raise _refuse(f'must look like "09:00-17:00", got {describe(value)}')
+        h1, m1, h2, m2 = (int(part) for part in match.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise _refuse(f"has an invalid time of day in {text!r} (00:00 to 23:59)")
+        start, end = time(h1, m1), time(h2, m2)
+    if start >= end:
+        raise _refuse(f"the end must be after the start (no overnight ranges), got {text!r}")
+    return start, end
+
+
+def _days(value: Any) -> tuple[int, ...]:
+    if isinstance(value, tuple) and all(isinstance(d, int) and 0 <= d <= 6 for d in value):
+        names: list[str] = [DAY_NAMES[d] for d in value]
+    else:
+        names = _strings(value)
+    if not names:
+        raise _refuse("must name at least one day")
+    days: set[int] = set()
+    for name in names:
+        lowered = name.strip().lower()
+        if lowered in DAY_NAMES:
+            days.add(DAY_NAMES.index(lowered))
+        elif lowered in FULL_DAY_NAMES:
+            days.add(FULL_DAY_NAMES.index(lowered))
+        else:
+            raise _refuse(f"unknown day {name!r}; use {', '.join(DAY_NAMES)}")
+    return tuple(sorted(days))
+
+
+def _dates(value: Any) -> tuple[date, ...]:
+    if not isinstance(value, list | tuple):
+        raise _refuse(f"must be an array of dates (YYYY-MM-DD), got {describe(value)}")
+    result: set[date] = set()
+    for item in value:
+        if isinstance(item, date) and not isinstance(item, datetime):
+            result.add(item)
+            continue
+        if isinstance(item, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", item.strip()):
+            try:
+                result.add(date.fromisoformat(item.strip()))
+                continue
+            except ValueError:
+                raise _refuse(f"{item!r} is not a valid date") from None
+        raise _refuse(f'must be dates like "2026-12-25", got {describe(item)}')
+    return tuple(sorted(result))
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple):
+        raise _refuse(f"must be an array of strings, got {describe(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise _refuse(f"must be an array of strings, got {describe(item)} in it")
+    return list(value)
+
+
+def _user_id(value: Any) -> str:
+    text = _string(value).strip()
+    if not USER_ID_RE.match(text):
+        raise _refuse(f"{text!r} is not a Slack user id (they look like U0123ABCD)")
+    return text
+
+
+def _user_ids(value: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_user_id(item) for item in _strings(value)))
+
+
+def _channel_id(value: Any) -> str:
+    text = _string(value).strip()
+    if not CHANNEL_ID_RE.match(text):
+        raise _refuse(f"{text!r} is not a Slack channel id (they look like C0123ABCD)")
+    return text
+
+
+def _client_key(value: Any) -> str:
+    if not isinstance(value, str) or not CLIENT_KEY_RE.match(value):
+        raise _refuse(
+            "a client key must be lowercase letters, digits, '-' or '_' "
+            "(starting with a letter or digit)"
+        )
+    return value
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise _refuse(f"must be a positive integer, got {describe(value)}")
+    return value
+
+
+def _phase(value: Any) -> str:
+    phase = _string(value).strip().upper()
+    if phase not in PHASES:
+        raise _refuse(f'must be "I", "II" or "III", got {value!r}')
+    return phase
+
+
+def _rounding(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in ROUNDING_CHOICES:
+        choices = ", ".join(str(choice) for choice in ROUNDING_CHOICES)
+        raise _refuse(f"must be one of {choices} (0 = no rounding), got {describe(value)}")
+    return value
+
+
+def _number(what: str, ok: Callable[[float], bool], schema: dict) -> Any:
+    """A float field with a range; `what` completes "must be ..." in the refusal."""
+
+    def check(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not ok(value)
+        ):
+            raise _refuse(f"must be {what}, got {describe(value)}")
+        return float(value)
+
+    return Annotated[float, BeforeValidator(check), WithJsonSchema({"type": "number", **schema})]
+
+
+def _any_case(*words: str) -> str:
+    """A JSON Schema pattern for these words in any case (its regexes have no flags)."""
+    spelled = ("".join(f"[{ch.upper()}{ch}]" for ch in word) for word in words)
+    return rf"^\s*({'|'.join(spelled)})\s*$"
+
+
+def _text_schema(pattern: str, description: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
+
+
+Hours = Annotated[
+    tuple[time, time],
+    BeforeValidator(_hours),
+    PlainSerializer(lambda hours: f"{hours[0]:%H:%M}-{hours[1]:%H:%M}", return_type=str),
+    _text_schema(r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$", 'e.g. "09:00-17:00"'),
+]
+Days = Annotated[
+    tuple[int, ...],
+    BeforeValidator(_days),
+    PlainSerializer(lambda days: [DAY_NAMES[d] for d in days], return_type=list[str]),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "pattern": _any_case(*FULL_DAY_NAMES, *DAY_NAMES)},
+        }
+    ),
+]
+Dates = Annotated[
+    tuple[date, ...],
+    BeforeValidator(_dates),
+    WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
+]
+TimeZoneName = Annotated[
+    str,
+    BeforeValidator(_timezone),
+    WithJsonSchema({"type": "string", "description": 'an IANA time zone, e.g. "Asia/Manila"'}),
+]
+UserId = Annotated[str, BeforeValidator(_user_id), _text_schema(USER_ID_RE.pattern, "user id")]
+UserIds = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_user_ids),
+    WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": USER_ID_RE.pattern}}),
+]
+ChannelId = Annotated[
+    str, BeforeValidator(_channel_id), _text_schema(CHANNEL_ID_RE.pattern, "channel id")
+]
+ClientKey = Annotated[
+    str, BeforeValidator(_client_key), _text_schema(CLIENT_KEY_RE.pattern, "client key")
+]
+PositiveInt = Annotated[
+    int, BeforeValidator(_positive_int), WithJsonSchema({"type": "integer", "minimum": 1})
+]
+NonEmptyText = Annotated[
+    str, BeforeValidator(_nonempty), WithJsonSchema({"type": "string", "minLength": 1})
+]
+Phase = Annotated[str, BeforeValidator(_phase), WithJsonSchema({"enum": list(PHASES)})]
+RoundingMinutes = Annotated[
+    int, BeforeValidator(_rounding), WithJsonSchema({"enum": list(ROUNDING_CHOICES)})
+]
+
+
+PositiveHours = _number("a positive number", lambda x: x > 0, {"exclusiveMinimum": 0})
+Ratio = _number(
+    "a number between 0 and 1 (exclusive)",
+    lambda x: 0 < x < 1,
+    {"exclusiveMinimum": 0, "exclusiveMaximum": 1},
+)
+Share = _number("a number from 0 to 1", lambda x: 0 <= x <= 1, {"minimum": 0, "maximum": 1})
+Rating = _number("a number from 1 to 5", lambda x: 1 <= x <= 5, {"minimum": 1, "maximum": 5})
+EntryHours = _number(
+    "a number of hours above 0 and at most 24",
+    lambda x: 0 < x <= 24,
+    {"exclusiveMinimum": 0, "maximum": 24},
+)
+Rate = _number("an hourly rate of 0 or more", lambda x: x >= 0, {"minimum": 0})
+
+
+class Section(BaseModel):
+    """A table of `vadesk.toml`: frozen once read, and no key it does not know."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkspaceSettings(Section):
+    """Workspace-wide schedule: the default for clients and users without their own."""
+
+    timezone: TimeZoneName = "America/New_York"
+    business_hours: Hours = (time(9, 0), time(17, 0))
+    business_days: Days = (0, 1, 2, 3, 4)
+    holidays: Dates = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The workspace time zone as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+
+class RoleSettings(Section):
+    """Who is owner or supervisor; `vas` is the roster for routines and digests."""
+
+    owners: UserIds = ()
+    supervisors: UserIds = ()
+    vas: UserIds = ()
+
+    def role_of(self, user_id: str) -> str:
+        """Return "owner", "supervisor" or "va" (unknown users are VAs, per the SPEC)."""
+        if user_id in self.owners:
+            return "owner"
+        if user_id in self.supervisors:
+            return "supervisor"
+        return "va"
+
+
+class ChannelSettings(Section):
+    """Where digests and escalations are posted (None: not configured)."""
+
+    digest: ChannelId | None = None
+    escalations: ChannelId | None = None
+
+
+class SlaSettings(Section):
+    """Response-time targets from the SOPs."""
+
+    first_response_minutes: PositiveInt = 15
+    acknowledge_business_hours: PositiveHours = 4
+    max_open_chats_per_va: PositiveInt = 4
+    near_breach_ratio: Ratio = 0.75
+
+
+class KpiSettings(Section):
+    """KPI targets shown on the scorecard."""
+
+    completion_rate: Share = 0.90
+    csat: Rating = 4.5
+
+
+class TimerSettings(Section):
+    """Limits for time entries."""
+
+    max_entry_hours: EntryHours = 24
+
+
+class ClientEntry(Section):
+    """One client as `[clients.<key>]` writes it; schedule fields fall back to the workspace's."""
+
+    name: NonEmptyText
+    channel: ChannelId | None = None
+    timezone: TimeZoneName | None = None
+    business_hours: Hours | None = None
+    business_days: Days | None = None
+
+
+class ClientSettings(ClientEntry):
+    """A client with its key (the name of its table)."""
+
+    key: ClientKey
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The client's own time zone, or None to use the workspace's."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+
+class UserSettings(Section):
+    """Per-user settings; the time zone is only a fallback when Slack has none."""
+
+    working_hours: Hours | None = None
+    phase: Phase = "I"
+    timezone: TimeZoneName | None = None
+
+
+class BillingSettings(Section):
+    """Rounding of billed time (0 = none) and hourly rates per client key."""
+
+    rounding_minutes: RoundingMinutes = 0
+    rates: dict[str, Rate] = Field(default_factory=dict)
+
+
+class SettingsFile(Section):
+    """All of `vadesk.toml`; every section optional, the SOP values as defaults."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="vadesk.toml",
+        json_schema_extra={"description": "Settings of VA Desk (see its README)."},
+    )
+
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    roles: RoleSettings = Field(default_factory=RoleSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    timers: TimerSettings = Field(default_factory=TimerSettings)
+    clients: dict[ClientKey, ClientEntry] = Field(default_factory=dict)
+    users: dict[UserId, UserSettings] = Field(default_factory=dict)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    tags: Any = None
+    routines: Any = None
+    templates: Any = None
+
+    @model_validator(mode="after")
+    def _keys_that_refer_to_each_other(self) -> SettingsFile:
+        owners: dict[str, str] = {}
+        for key, client in self.clients.items():
+            if client.channel is None:
+                continue
+            if client.channel in owners:
+                raise SettingProblem(
+                    f"clients.{key}.channel",
+                    f"channel {client.channel} is already used by client "
+                    f"{owners[client.channel]!r}",
+                )
+            owners[client.channel] = key
+        for key in self.billing.rates:
+            if key not in self.clients:
+                raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
+        return self
+
+    def client_settings(self) -> tuple[ClientSettings, ...]:
+        return tuple(ClientSettings(key=key, **dict(entry)) for key, entry in self.clients.items())
+
+    def reserved(self) -> dict[str, Any]:
+        written = self.model_fields_set
+        return {name: getattr(self, name) for name in RESERVED_SECTIONS if name in written}
