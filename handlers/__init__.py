@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import home, shortcuts, tasks, timers
+from handlers import home, reports, shortcuts, tasks, timers
 
 
 def register_listeners(app: App) -> None:
-    for module in (tasks, timers, shortcuts, home):
+    for module in (tasks, timers, reports, shortcuts, home):
         module.register(app)

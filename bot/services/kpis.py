@@ -1,0 +1,203 @@
+"""The team's KPIs, computed in one place for `/report` (and, later, the digest).
+
+Definitions:
+- task completion rate: tasks due in the period that were done on or before their due
+  day, over all tasks due in the period (none due: no data);
+- time-tracking accuracy: the share of tracked time recorded by a live timer and never
+  edited (manual and edited entries count against it);
+- hours logged and billable: time entries clipped to the period, a running one up to now;
+- overdue: open tasks whose due day has passed.
+Figures later features bring (CSAT, first response, open escalations, unacknowledged
+assignments, routine completion) are reported as no data, never as a number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.services.errors import InputError, PermissionDenied
+from bot.services.people import Actor
+from bot.services.text import quoted
+from bot.services.timers import local_day_bounds
+from store.models import CLOSED_STATUSES, Client, Task, TimeEntry
+
+PERIODS = ("today", "week", "month")
+NOT_YET_MEASURED = ("CSAT", "first response", "open escalations", "unacknowledged assignments")
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    first: date
+    last: date
+    start: datetime  # UTC instants of the local days
+    end: datetime
+
+
+def period_of(name: str, zone: ZoneInfo, now: datetime | None = None) -> Period:
+    """Today, this week (from Monday) or this month (from the 1st), up to today, local."""
+    word = name.strip().lower() or "today"
+    today = (now or clock.now()).astimezone(zone).date()
+    if word == "today":
+        first = today
+    elif word == "week":
+        first = today - timedelta(days=today.weekday())
+    elif word == "month":
+        first = today.replace(day=1)
+    else:
+        raise InputError(f"Unknown period {quoted(name)}; use today, week or month.")
+    start, _ = local_day_bounds(first, zone)
+    _, end = local_day_bounds(today, zone)
+    return Period(word, first, today, start, end)
+
+
+@dataclass
+class Scorecard:
+    """One person's figures for a period (or the team's, with user_id None)."""
+
+    user_id: str | None
+    logged: timedelta = timedelta(0)
+    billable: timedelta = timedelta(0)
+    live_timer: timedelta = timedelta(0)
+    due: int = 0
+    done_on_time: int = 0
+    overdue: int = 0
+    by_client: dict[str, timedelta] = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.done_on_time / self.due if self.due else None
+
+    @property
+    def tracking_accuracy(self) -> float | None:
+        return self.live_timer / self.logged if self.logged else None
+
+    def add(self, other: Scorecard) -> None:
+        self.logged += other.logged
+        self.billable += other.billable
+        self.live_timer += other.live_timer
+        self.due += other.due
+        self.done_on_time += other.done_on_time
+        self.overdue += other.overdue
+        for client, spent in other.by_client.items():
+            self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
+
+
+NO_CLIENT = "no client"
+
+
+def scorecards(
+    session: Session, team_id: str, user_ids: list[str], period: Period, zone: ZoneInfo
+) -> dict[str, Scorecard]:
+    """Each person's scorecard for the period, in two queries (entries, tasks)."""
+    now = clock.now()
+    cards = {user_id: Scorecard(user_id) for user_id in user_ids}
+    entries = session.exec(
+        select(TimeEntry, Task.client_id)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(
+            TimeEntry.team_id == team_id,
+            TimeEntry.user_id.in_(user_ids),
+            TimeEntry.started_at < period.end,
+            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > period.start),
+        )
+    ).all()
+    names = {c.id: c.name for c in session.exec(select(Client).where(Client.team_id == team_id))}
+    for entry, client_id in entries:
+        spent = min(entry.ended_at or now, period.end, now) - max(entry.started_at, period.start)
+        if spent <= timedelta(0):
+            continue
+        card = cards[entry.user_id]
+        card.logged += spent
+        card.billable += spent if entry.billable else timedelta(0)
+        card.live_timer += spent if entry.source == "timer" else timedelta(0)
+        client = names.get(client_id, NO_CLIENT)
+        card.by_client[client] = card.by_client.get(client, timedelta(0)) + spent
+    today = now.astimezone(zone).date()
+    tasks = session.exec(
+        select(Task).where(
+            Task.team_id == team_id,
+            Task.assignee_id.in_(user_ids),
+            Task.due.is_not(None),
+            Task.due <= today,
+        )
+    ).all()
+    for task in tasks:
+        card = cards[task.assignee_id]
+        if task.status not in CLOSED_STATUSES and task.due < today:
+            card.overdue += 1
+        if period.first <= task.due <= period.last and task.status != "cancelled":
+            card.due += 1
+            if task.status == "done" and _done_by_due(task, zone):
+                card.done_on_time += 1
+    return cards
+
+
+def _done_by_due(task: Task, zone: ZoneInfo) -> bool:
+    return task.completed_at is not None and task.completed_at.astimezone(zone).date() <= task.due
+
+
+def team_total(cards: dict[str, Scorecard]) -> Scorecard:
+    total = Scorecard(None)
+    for card in cards.values():
+        total.add(card)
+    return total
+
+
+def by_client(cards: dict[str, Scorecard]) -> dict[str, timedelta]:
+    """Hours per client over everyone, largest first."""
+    spent: dict[str, timedelta] = defaultdict(timedelta)
+    for card in cards.values():
+        for client, time_spent in card.by_client.items():
+            spent[client] += time_spent
+    return dict(sorted(spent.items(), key=lambda item: item[1], reverse=True))
+
+
+@dataclass
+class Report:
+    """What `/report` shows: one person's scorecard, or each rostered person's and the team's."""
+
+    period: Period
+    cards: dict[str, Scorecard]
+    team: bool
+
+    @property
+    def total(self) -> Scorecard:
+        return team_total(self.cards)
+
+
+def report(
+    session: Session,
+    actor: Actor,
+    roster: tuple[str, ...],
+    period_name: str,
+    user_id: str | None = None,
+) -> Report:
+    """A VA sees their own scorecard; supervisors and owners anyone's, or the team's: the
+    roster plus whoever tracked time in the period. Periods are in the asker's time zone."""
+    period = period_of(period_name, actor.zone)
+    if user_id is not None and user_id != actor.user_id and not actor.is_manager:
+        raise PermissionDenied(
+            "You can see your own scorecard (/report); a supervisor or an owner sees others'."
+        )
+    if user_id is not None or not actor.is_manager:
+        users = [user_id or actor.user_id]
+    else:
+        tracked = session.exec(
+            select(TimeEntry.user_id)
+            .where(
+                TimeEntry.team_id == actor.team_id,
+                TimeEntry.started_at < period.end,
+                (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > period.start),
+            )
+            .distinct()
+        ).all()
+        users = list(dict.fromkeys([*roster, *sorted(tracked)]))
+    cards = scorecards(session, actor.team_id, users, period, actor.zone)
+    return Report(period, cards, team=user_id is None and actor.is_manager)

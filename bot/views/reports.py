@@ -1,0 +1,89 @@
+"""Block Kit for `/report`: a scorecard, or one line per person and the team's totals."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.services.kpis import NOT_YET_MEASURED, Report, Scorecard, by_client
+from bot.services.parsing import format_duration
+from bot.services.text import escape, truncate
+from bot.views.blocks import line_sections
+
+REPORT_HELP = (
+    "*`/report`* — KPI scorecard\n"
+    "• `/report [today|week|month]` — your own (today by default; a week starts on Monday)\n"
+    "• `/report week @maria` — someone else's (supervisors and owners)\n"
+    "Supervisors and owners see the whole team with `/report [today|week|month]`."
+)
+BELOW_TARGET = " :warning:"
+
+
+def _percent(value: float | None) -> str:
+    return "no data" if value is None else f"{value:.0%}"
+
+
+def _completion(card: Scorecard, target: float) -> str:
+    rate = card.completion_rate
+    if rate is None:
+        return "no tasks due"
+    mark = BELOW_TARGET if rate < target else ""
+    return f"{rate:.0%} ({card.done_on_time}/{card.due} on time){mark}"
+
+
+def _fields(card: Scorecard, target: float) -> list[str]:
+    return [
+        f"*Hours logged*\n{format_duration(card.logged)}",
+        f"*Billable*\n{format_duration(card.billable)}",
+        f"*Task completion* (target {target:.0%})\n{_completion(card, target)}",
+        f"*Time-tracking accuracy*\n{_percent(card.tracking_accuracy)}",
+        f"*Overdue tasks*\n{card.overdue}{BELOW_TARGET if card.overdue else ''}",
+    ]
+
+
+def _person_line(card: Scorecard, target: float) -> str:
+    return (
+        f"<@{card.user_id}> · {format_duration(card.logged)} logged "
+        f"({format_duration(card.billable)} billable) · completion {_completion(card, target)} · "
+        f"accuracy {_percent(card.tracking_accuracy)} · overdue {card.overdue}"
+        f"{BELOW_TARGET if card.overdue else ''}"
+    )
+
+
+def report_blocks(report: Report, completion_target: float) -> list:
+    period = report.period
+    span = (
+        period.first.isoformat()
+        if period.first == period.last
+        else f"{period.first.isoformat()} to {period.last.isoformat()}"
+    )
+    blocks: list = []
+    if report.team:
+        blocks.append(HeaderBlock(text=f"Team report: {period.name} ({span})"))
+        lines = [_person_line(card, completion_target) for card in report.cards.values()]
+        blocks += line_sections(lines or ["Nobody is on the roster or tracked time yet."])
+        total = report.total
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Team totals*")))
+    else:
+        (total,) = report.cards.values()
+        blocks.append(HeaderBlock(text=f"Scorecard: {period.name} ({span})"))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"<@{total.user_id}>")))
+    blocks.append(
+        SectionBlock(fields=[MarkdownTextObject(text=f) for f in _fields(total, completion_target)])
+    )
+    clients = by_client(report.cards)
+    if clients:
+        spent = " · ".join(
+            f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
+            for name, time_spent in list(clients.items())[:10]
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}")))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=", ".join(NOT_YET_MEASURED) + ": no data yet. Days are in your time zone."
+                )
+            ]
+        )
+    )
+    return blocks

@@ -1,0 +1,37 @@
+"""`/report [today|week|month] [@user]`: the KPI scorecard, scoped by role."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import kpis
+from bot.services.parsing import extract_user_id
+from bot.views.reports import REPORT_HELP, report_blocks
+from handlers.common import Call, Reply, desk_of, run_command
+from handlers.failures import guarded
+
+
+def _report(call: Call) -> Reply:
+    user_id = extract_user_id(call.text)
+    period = " ".join(word for word in call.text.split() if not word.startswith("<@"))
+    settings = call.desk.settings
+    found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id)
+    blocks = report_blocks(found, settings.kpi.completion_rate)
+    return Reply(f"Report: {found.period.name}", blocks)
+
+
+@guarded
+def handle_report_command(
+    ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    text = command.get("text") or ""
+    if text.strip().lower() == "help":
+        desk_of(context).reply(command.get("response_url"), REPORT_HELP)
+        return
+    run_command(_report, context=context, command=command, client=client, text=text)
+
+
+def register(app: App) -> None:
+    app.command("/report")(handle_report_command)
