@@ -77,7 +77,11 @@ class Client(SQLModel, table=True):
 
 
 class Task(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "number"),
+        sa.Index("ix_task_team_assignee_due", "team_id", "assignee_id", "due"),
+        sa.Index("ix_task_team_status_due", "team_id", "status", "due"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(foreign_key="workspace.id", max_length=32, index=True)
@@ -125,6 +129,7 @@ class TimeEntry(SQLModel, table=True):
             postgresql_where=sa.text("ended_at IS NULL"),
         ),
         sa.Index("ix_time_entry_user_start", "team_id", "user_id", "started_at"),
+        sa.Index("ix_time_entry_user_end", "team_id", "user_id", "ended_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

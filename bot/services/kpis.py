@@ -25,9 +25,10 @@ from bot.services.errors import InputError, PermissionDenied
 from bot.services.people import Actor
 from bot.services.text import quoted
 from bot.services.timers import local_day_bounds
-from store.models import CLOSED_STATUSES, Client, Task, TimeEntry
+from store.models import CLOSED_STATUSES, TASK_STATUSES, Client, Task, TimeEntry, User
 
 PERIODS = ("today", "week", "month")
+OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
 NOT_YET_MEASURED = ("CSAT", "first response", "open escalations", "unacknowledged assignments")
 
 
@@ -98,49 +99,68 @@ def scorecards(
     """Each person's scorecard for the period, in two queries (entries, tasks)."""
     now = clock.now()
     cards = {user_id: Scorecard(user_id) for user_id in user_ids}
-    entries = session.exec(
-        select(TimeEntry, Task.client_id)
-        .join(Task, Task.id == TimeEntry.task_id)
-        .where(
-            TimeEntry.team_id == team_id,
-            TimeEntry.user_id.in_(user_ids),
-            TimeEntry.started_at < period.end,
-            (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > period.start),
-        )
-    ).all()
+    entries = session.exec(entries_query(team_id, user_ids, period)).all()
     names = {c.id: c.name for c in session.exec(select(Client).where(Client.team_id == team_id))}
-    for entry, client_id in entries:
-        spent = min(entry.ended_at or now, period.end, now) - max(entry.started_at, period.start)
+    for user_id, started_at, ended_at, source, billable, client_id in entries:
+        spent = min(ended_at or now, period.end, now) - max(started_at, period.start)
         if spent <= timedelta(0):
             continue
-        card = cards[entry.user_id]
+        card = cards[user_id]
         card.logged += spent
-        card.billable += spent if entry.billable else timedelta(0)
-        card.live_timer += spent if entry.source == "timer" else timedelta(0)
+        card.billable += spent if billable else timedelta(0)
+        card.live_timer += spent if source == "timer" else timedelta(0)
         client = names.get(client_id, NO_CLIENT)
         card.by_client[client] = card.by_client.get(client, timedelta(0)) + spent
     today = now.astimezone(zone).date()
-    tasks = session.exec(
-        select(Task).where(
-            Task.team_id == team_id,
-            Task.assignee_id.in_(user_ids),
-            Task.due.is_not(None),
-            Task.due <= today,
-        )
-    ).all()
-    for task in tasks:
-        card = cards[task.assignee_id]
-        if task.status not in CLOSED_STATUSES and task.due < today:
+    tasks = session.exec(tasks_query(team_id, user_ids, period, today)).all()
+    for assignee_id, due, status, completed_at in tasks:
+        card = cards[assignee_id]
+        if status not in CLOSED_STATUSES and due < today:
             card.overdue += 1
-        if period.first <= task.due <= period.last and task.status != "cancelled":
+        if period.first <= due <= period.last and status != "cancelled":
             card.due += 1
-            if task.status == "done" and _done_by_due(task, zone):
+            if status == "done" and completed_at and completed_at.astimezone(zone).date() <= due:
                 card.done_on_time += 1
     return cards
 
 
-def _done_by_due(task: Task, zone: ZoneInfo) -> bool:
-    return task.completed_at is not None and task.completed_at.astimezone(zone).date() <= task.due
+def entries_query(team_id: str, user_ids: list[str], period: Period):
+    """The period's time entries of these people, each with its task's client: columns,
+    not ORM objects, since a team's month is tens of thousands of rows. Finished entries
+    are found by their end (ix_time_entry_user_end), so a year of earlier ones is never
+    read; running ones by the one-running-timer index."""
+    columns = (
+        TimeEntry.user_id,
+        TimeEntry.started_at,
+        TimeEntry.ended_at,
+        TimeEntry.source,
+        TimeEntry.billable,
+        Task.client_id,
+    )
+    mine = (TimeEntry.team_id == team_id, TimeEntry.user_id.in_(user_ids))
+    finished = (
+        select(*columns)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(*mine, TimeEntry.ended_at > period.start, TimeEntry.started_at < period.end)
+    )
+    running = (
+        select(*columns)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(*mine, TimeEntry.ended_at.is_(None), TimeEntry.started_at < period.end)
+    )
+    return finished.union_all(running)
+
+
+def tasks_query(team_id: str, user_ids: list[str], period: Period, today: date):
+    """These people's tasks due in the period (ix_task_team_assignee_due), and their open
+    ones due before it (ix_task_team_status_due): never a year of finished tasks."""
+    columns = (Task.assignee_id, Task.due, Task.status, Task.completed_at)
+    mine = (Task.team_id == team_id, Task.assignee_id.in_(user_ids))
+    due_now = select(*columns).where(*mine, Task.due >= period.first, Task.due <= today)
+    still_open = select(*columns).where(
+        *mine, Task.status.in_(OPEN_STATUSES), Task.due < period.first
+    )
+    return due_now.union_all(still_open)
 
 
 def team_total(cards: dict[str, Scorecard]) -> Scorecard:
@@ -187,17 +207,12 @@ def report(
             "You can see your own scorecard (/report); a supervisor or an owner sees others'."
         )
     if user_id is not None or not actor.is_manager:
-        users = [user_id or actor.user_id]
+        cards = scorecards(session, actor.team_id, [user_id or actor.user_id], period, actor.zone)
     else:
-        tracked = session.exec(
-            select(TimeEntry.user_id)
-            .where(
-                TimeEntry.team_id == actor.team_id,
-                TimeEntry.started_at < period.end,
-                (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > period.start),
-            )
-            .distinct()
-        ).all()
-        users = list(dict.fromkeys([*roster, *sorted(tracked)]))
-    cards = scorecards(session, actor.team_id, users, period, actor.zone)
+        # Everyone VA Desk knows in the workspace (a few dozen rows), kept when rostered or
+        # when they tracked time: cheaper than asking a year of entries who tracked.
+        known = session.exec(select(User.id).where(User.team_id == actor.team_id)).all()
+        everyone = list(dict.fromkeys([*roster, *sorted(known)]))
+        cards = scorecards(session, actor.team_id, everyone, period, actor.zone)
+        cards = {who: card for who, card in cards.items() if who in roster or card.logged}
     return Report(period, cards, team=user_id is None and actor.is_manager)
