@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import kpis
+from bot.services import kpis, periods
 from bot.services.people import Actor
 from store.db import create_db_engine, migrate
 from store.models import Client, Task, TimeEntry, User, Workspace
@@ -136,7 +136,7 @@ def _team_report(
         kpis.report(session, supervisor, roster, period, user)
 
 
-def _baseline(engine, users: list[str], period: kpis.Period) -> None:
+def _baseline(engine, users: list[str], period: periods.Period) -> None:
     """The database alone: tracked seconds per person in the period, one aggregate query."""
     entries = TimeEntry.__table__.c
     with engine.connect() as connection:
@@ -152,7 +152,7 @@ def _baseline(engine, users: list[str], period: kpis.Period) -> None:
         ).all()
 
 
-def _plans(engine, users: list[str], period: kpis.Period) -> None:
+def _plans(engine, users: list[str], period: periods.Period) -> None:
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
     today = NOW.astimezone(ZONE).date()
     for name, statement in (
@@ -204,7 +204,7 @@ def main() -> int:
         supervisor = Actor(TEAM, "U0SUPER", "supervisor", ZONE, *(datetime.min.time(),) * 2)
         roster = tuple(users)
         for period_name in ("week", "month"):
-            period = kpis.period_of(period_name, ZONE)
+            period = periods.period_of(period_name, ZONE)
             ours = _timed(
                 lambda name=period_name: _team_report(engine, supervisor, roster, name), args.runs
             )
@@ -217,7 +217,7 @@ def main() -> int:
                 f"{statistics.median(base):.3f} s; ratio {median / statistics.median(base):.1f}x; "
                 f"target < 1 s: {verdict}"
             )
-        _plans(engine, users, kpis.period_of("month", ZONE))
+        _plans(engine, users, periods.period_of("month", ZONE))
         one = _timed(lambda: _team_report(engine, supervisor, roster, "month", users[0]), args.runs)
         print(f"one VA's report, month: median {statistics.median(one) * 1000:.1f} ms")
         engine.dispose()

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.services import kpis
+from bot.services import kpis, periods
 from bot.services.errors import InputError, PermissionDenied
 from bot.services.tasks import NewTask, create_task
 from store.db import session_scope
@@ -121,6 +121,6 @@ def test_a_va_sees_only_their_own_scorecard(engine, week_of_work, actor_for):
 @pytest.mark.parametrize("word", ["year", "<!channel>", "yesterday"])
 def test_an_unknown_period_says_what_is_accepted(word):
     with pytest.raises(InputError) as refusal:
-        kpis.period_of(word, NY)
+        periods.period_of(word, NY)
     assert "use today, week or month" in refusal.value.message
     assert "<!" not in refusal.value.message

@@ -19,6 +19,7 @@ from bot.services import audit, timers
 from bot.services.errors import FieldErrors, InputError, NotFound
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
+from bot.services.periods import local_day_bounds
 from bot.services.text import NOTES_LIMIT, checked_text, truncate
 from store.models import Task, TimeEntry
 
@@ -196,7 +197,7 @@ def log_time(
             f"{OLDEST_DAY.days} days."
         )
     timers.one_change_at_a_time(session, actor.team_id, actor.user_id)
-    day_start, day_end = timers.local_day_bounds(day, actor.zone)
+    day_start, day_end = local_day_bounds(day, actor.zone)
     work_start, work_end = (
         datetime.combine(day, hour, tzinfo=actor.zone).astimezone(UTC)
         for hour in (actor.work_start, actor.work_end)

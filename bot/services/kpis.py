@@ -15,47 +15,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.services.errors import InputError, PermissionDenied
+from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
-from bot.services.text import quoted
-from bot.services.timers import local_day_bounds
+from bot.services.periods import Period, period_of
 from store.models import CLOSED_STATUSES, TASK_STATUSES, Client, Task, TimeEntry, User
 
-PERIODS = ("today", "week", "month")
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
 NOT_YET_MEASURED = ("CSAT", "first response", "open escalations", "unacknowledged assignments")
-
-
-@dataclass(frozen=True)
-class Period:
-    name: str
-    first: date
-    last: date
-    start: datetime  # UTC instants of the local days
-    end: datetime
-
-
-def period_of(name: str, zone: ZoneInfo, now: datetime | None = None) -> Period:
-    """Today, this week (from Monday) or this month (from the 1st), up to today, local."""
-    word = name.strip().lower() or "today"
-    today = (now or clock.now()).astimezone(zone).date()
-    if word == "today":
-        first = today
-    elif word == "week":
-        first = today - timedelta(days=today.weekday())
-    elif word == "month":
-        first = today.replace(day=1)
-    else:
-        raise InputError(f"Unknown period {quoted(name)}; use today, week or month.")
-    start, _ = local_day_bounds(first, zone)
-    _, end = local_day_bounds(today, zone)
-    return Period(word, first, today, start, end)
 
 
 @dataclass

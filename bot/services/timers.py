@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
@@ -20,6 +19,7 @@ from bot.services.access import may_change_task
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
 from bot.services.parsing import MAX_ID, format_duration, format_task_id
 from bot.services.people import Actor
+from bot.services.periods import local_day_bounds, period_of
 from bot.services.text import NOTES_LIMIT, checked_text, quoted, time_token, truncate
 from store.models import CLOSED_STATUSES, Task, TimeEntry, User
 
@@ -243,13 +243,6 @@ def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[St
     return _finalize_running(session, _ENTRIES.c.task_id == task.id, now)
 
 
-def local_day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day as UTC instants: arithmetic within one zone ignores DST changes."""
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def _touching(team_id: str, user_id: str, start: datetime, end: datetime) -> sa.ColumnElement:
     """A user's entries that touch [start, end), a running one included."""
     return sa.and_(
@@ -287,17 +280,8 @@ def list_entries(
     session: Session, actor: Actor, period: str = "today"
 ) -> list[tuple[TimeEntry, Task]]:
     """The user's entries for today or this week (from Monday), in their time zone."""
-    now = clock.now()
-    today = now.astimezone(actor.zone).date()
-    if period == "today":
-        first_day = today
-    elif period == "week":
-        first_day = today - timedelta(days=today.weekday())
-    else:
-        raise InputError(f"Unknown period {quoted(period)}; use today or week.")
-    start, _ = local_day_bounds(first_day, actor.zone)
-    _, end = local_day_bounds(today, actor.zone)
-    entries = entries_between(session, actor.team_id, actor.user_id, start, end)
+    span = period_of(period, actor.zone, allowed=("today", "week"))
+    entries = entries_between(session, actor.team_id, actor.user_id, span.start, span.end)
     task_ids = {entry.task_id for entry in entries}
     by_id = {t.id: t for t in session.exec(select(Task).where(Task.id.in_(task_ids)))}
     return [(entry, by_id[entry.task_id]) for entry in entries]
