@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.desk import Desk
 from bot.services.errors import FieldErrors, VADeskError
-from handlers.payload import MalformedPayload
+from handlers.payload import MalformedPayload, state_values, user_of
 
 logger = logging.getLogger(__name__)
 
@@ -79,15 +79,6 @@ def _log(error: Exception, body: Any) -> None:
     logger.debug("%s failed", kind, exc_info=error)
 
 
-def _user_of(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    user = body.get("user_id") or body.get("user")
-    if isinstance(user, dict):
-        user = user.get("id")
-    return user if isinstance(user, str) and user else None
-
-
 def answer_failure(
     error: Exception, body: Any, client: WebClient | None, desk: Desk | None
 ) -> None:
@@ -98,17 +89,20 @@ def answer_failure(
     try:
         if isinstance(response_url, str) and desk is not None:
             desk.reply(response_url, message)
-        elif client is not None and (user := _user_of(body)):
-            client.chat_postMessage(channel=user, text=message)
+        elif client is not None and isinstance(body, dict):
+            client.chat_postMessage(channel=user_of(body), text=message)
+    except MalformedPayload:
+        pass  # nobody to tell: the request does not say who sent it
     except (SlackApiError, OSError) as failure:
         logger.warning("could not tell the user about the failure: %s", failure)
 
 
 def _ack_form_with(ack: Callable, body: dict, message: str) -> bool:
     """Put the message on the form's first field; False when the form has none."""
-    view = body.get("view")
-    values = ((view or {}).get("state") or {}).get("values") if isinstance(view, dict) else None
-    field = next(iter(values), None) if isinstance(values, dict) else None
+    try:
+        field = next(iter(state_values(body.get("view"))), None)
+    except MalformedPayload:
+        field = None
     if field is None:
         return False
     ack(response_action="errors", errors={field: message})
