@@ -91,13 +91,14 @@ class Settings:
         """The settings in effect, as `vadesk config show` prints them: secrets hidden,
         sections written the way `vadesk.toml` writes them."""
         from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
 
         def secret(value: str | None) -> str | None:
             return None if value is None else f"{value[:5]}… (set, hidden)"
 
         try:
             database_url = make_url(self.database_url).render_as_string(hide_password=True)
-        except Exception:  # not a URL SQLAlchemy reads: show it without what follows '@'
+        except ArgumentError:  # not a URL SQLAlchemy reads: show what follows any '@'
             database_url = self.database_url.rsplit("@", 1)[-1]
         sections = {
             name: getattr(self, name).model_dump(mode="json")

@@ -91,8 +91,8 @@ def dispatch_command(
     word, rest = split_command(command.get("text") or "")
     action = actions.get(word)
     if action is None:
-        unknown = f"I don't know `{command['command']} {escape(truncate(word, 40))}`.\n"
-        unknown = unknown if word else ""
+        shown = escape(truncate(word, 40))
+        unknown = f"I don't know `{command['command']} {shown}`.\n" if word else ""
         desk.reply(command.get("response_url"), unknown + help_text)
         return
     reply = run_command(action, context=context, command=command, client=client, text=rest)

@@ -163,6 +163,10 @@ class Report:
     def total(self) -> Scorecard:
         return team_total(self.cards)
 
+    @property
+    def by_client(self) -> dict[str, timedelta]:
+        return by_client(self.cards)
+
 
 def report(
     session: Session,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.services.kpis import NOT_YET_MEASURED, Report, Scorecard, by_client
+from bot.services.kpis import NOT_YET_MEASURED, Report, Scorecard
 from bot.services.parsing import format_duration
 from bot.services.text import escape, truncate
 from bot.views.blocks import line_sections
@@ -70,7 +70,7 @@ def report_blocks(report: Report, completion_target: float) -> list:
     blocks.append(
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in _fields(total, completion_target)])
     )
-    clients = by_client(report.cards)
+    clients = report.by_client
     if clients:
         spent = " · ".join(
             f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
