@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot import clock
 from bot.services import corrections, tasks, timers
 from bot.services.errors import FieldErrors
-from bot.services.parsing import parse_timer_log
+from bot.services.parsing import parse_entry_id, parse_timer_log
 from bot.services.people import Actor
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
@@ -78,7 +78,7 @@ def _log(call: Call) -> Reply:
 
 def _edit(call: Call) -> Reply:
     ref = call.text.strip()
-    entry_id = timers.parse_entry_id(ref) if ref else None
+    entry_id = parse_entry_id(ref) if ref else None
     entry = corrections.entry_to_edit(call.session, call.actor, entry_id)
     task = call.session.get(tasks.Task, entry.task_id)
     return open_modal(views.edit_entry_modal(entry, task, call.actor.zone))

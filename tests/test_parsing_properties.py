@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from bot.services import parsing
 from bot.services.errors import VADeskError
 from bot.services.tasks import parse_status
-from bot.services.timers import parse_entry_id
 
 TODAY = date(2026, 11, 25)
 
@@ -69,7 +68,7 @@ def test_clock_times(text: str) -> None:
 @given(TEXT)
 @example("T-" + "9" * 5000)
 def test_task_and_entry_ids(text: str) -> None:
-    for parse in (parsing.parse_task_id, parse_entry_id):
+    for parse in (parsing.parse_task_id, parsing.parse_entry_id):
         number = _reads_or_refuses(parse, text)
         if number is not None:
             assert 0 < number <= parsing.MAX_ID

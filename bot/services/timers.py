@@ -7,7 +7,6 @@ never exceed the configured length; every edit leaves an audit record.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,14 +16,13 @@ from sqlmodel import Session, SQLModel, select
 from bot import clock
 from bot.services.access import may_change_task
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
-from bot.services.parsing import MAX_ID, format_duration, format_task_id
+from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds, period_of
-from bot.services.text import NOTES_LIMIT, checked_text, quoted, time_token, truncate
+from bot.services.text import NOTES_LIMIT, checked_text, time_token
 from store.models import CLOSED_STATUSES, Task, TimeEntry, User
 
 DEFAULT_MAX_HOURS = 24.0
-_ENTRY_ID = re.compile(r"^(?:e-?|#)?(\d+)$", re.IGNORECASE)
 
 
 @dataclass
@@ -53,18 +51,6 @@ class TimerStatus:
 
 def format_entry_id(entry_id: int) -> str:
     return f"E-{entry_id}"
-
-
-def parse_entry_id(text: str) -> int:
-    match = _ENTRY_ID.match(text.strip())
-    if not match:
-        raise InputError(
-            f"{quoted(text)} is not a time entry; entries look like E-12 (see /timer list)."
-        )
-    digits = match.group(1).lstrip("0")
-    if not digits or len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
-        raise NotFound(f"There is no time entry E-{truncate(digits or '0', 20)} in this workspace.")
-    return int(digits)
 
 
 def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:
