@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from bot.settings import ConfigError
 from bot.settings_models import (
     ClientEntry,
+    RoutineEntry,
     SettingProblem,
     SettingsFile,
     UserSettings,
@@ -20,7 +21,11 @@ from bot.settings_models import (
 )
 
 # Tables keyed by name (a client key, a user id) hold one model each.
-_KEYED_SECTIONS: dict[str, type[BaseModel]] = {"clients": ClientEntry, "users": UserSettings}
+_KEYED_SECTIONS: dict[str, type[BaseModel]] = {
+    "clients": ClientEntry,
+    "users": UserSettings,
+    "routines": RoutineEntry,
+}
 
 
 def parse_settings_file(path: Path) -> dict[str, Any]:
@@ -53,6 +58,8 @@ def parse_settings_file(path: Path) -> dict[str, Any]:
         "clients": parsed.client_settings(),
         "users": dict(parsed.users),
         "billing": parsed.billing,
+        "reports": parsed.reports,
+        "routines": parsed.routines_in_effect(),
         "reserved": parsed.reserved(),
     }
 

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings_models import (
+    DEFAULT_ROUTINES,
     BillingSettings,
     ChannelSettings,
     ClientSettings,
     KpiSettings,
+    ReportSettings,
     RoleSettings,
+    Routine,
     SlaSettings,
     TimerSettings,
     UserSettings,
@@ -84,7 +87,9 @@ class Settings:
     clients: tuple[ClientSettings, ...] = ()
     users: dict[str, UserSettings] = field(default_factory=dict)
     billing: BillingSettings = field(default_factory=BillingSettings)
-    # The sections of features still to come (tags, routines, templates), as written.
+    reports: ReportSettings = field(default_factory=ReportSettings)
+    routines: tuple[Routine, ...] = field(default_factory=lambda: DEFAULT_ROUTINES)
+    # The sections of features still to come (tags, templates), as written.
     reserved: dict[str, Any] = field(default_factory=dict)
 
     def for_display(self) -> dict[str, Any]:
@@ -102,7 +107,19 @@ class Settings:
             database_url = self.database_url.rsplit("@", 1)[-1]
         sections = {
             name: getattr(self, name).model_dump(mode="json")
-            for name in ("workspace", "roles", "channels", "sla", "kpi", "timers", "billing")
+            for name in (
+                "workspace",
+                "roles",
+                "channels",
+                "sla",
+                "kpi",
+                "timers",
+                "billing",
+                "reports",
+            )
+        }
+        sections["routines"] = {
+            r.name: r.model_dump(mode="json", exclude={"name"}) for r in self.routines
         }
         sections["clients"] = {
             c.key: c.model_dump(mode="json", exclude={"key"}, exclude_none=True)
@@ -139,6 +156,10 @@ class Settings:
             if client.key == key:
                 return client
         return None
+
+    def routine(self, name: str) -> Routine | None:
+        """The routine in effect with this name, if any."""
+        return next((r for r in self.routines if r.name == name), None)
 
     def user_settings(self, user_id: str) -> UserSettings:
         """The user's settings, or the defaults when the file says nothing about them."""

@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.services.schedules import ScheduleError, parse_schedule
+
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
 CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -34,8 +36,13 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PHASES = ("I", "II", "III")
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
-# Sections for features still to come (tag taxonomy, routines, templates): kept as written.
-RESERVED_SECTIONS = ("tags", "routines", "templates")
+# Sections for features still to come (tag taxonomy, templates): kept as written.
+RESERVED_SECTIONS = ("tags", "templates")
+AUDIENCES = ("vas", "supervisors", "owners")
+ROUTINE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Slack's limits for a checklist: ten checkboxes, 75 characters each.
+MAX_ROUTINE_ITEMS = 10
+MAX_ITEM_CHARS = 75
 
 
 class SettingProblem(Exception):
@@ -170,6 +177,12 @@ def _channel_id(value: Any) -> str:
     return text
 
 
+def _routine_name(value: Any) -> str:
+    if not isinstance(value, str) or not ROUTINE_NAME_RE.match(value):
+        raise _refuse("a routine name must be lowercase letters, digits or '-'")
+    return value
+
+
 def _client_key(value: Any) -> str:
     if not isinstance(value, str) or not CLIENT_KEY_RE.match(value):
         raise _refuse(
@@ -177,6 +190,36 @@ def _client_key(value: Any) -> str:
             "(starting with a letter or digit)"
         )
     return value
+
+
+def _schedule(value: Any) -> str:
+    try:
+        return str(parse_schedule(_string(value)))
+    except ScheduleError as error:
+        raise _refuse(str(error)) from None
+
+
+def _audience(value: Any) -> str:
+    text = _string(value).strip()
+    if text.lower() in AUDIENCES:
+        return text.lower()
+    if CHANNEL_ID_RE.match(text):
+        return text
+    raise _refuse(f"must be vas, supervisors, owners or a channel id (C0123ABCD), got {text!r}")
+
+
+def _items(value: Any) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in _strings(value))
+    if not items:
+        raise _refuse("must list at least one item")
+    if len(items) > MAX_ROUTINE_ITEMS:
+        raise _refuse(f"has {len(items)} items; a checklist holds at most {MAX_ROUTINE_ITEMS}")
+    for item in items:
+        if not item:
+            raise _refuse("has an empty item")
+        if len(item) > MAX_ITEM_CHARS:
+            raise _refuse(f"item {item[:20]!r}… is over {MAX_ITEM_CHARS} characters")
+    return items
 
 
 def _positive_int(value: Any) -> int:
@@ -262,8 +305,35 @@ UserIds = Annotated[
 ChannelId = Annotated[
     str, BeforeValidator(_channel_id), _text_schema(CHANNEL_ID_RE.pattern, "channel id")
 ]
+RoutineName = Annotated[
+    str,
+    BeforeValidator(_routine_name),
+    _text_schema(ROUTINE_NAME_RE.pattern, "routine name"),
+]
 ClientKey = Annotated[
     str, BeforeValidator(_client_key), _text_schema(CLIENT_KEY_RE.pattern, "client key")
+]
+ScheduleText = Annotated[
+    str, BeforeValidator(_schedule), WithJsonSchema({"type": "string", "description": "schedule"})
+]
+Audience = Annotated[
+    str,
+    BeforeValidator(_audience),
+    WithJsonSchema(
+        {"anyOf": [{"enum": list(AUDIENCES)}, {"type": "string", "pattern": CHANNEL_ID_RE.pattern}]}
+    ),
+]
+RoutineItems = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_items),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_ROUTINE_ITEMS,
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM_CHARS},
+        }
+    ),
 ]
 PositiveInt = Annotated[
     int, BeforeValidator(_positive_int), WithJsonSchema({"type": "integer", "minimum": 1})
@@ -356,6 +426,42 @@ class TimerSettings(Section):
     """Limits for time entries."""
 
     max_entry_hours: EntryHours = 24
+    # A running timer longer than this gets one DM with Stop / Keep running.
+    nudge_after_hours: EntryHours = 4
+
+
+class ReportSettings(Section):
+    """When the supervisor digest and the weekly CEO report are posted to
+    `[channels] digest`, in the workspace's time zone (the routine schedule grammar)."""
+
+    digest: ScheduleText = "workday end"
+    weekly: ScheduleText = "fri 15:00"
+
+
+class RoutineEntry(Section):
+    """`[routines.<name>]` as written: for a built-in routine every key is optional (what
+    is given replaces the default; `enabled = false` turns it off)."""
+
+    title: NonEmptyText | None = None
+    schedule: ScheduleText | None = None
+    audience: Audience | None = None
+    items: RoutineItems | None = None
+    enabled: bool = True
+
+
+class Routine(Section):
+    """A routine in effect: a checklist posted on a schedule to each person of an audience
+    (in their own time zone and working hours), or to a channel."""
+
+    name: str
+    title: str
+    schedule: str
+    audience: str
+    items: tuple[str, ...]
+
+    @property
+    def to_channel(self) -> bool:
+        return self.audience not in AUDIENCES
 
 
 class ClientEntry(Section):
@@ -394,6 +500,107 @@ class BillingSettings(Section):
     rates: dict[str, Rate] = Field(default_factory=dict)
 
 
+def _routine(name: str, title: str, schedule: str, audience: str, *items: str) -> Routine:
+    return Routine(name=name, title=title, schedule=schedule, audience=audience, items=items)
+
+
+# The SOP's routines, on by default.
+DEFAULT_ROUTINES: tuple[Routine, ...] = (
+    _routine(
+        "morning",
+        "Morning routine",
+        "workday start",
+        "vas",
+        "Review the PSA: tasks due today and overdue",
+        "Check client chats and emails",
+        "Prioritize the day (urgent and important first)",
+        "Update your personal to-do list",
+    ),
+    _routine(
+        "hourly",
+        "Hourly check",
+        "hourly",
+        "vas",
+        "Monitor client chats",
+        "Update task statuses",
+        "Handle time-sensitive requests",
+    ),
+    _routine(
+        "end-of-day",
+        "End-of-day wrap-up",
+        "workday end",
+        "vas",
+        "Finalize pending tasks (or note where they stand)",
+        "Update the PSA",
+        "Prepare the end-of-day report",
+        "Close the day's channels and chats",
+    ),
+    _routine(
+        "monday-audit",
+        "Monday audit",
+        "mon 10:00",
+        "vas",
+        "Audit automations and workflows",
+        "Fix or report what is broken",
+    ),
+    _routine(
+        "friday-checkin",
+        "Friday CEO check-in",
+        "fri 14:00",
+        "vas",
+        "Prepare the check-in report for the owner",
+        "List wins, blockers and next week's priorities",
+    ),
+    _routine(
+        "testimonials",
+        "Testimonial requests",
+        "wed 11:00",
+        "vas",
+        "Send testimonial requests to happy clients",
+        "Log the answers received",
+    ),
+    _routine(
+        "onboarding-check",
+        "Onboarding sequence check",
+        "tue 11:00",
+        "vas",
+        "Check that new clients got every onboarding step",
+    ),
+    _routine(
+        "campaign-review",
+        "Campaign follow-up review",
+        "thu 11:00",
+        "vas",
+        "Review campaign follow-ups and their replies",
+        "Schedule the next follow-ups",
+    ),
+    _routine(
+        "template-review",
+        "Monthly template library review",
+        "monthly 10:00",
+        "vas",
+        "Review message templates; update outdated ones",
+        "Mark each template's review date",
+    ),
+    _routine(
+        "cold-leads",
+        "Cold-lead archive",
+        "monthly 11:00",
+        "vas",
+        "Archive cold leads",
+        "Build the re-engagement segment",
+    ),
+    _routine(
+        "sop-review",
+        "SOP review with the owner",
+        "monthly 14:00",
+        "supervisors",
+        "Review the SOPs with the owner",
+        "Record the changes agreed",
+    ),
+)
+
+
 class SettingsFile(Section):
     """All of `vadesk.toml`; every section optional, the SOP values as defaults."""
 
@@ -413,8 +620,9 @@ class SettingsFile(Section):
     clients: dict[ClientKey, ClientEntry] = Field(default_factory=dict)
     users: dict[UserId, UserSettings] = Field(default_factory=dict)
     billing: BillingSettings = Field(default_factory=BillingSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+    routines: dict[RoutineName, RoutineEntry] = Field(default_factory=dict)
     tags: Any = None
-    routines: Any = None
     templates: Any = None
 
     @model_validator(mode="after")
@@ -433,7 +641,34 @@ class SettingsFile(Section):
         for key in self.billing.rates:
             if key not in self.clients:
                 raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
+        self.routines_in_effect()  # a new routine must say what, when and to whom
         return self
+
+    def routines_in_effect(self) -> tuple[Routine, ...]:
+        """The built-in routines with the file's changes, then the file's own, minus the
+        ones turned off."""
+        defaults = {routine.name: routine for routine in DEFAULT_ROUTINES}
+        result: list[Routine] = []
+        for name in dict.fromkeys([*defaults, *self.routines]):
+            entry = self.routines.get(name)
+            base = defaults.get(name)
+            if entry is not None and not entry.enabled:
+                continue
+            if entry is None:
+                result.append(base)  # type: ignore[arg-type]
+                continue
+            given = entry.model_dump(exclude={"enabled"}, exclude_none=True)
+            if base is None:
+                for key in ("schedule", "audience", "items"):
+                    if key not in given:
+                        raise SettingProblem(
+                            f"routines.{name}.{key}", "is required for a routine of your own"
+                        )
+                given.setdefault("title", name.replace("-", " ").capitalize())
+                result.append(Routine(name=name, **given))
+            else:
+                result.append(base.model_copy(update=given))
+        return tuple(result)
 
     def client_settings(self) -> tuple[ClientSettings, ...]:
         return tuple(ClientSettings(key=key, **dict(entry)) for key, entry in self.clients.items())

@@ -67,8 +67,19 @@ rates = { acme = 35, globex = 42.5 }
 [tags]
 categories = ["Lead – Hot Prospect"]
 
-[[routines]]
-name = "morning"
+[routines.morning]
+items = ["Review PSA", "Check chats"]
+
+[routines.hourly]
+enabled = false
+
+[routines.invoices]
+schedule = "mon,thu 16:00"
+audience = "C0DIGEST"
+items = ["Send the invoices"]
+
+[reports]
+digest = "daily 16:45"
 
 [templates.welcome]
 text = "Hi {client}"
@@ -180,7 +191,15 @@ def test_full_file_loads(cwd: Path) -> None:
 
     assert settings.billing.rounding_minutes == 6
     assert settings.billing.rates == {"acme": 35.0, "globex": 42.5}
-    assert set(settings.reserved) == {"tags", "routines", "templates"}
+    assert set(settings.reserved) == {"tags", "templates"}
+    names = [routine.name for routine in settings.routines]
+    assert "hourly" not in names and names[-1] == "invoices"
+    morning = settings.routine("morning")
+    assert morning.items == ("Review PSA", "Check chats")
+    assert morning.schedule == "workday start" and morning.audience == "vas"
+    invoices = settings.routine("invoices")
+    assert invoices.to_channel and invoices.title == "Invoices"
+    assert settings.reports.digest == "daily 16:45" and settings.reports.weekly == "fri 15:00"
 
 
 @pytest.mark.parametrize(
@@ -215,6 +234,44 @@ def test_full_file_loads(cwd: Path) -> None:
         ("[kpi]\ncsat = 6", "vadesk.toml: kpi.csat: must be a number from 1 to 5, got 6"),
         ("[kpi]\ncsat = nan", "vadesk.toml: kpi.csat: must be a number from 1 to 5, got nan"),
         ("[timers]\nmax_entry_hours = 25", "vadesk.toml: timers.max_entry_hours: must be"),
+        ("[timers]\nnudge_after_hours = 0", "vadesk.toml: timers.nudge_after_hours: must be"),
+        (
+            '[routines.morning]\nschedule = "at dawn"',
+            "vadesk.toml: routines.morning.schedule: unknown schedule 'at dawn'; use",
+        ),
+        (
+            '[routines.morning]\nschedule = "fri 25:00"',
+            "vadesk.toml: routines.morning.schedule: '25:00' is not a time of day",
+        ),
+        (
+            '[routines.morning]\naudience = "everyone"',
+            "vadesk.toml: routines.morning.audience: must be vas, supervisors, owners or a channel",
+        ),
+        (
+            "[routines.morning]\nitems = []",
+            "vadesk.toml: routines.morning.items: must list at least one item",
+        ),
+        (
+            "[routines.morning]\nitems = [" + ", ".join(['"x"'] * 11) + "]",
+            "vadesk.toml: routines.morning.items: has 11 items; a checklist holds at most 10",
+        ),
+        (
+            '[routines.morning]\nitems = ["' + "x" * 80 + '"]',
+            "vadesk.toml: routines.morning.items: item 'xxxxxxxxxxxxxxxxxxxx'… is over 75",
+        ),
+        (
+            '[routines.invoices]\nschedule = "hourly"\naudience = "vas"',
+            "vadesk.toml: routines.invoices.items: is required for a routine of your own",
+        ),
+        (
+            '[routines.Invoices]\nschedule = "hourly"',
+            "vadesk.toml: routines.Invoices: a routine name must be lowercase",
+        ),
+        (
+            '[routines.morning]\nschedul = "hourly"',
+            "vadesk.toml: routines.morning.schedul: unknown key (did you mean 'schedule'?)",
+        ),
+        ('[reports]\nweekly = "someday"', "vadesk.toml: reports.weekly: unknown schedule"),
         (
             '[workspace]\nbusiness_hours = "9-5"',
             "vadesk.toml: workspace.business_hours: must look like \"09:00-17:00\", got '9-5'",

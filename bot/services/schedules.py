@@ -1,0 +1,175 @@
+"""When routines and reports fall due: the schedule grammar of `vadesk.toml` and the
+slots it gives in one calendar (a person's working hours in their own zone, or the
+workspace's business hours).
+
+Grammar (case does not matter):
+- ``workday start``: when the working day starts;
+- ``workday end``: 30 minutes before it ends (the wrap-up happens inside the day);
+- ``hourly``: every full hour after the start, while the working day lasts;
+- ``daily HH:MM``: every working day at that time;
+- ``mon HH:MM`` (also ``mon,thu HH:MM``, full day names too): those weekdays;
+- ``monthly HH:MM``: the first working day of each month.
+Nothing falls due on a day off (not a business day, or a holiday). A fixed time outside
+the working hours is moved into them: to the start when it is earlier, to the last half
+hour when it is later, so nobody is messaged outside their hours.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WRAP_UP = timedelta(minutes=30)
+_AT_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+GRAMMAR = (
+    '"workday start", "workday end", "hourly", "daily HH:MM", "mon HH:MM" '
+    '(or "mon,thu HH:MM"), "monthly HH:MM"'
+)
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be read; the text says what is accepted."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str  # "start", "end", "hourly", "weekly", "monthly"
+    at: time | None = None
+    days: tuple[int, ...] = ()  # weekdays for "weekly" (daily is all seven)
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_schedule(text: str) -> Schedule:
+    words = " ".join(text.strip().lower().split())
+    if words in ("workday start", "start of day"):
+        return Schedule("start", text=words)
+    if words in ("workday end", "end of day"):
+        return Schedule("end", text=words)
+    if words == "hourly":
+        return Schedule("hourly", text=words)
+    parts = words.split(" ")
+    if len(parts) != 2:
+        raise ScheduleError(f"unknown schedule {text!r}; use {GRAMMAR}")
+    when, at_text = parts
+    days: set[int] = set()
+    if when not in ("daily", "monthly"):
+        for name in when.split(","):
+            if name in DAY_NAMES:
+                days.add(DAY_NAMES.index(name))
+            elif name in FULL_DAY_NAMES:
+                days.add(FULL_DAY_NAMES.index(name))
+            else:
+                raise ScheduleError(f"unknown schedule {text!r}; use {GRAMMAR}")
+    match = _AT_RE.match(at_text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ScheduleError(f"{at_text!r} is not a time of day (HH:MM) in schedule {text!r}")
+    at = time(int(match.group(1)), int(match.group(2)))
+    if when == "daily":
+        return Schedule("weekly", at, tuple(range(7)), words)
+    if when == "monthly":
+        return Schedule("monthly", at, text=words)
+    return Schedule("weekly", at, tuple(sorted(days)), words)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working time in one zone: hours each working day, the days, the days off."""
+
+    zone: ZoneInfo
+    start: time
+    end: time
+    days: tuple[int, ...]
+    holidays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.days and day not in self.holidays
+
+    def at(self, day: date, moment: time) -> datetime:
+        """A local time on a local day, as a UTC instant (zoneinfo resolves DST gaps)."""
+        return datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        return self.at(day, self.start), self.at(day, self.end)
+
+    def is_working_time(self, instant: datetime) -> bool:
+        local = instant.astimezone(self.zone)
+        if not self.is_working_day(local.date()):
+            return False
+        start, end = self.day_bounds(local.date())
+        return start <= instant < end
+
+    def local_day(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+
+@dataclass(frozen=True)
+class Slot:
+    at: datetime  # UTC
+    closes_at: datetime  # after this the checklist no longer takes ticks
+    useful_until: datetime  # a run missed while down is caught up only before this
+
+
+def slots_between(schedule: Schedule, calendar: Calendar, since: datetime, until: datetime):
+    """Every slot of the schedule with since < slot <= until, oldest first."""
+    first = calendar.local_day(since) - timedelta(days=1)
+    last = calendar.local_day(until)
+    day = first
+    found: list[Slot] = []
+    while day <= last:
+        found.extend(s for s in _slots_on(schedule, calendar, day) if since < s.at <= until)
+        day += timedelta(days=1)
+    return found
+
+
+def next_slot(schedule: Schedule, calendar: Calendar, after: datetime) -> Slot | None:
+    """The first slot after the instant, looking up to 62 days ahead."""
+    day = calendar.local_day(after)
+    for _ in range(62):
+        for slot in _slots_on(schedule, calendar, day):
+            if slot.at > after:
+                return slot
+        day += timedelta(days=1)
+    return None
+
+
+def _slots_on(schedule: Schedule, calendar: Calendar, day: date) -> list[Slot]:
+    if not calendar.is_working_day(day):
+        return []
+    start, end = calendar.day_bounds(day)
+    midnight = calendar.at(day + timedelta(days=1), time(0))
+    if schedule.kind == "start":
+        return [Slot(start, midnight, end)]
+    if schedule.kind == "end":
+        return [Slot(max(start, end - WRAP_UP), midnight, end)]
+    if schedule.kind == "hourly":
+        hours = []
+        moment = start + timedelta(hours=1)
+        while moment < end:
+            hours.append(moment)
+            moment += timedelta(hours=1)
+        return [
+            Slot(at, closes, closes) for at, closes in zip(hours, [*hours[1:], end], strict=True)
+        ]
+    if schedule.kind == "weekly" and day.weekday() not in schedule.days:
+        return []
+    if schedule.kind == "monthly" and day != _first_working_day(calendar, day):
+        return []
+    assert schedule.at is not None
+    at = min(max(calendar.at(day, schedule.at), start), max(start, end - WRAP_UP))
+    return [Slot(at, midnight, end)]
+
+
+def _first_working_day(calendar: Calendar, day: date) -> date | None:
+    candidate = day.replace(day=1)
+    while candidate.month == day.month:
+        if calendar.is_working_day(candidate):
+            return candidate
+        candidate += timedelta(days=1)
+    return None

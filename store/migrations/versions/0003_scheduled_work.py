@@ -1,0 +1,71 @@
+"""scheduled work: deliveries claimed once, routine checklists and their ticks, timer
+nudges silenced, out of office
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("vauser", sa.Column("away_until", sa.Date(), nullable=True))
+    op.create_table(
+        "delivery",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(32), nullable=False),
+        sa.Column("job", sa.String(80), nullable=False),
+        sa.Column("slot", sa.DateTime(), nullable=False),
+        sa.Column("recipient", sa.String(64), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(), nullable=False),
+        sa.Column("channel_id", sa.String(32), nullable=True),
+        sa.Column("message_ts", sa.String(32), nullable=True),
+        sa.Column("posted_at", sa.DateTime(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.UniqueConstraint("job", "slot", "recipient", name="uq_delivery_job_slot_recipient"),
+    )
+    op.create_table(
+        "routine_run",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(32), nullable=False),
+        sa.Column("routine", sa.String(64), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("owner_id", sa.String(32), nullable=False),
+        sa.Column("slot", sa.DateTime(), nullable=False),
+        sa.Column("closes_at", sa.DateTime(), nullable=False),
+        sa.Column("items", sa.Text(), nullable=False),
+        sa.Column("channel_id", sa.String(32), nullable=True),
+        sa.Column("message_ts", sa.String(32), nullable=True),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.UniqueConstraint("team_id", "routine", "owner_id", "slot"),
+    )
+    op.create_index("ix_routine_run_team_slot", "routine_run", ["team_id", "slot"])
+    op.create_table(
+        "routine_tick",
+        sa.Column("run_id", sa.Integer(), sa.ForeignKey("routine_run.id"), primary_key=True),
+        sa.Column("item", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("ticked_at", sa.DateTime(), nullable=False),
+    )
+    op.create_table(
+        "timer_silence",
+        sa.Column("entry_id", sa.Integer(), sa.ForeignKey("time_entry.id"), primary_key=True),
+        sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("timer_silence")
+    op.drop_table("routine_tick")
+    op.drop_index("ix_routine_run_team_slot", table_name="routine_run")
+    op.drop_table("routine_run")
+    op.drop_table("delivery")
+    op.drop_column("vauser", "away_until")
