@@ -7,8 +7,9 @@ Definitions:
   edited (manual and edited entries count against it);
 - hours logged and billable: time entries clipped to the period, a running one up to now;
 - overdue: open tasks whose due day has passed.
+- routine completion: checklists completed over checklists posted for slots in the period.
 Figures later features bring (CSAT, first response, open escalations, unacknowledged
-assignments, routine completion) are reported as no data, never as a number.
+assignments) are reported as no data, never as a number.
 """
 
 from __future__ import annotations
@@ -18,13 +19,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
 from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
-from store.models import CLOSED_STATUSES, TASK_STATUSES, Client, Task, TimeEntry, User
+from store.models import (
+    CLOSED_STATUSES,
+    TASK_STATUSES,
+    Client,
+    RoutineRun,
+    Task,
+    TimeEntry,
+    User,
+)
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
 NOT_YET_MEASURED = ("CSAT", "first response", "open escalations", "unacknowledged assignments")
@@ -41,6 +51,8 @@ class Scorecard:
     due: int = 0
     done_on_time: int = 0
     overdue: int = 0
+    routines_done: int = 0
+    routines_posted: int = 0
     by_client: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -51,6 +63,10 @@ class Scorecard:
     def tracking_accuracy(self) -> float | None:
         return self.live_timer / self.logged if self.logged else None
 
+    @property
+    def routine_completion(self) -> float | None:
+        return self.routines_done / self.routines_posted if self.routines_posted else None
+
     def add(self, other: Scorecard) -> None:
         self.logged += other.logged
         self.billable += other.billable
@@ -58,6 +74,8 @@ class Scorecard:
         self.due += other.due
         self.done_on_time += other.done_on_time
         self.overdue += other.overdue
+        self.routines_done += other.routines_done
+        self.routines_posted += other.routines_posted
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
 
@@ -93,7 +111,28 @@ def scorecards(
             card.due += 1
             if status == "done" and completed_at and completed_at.astimezone(zone).date() <= due:
                 card.done_on_time += 1
+    for owner, done, posted in session.exec(routines_query(team_id, user_ids, period)).all():
+        cards[owner].routines_done, cards[owner].routines_posted = done, posted
     return cards
+
+
+def routines_query(team_id: str, user_ids: list[str], period: Period):
+    """Per person: checklists completed and posted for slots in the period."""
+    return (
+        select(
+            RoutineRun.owner_id,
+            sa.func.count(RoutineRun.completed_at),
+            sa.func.count(RoutineRun.id),
+        )
+        .where(
+            RoutineRun.team_id == team_id,
+            RoutineRun.owner_id.in_(user_ids),
+            RoutineRun.slot >= period.start,
+            RoutineRun.slot < period.end,
+            RoutineRun.message_ts.is_not(None),
+        )
+        .group_by(RoutineRun.owner_id)
+    )
 
 
 def entries_query(team_id: str, user_ids: list[str], period: Period):

@@ -37,7 +37,16 @@ def _fields(card: Scorecard, target: float) -> list[str]:
         f"*Task completion* (target {target:.0%})\n{_completion(card, target)}",
         f"*Time-tracking accuracy*\n{_percent(card.tracking_accuracy)}",
         f"*Overdue tasks*\n{card.overdue}{BELOW_TARGET if card.overdue else ''}",
+        f"*Routines completed*\n{routine_completion(card)}",
     ]
+
+
+def routine_completion(card: Scorecard) -> str:
+    rate = card.routine_completion
+    if rate is None:
+        return "none posted"
+    mark = BELOW_TARGET if rate < 1 else ""
+    return f"{rate:.0%} ({card.routines_done}/{card.routines_posted}){mark}"
 
 
 def _person_line(card: Scorecard, target: float) -> str:
@@ -45,7 +54,7 @@ def _person_line(card: Scorecard, target: float) -> str:
         f"<@{card.user_id}> · {format_duration(card.logged)} logged "
         f"({format_duration(card.billable)} billable) · completion {_completion(card, target)} · "
         f"accuracy {_percent(card.tracking_accuracy)} · overdue {card.overdue}"
-        f"{BELOW_TARGET if card.overdue else ''}"
+        f"{BELOW_TARGET if card.overdue else ''} · routines {routine_completion(card)}"
     )
 
 

@@ -1,0 +1,271 @@
+"""The one way scheduled work posts to Slack.
+
+Each message belongs to a (job, slot, recipient) and is *claimed* before it is posted:
+a row inserted with ON CONFLICT DO NOTHING in the `delivery` table. Only the process
+whose insert lands posts it; the row then gets the message's ts.
+
+We record before the call, not after, and never post a claimed message again. Recording
+after would let a crash between Slack's answer and our write post the message a second
+time on the next run; recording before turns that same crash into one message that is
+logged as unconfirmed instead. For a checklist or a digest a duplicate is worse than a
+gap, and a 429 or an error answer (the message certainly not posted) is still retried or
+reported. So: at most once, never twice.
+
+Pacing: at most one message a second per channel, and `max_per_second` overall. A 429
+holds that channel for Retry-After and the same message is sent again; the rest of the
+fan-out goes on meanwhile, one worker per channel queue, so messages to one channel keep
+their order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot import clock
+from store.db import session_scope
+from store.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+PER_CHANNEL_INTERVAL = 1.0
+# Slack publishes no workspace-wide figure for chat.postMessage; this pace keeps a
+# 1,000-person fan-out near 20 s without provoking a stream of 429s.
+MAX_PER_SECOND = 48.0
+WORKERS = 8
+MAX_RATE_LIMITED_TRIES = 10
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[Any] | None = None
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    filename: str
+    content: bytes
+    title: str
+    comment: str | None = None
+
+
+@dataclass
+class Outgoing:
+    """One message of a job: what it is for, where it goes, and how to write it. `compose`
+    runs inside the claim's transaction (it may add rows, such as a checklist the message
+    refers to); `after_post` runs inside the transaction that records the posted ts."""
+
+    team_id: str
+    job: str
+    slot: datetime
+    recipient: str
+    channel: str
+    compose: Callable[[Session], Message | FileUpload]
+    after_post: Callable[[Session, str, str | None], None] | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outgoing: Outgoing
+    status: str  # posted | already posted | failed | unconfirmed | would post
+    detail: str = ""
+    ts: str | None = None
+
+
+class RateGate:
+    """Turns to post: one per channel per interval, and a steady pace overall."""
+
+    def __init__(
+        self,
+        per_channel_interval: float = PER_CHANNEL_INTERVAL,
+        max_per_second: float = MAX_PER_SECOND,
+    ) -> None:
+        self._channel_interval = per_channel_interval
+        self._spacing = 1.0 / max_per_second
+        self._channel_next: dict[str, float] = {}
+        self._global_next = 0.0
+        self._lock = threading.Lock()
+
+    def wait_turn(self, channel: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            turn = max(now, self._channel_next.get(channel, 0.0), self._global_next)
+            self._channel_next[channel] = turn + self._channel_interval
+            self._global_next = turn + self._spacing
+        if turn > now:
+            time.sleep(turn - now)
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """Slack said 429 for this channel: nothing goes there for `seconds`."""
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._channel_next[channel] = max(self._channel_next.get(channel, 0.0), until)
+
+
+def claim(session: Session, outgoing: Outgoing) -> int | None:
+    """Insert the delivery row; its id, or None when another run already claimed it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Delivery.__table__)
+        .values(
+            team_id=outgoing.team_id,
+            job=outgoing.job,
+            slot=outgoing.slot,
+            recipient=outgoing.recipient,
+            claimed_at=clock.now(),
+            channel_id=outgoing.channel,
+        )
+        .on_conflict_do_nothing(index_elements=["job", "slot", "recipient"])
+        .returning(Delivery.__table__.c.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def already_claimed(session: Session, outgoing: Outgoing) -> bool:
+    found = session.exec(
+        select(Delivery.id).where(
+            Delivery.job == outgoing.job,
+            Delivery.slot == outgoing.slot,
+            Delivery.recipient == outgoing.recipient,
+        )
+    ).first()
+    return found is not None
+
+
+class Notifier:
+    def __init__(
+        self,
+        client: WebClient,
+        engine: Engine,
+        gate: RateGate | None = None,
+        workers: int = WORKERS,
+    ) -> None:
+        self._client = client
+        self._engine = engine
+        self._gate = gate or RateGate()
+        self._workers = workers
+
+    def deliver(self, outgoings: Sequence[Outgoing]) -> list[Outcome]:
+        """Post each message once; in order per channel, channels side by side."""
+        queues: OrderedDict[str, list[int]] = OrderedDict()
+        for index, outgoing in enumerate(outgoings):
+            queues.setdefault(outgoing.channel, []).append(index)
+        outcomes: list[Outcome | None] = [None] * len(outgoings)
+
+        def work(indexes: list[int]) -> None:
+            for index in indexes:
+                outcomes[index] = self._deliver_one(outgoings[index])
+
+        if len(queues) <= 1:
+            for indexes in queues.values():
+                work(indexes)
+        else:
+            with ThreadPoolExecutor(min(self._workers, len(queues)), "vadesk-notify") as pool:
+                list(pool.map(work, queues.values()))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _deliver_one(self, outgoing: Outgoing) -> Outcome:
+        try:
+            with session_scope(self._engine) as session:
+                delivery_id = claim(session, outgoing)
+                if delivery_id is None:
+                    return Outcome(outgoing, "already posted")
+                payload = outgoing.compose(session)
+        except Exception as error:  # nothing was claimed: the next run tries again
+            logger.exception("could not prepare %s for %s", outgoing.job, outgoing.recipient)
+            return Outcome(outgoing, "failed", f"not prepared: {error}")
+        status, detail, channel, ts = self._post(outgoing, payload)
+        with session_scope(self._engine) as session:
+            delivery = session.get(Delivery, delivery_id)
+            delivery.channel_id = channel
+            if status == "posted":
+                delivery.posted_at = clock.now()
+                delivery.message_ts = ts
+                if outgoing.after_post is not None:
+                    outgoing.after_post(session, channel, ts)
+            else:
+                delivery.error = detail[:1000]
+            session.add(delivery)
+        if status != "posted":
+            logger.warning("%s for %s %s: %s", outgoing.job, outgoing.recipient, status, detail)
+        return Outcome(outgoing, status, detail, ts)
+
+    def _post(
+        self, outgoing: Outgoing, payload: Message | FileUpload
+    ) -> tuple[str, str, str, str | None]:
+        """(status, detail, channel, ts) of one message, waiting out 429s."""
+        for _ in range(MAX_RATE_LIMITED_TRIES):
+            self._gate.wait_turn(outgoing.channel)
+            try:
+                if isinstance(payload, FileUpload):
+                    self._client.files_upload_v2(
+                        channel=outgoing.channel,
+                        content=payload.content,
+                        filename=payload.filename,
+                        title=payload.title,
+                        initial_comment=payload.comment,
+                    )
+                    return "posted", "", outgoing.channel, None
+                answer = self._client.chat_postMessage(
+                    channel=outgoing.channel,
+                    text=payload.text,
+                    blocks=payload.blocks,
+                    unfurl_links=False,
+                )
+                return "posted", "", answer.get("channel") or outgoing.channel, answer.get("ts")
+            except SlackApiError as error:
+                if error.response.status_code == 429:
+                    wait = float(error.response.headers.get("Retry-After", 1) or 1)
+                    self._gate.hold(outgoing.channel, wait)
+                    continue
+                return "failed", str(error.response.get("error")), outgoing.channel, None
+            except OSError as error:
+                # The call may have reached Slack: not sent again (see the module text).
+                return "unconfirmed", f"no answer: {error}", outgoing.channel, None
+        return "failed", "still rate limited after retries", outgoing.channel, None
+
+
+class DryRun:
+    """`vadesk job --dry-run`: what would be posted, to whom; nothing posted or kept."""
+
+    def __init__(self, engine: Engine, out: TextIO) -> None:
+        self._engine = engine
+        self._out = out
+
+    def deliver(self, outgoings: Sequence[Outgoing]) -> list[Outcome]:
+        outcomes = []
+        for outgoing in outgoings:
+            with Session(self._engine) as session:  # rolled back on exit: nothing kept
+                if already_claimed(session, outgoing):
+                    outcomes.append(Outcome(outgoing, "already posted"))
+                    continue
+                payload = outgoing.compose(session)
+                session.rollback()
+            self._print(outgoing, payload)
+            outcomes.append(Outcome(outgoing, "would post"))
+        return outcomes
+
+    def _print(self, outgoing: Outgoing, payload: Message | FileUpload) -> None:
+        head = f"-- {outgoing.job} to {outgoing.channel} (slot {outgoing.slot:%Y-%m-%d %H:%M} UTC)"
+        print(head, file=self._out)
+        if isinstance(payload, FileUpload):
+            print(f"   file {payload.filename} ({len(payload.content)} bytes)", file=self._out)
+            if payload.comment:
+                print("   " + payload.comment, file=self._out)
+        else:
+            for line in payload.text.splitlines():
+                print("   " + line, file=self._out)
