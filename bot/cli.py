@@ -1,4 +1,4 @@
-"""The `vadesk` command: run, serve, migrate, manifest, doctor, config, export."""
+"""The `vadesk` command: run, serve, scheduler, job, migrate, manifest, doctor, config, export."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     engine = _ready_engine(settings)
-    app, drain = drainable_app(settings, engine, args.drain_timeout)
+    app, drain = drainable_app(
+        settings, engine, args.drain_timeout, with_scheduler=not args.no_scheduler
+    )
     intake = SocketModeIntake(SocketModeHandler(app, app_token=settings.app_token))
     try:
         intake.handler.connect()
@@ -87,7 +89,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     engine = _ready_engine(settings)
-    app, drain = drainable_app(settings, engine, args.drain_timeout)
+    app, drain = drainable_app(
+        settings, engine, args.drain_timeout, with_scheduler=not args.no_scheduler
+    )
     logging.getLogger("vadesk").info(
         "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
     )
@@ -97,6 +101,73 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         reason = error.strerror or error
         raise VADeskError(f"cannot serve on {args.host}:{args.port}: {reason}") from None
     return _exit_code(finished)
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduler import start_scheduler
+    from bot.shutdown import StopSignals
+    from bot.slack_client import make_web_client
+
+    settings.require("SLACK_BOT_TOKEN")
+    engine = _ready_engine(settings)
+    stop = StopSignals(None)
+    scheduler = start_scheduler(
+        settings, engine, make_web_client(settings.bot_token, settings.slack_api_url)
+    )
+    signal_name = stop.wait()
+    logging.getLogger("vadesk").info("%s received: finishing the scheduler's tick", signal_name)
+    return 0 if scheduler.stop(args.drain_timeout) else _exit_code(False)
+
+
+def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs import all_jobs
+    from bot.notify import DryRun, Notifier
+    from bot.scheduler import Scheduler, UnknownJob
+    from bot.slack_client import make_posting_client, make_web_client
+
+    if args.now:
+        try:
+            clock.set_now(args.now)
+        except ValueError:
+            raise VADeskError(f"--now {args.now!r} is not an ISO 8601 instant") from None
+    listing = args.list or not args.name
+    jobs = all_jobs(settings)
+    if not listing and args.name not in jobs:
+        raise VADeskError(str(UnknownJob(args.name, list(jobs))))
+    if not (args.dry_run or listing):
+        settings.require("SLACK_BOT_TOKEN")
+    engine = _ready_engine(settings)
+    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    scheduler = Scheduler(settings, engine, client)
+    now = clock.now()
+    if not scheduler.team_ids():
+        raise VADeskError(
+            "no Slack workspace is known yet: set SLACK_BOT_TOKEN (auth.test names it), "
+            "or use VA Desk in Slack once"
+        )
+    if listing:
+        print(f"{'job':<26} {'next run (UTC)':<18} what")
+        for upcoming in scheduler.upcoming(now):
+            when = f"{upcoming.next_run:%Y-%m-%d %H:%M}" if upcoming.next_run else "-"
+            print(f"{upcoming.name:<26} {when:<18} {upcoming.summary}")
+        return 0
+    if args.dry_run:
+        sender = DryRun(engine, sys.stdout)
+    else:
+        sender = Notifier(make_posting_client(settings.bot_token, settings.slack_api_url), engine)
+    outcomes = scheduler.run_due(sender, now, only=args.name, refresh=not args.dry_run)
+    if not outcomes:
+        (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == args.name]
+        later = f"{upcoming.next_run:%Y-%m-%d %H:%M} UTC" if upcoming.next_run else "not scheduled"
+        print(f"Nothing of {args.name} is due at {now:%Y-%m-%d %H:%M} UTC; next run: {later}.")
+        return 0
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.status in ("failed", "unconfirmed"):
+            print(f"{outcome.status}: {outcome.outgoing.recipient}: {outcome.detail}")
+    print(f"{args.name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 1 if counts.get("failed") or counts.get("unconfirmed") else 0
 
 
 def _exit_code(finished: bool) -> int:
@@ -200,8 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-scheduler",
         action="store_true",
-        help="accepted for deployments that run the scheduler elsewhere "
-        "(this version has no scheduled jobs yet)",
+        help="do not run scheduled jobs here (another process runs `vadesk scheduler`)",
     )
     _add_drain_timeout(run)
     run.set_defaults(handler=cmd_run)
@@ -213,10 +283,30 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-scheduler",
         action="store_true",
-        help="for extra web replicas (this version has no scheduled jobs yet)",
+        help="do not run scheduled jobs here: for extra web replicas",
     )
     _add_drain_timeout(serve)
     serve.set_defaults(handler=cmd_serve)
+
+    scheduler = commands.add_parser(
+        "scheduler", help="run the scheduled jobs alone (routines, digests, reminders)"
+    )
+    _add_drain_timeout(scheduler)
+    scheduler.set_defaults(handler=cmd_scheduler)
+
+    job = commands.add_parser(
+        "job",
+        help="run one scheduled job now, or list them with their next run",
+        description="Run what one job has due at --now (default: the real time), exactly "
+        "as the scheduler would; what was already posted is not posted again.",
+    )
+    job.add_argument("name", nargs="?", help="daily-digest, weekly-report, reminders, routine:NAME")
+    job.add_argument("--now", help="the clock to run with, ISO 8601 (e.g. 2026-11-30T14:05Z)")
+    job.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted, to whom; post nothing"
+    )
+    job.add_argument("--list", action="store_true", help="every job with its next run")
+    job.set_defaults(handler=cmd_job)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate

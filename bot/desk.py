@@ -42,6 +42,24 @@ def profile_lookup(client: WebClient) -> ProfileLookup:
     return lookup
 
 
+def fresh_actor(
+    engine: Engine, settings: Settings, team_id: str, user_id: str, client: WebClient
+) -> Actor:
+    """Resolve (and store) a person, asking Slack for their profile when a day old.
+    Slack is asked between transactions: SQLite's writer lock is never held across a call."""
+    with session_scope(engine) as session:
+        stale = needs_profile(session, team_id, user_id)
+    profile = profile_lookup(client)(user_id) if stale else None
+    with session_scope(engine) as session:
+        return resolve_actor(
+            session,
+            settings,
+            team_id,
+            user_id,
+            (lambda _user_id: profile) if profile is not None else None,
+        )
+
+
 @dataclass
 class Desk:
     settings: Settings
@@ -64,18 +82,7 @@ class Desk:
             cached = self._actors.get(key)
         if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
             return cached[0]
-        # Ask Slack between transactions: SQLite's writer lock is never held across a call.
-        with self.session() as session:
-            stale = needs_profile(session, team_id, user_id)
-        profile = profile_lookup(client)(user_id) if stale else None
-        with self.session() as session:
-            actor = resolve_actor(
-                session,
-                self.settings,
-                team_id,
-                user_id,
-                (lambda _user_id: profile) if profile is not None else None,
-            )
+        actor = fresh_actor(self.engine, self.settings, team_id, user_id, client)
         with self._actors_lock:
             self._actors[key] = (actor, time.monotonic())
         return actor

@@ -34,6 +34,7 @@ from bot.app import LISTENER_THREADS, build_app
 from bot.config import Settings
 from bot.desk import Desk
 from bot.homes import HomePublisher
+from bot.scheduler import Scheduler, start_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ class Drain:
     listeners: DrainablePool
     homes: HomePublisher | None
     seconds: float
+    scheduler: Scheduler | None = None
 
     def run(self, intake: Intake, signal_name: str) -> bool:
         """Stop intake and finish what is in progress; False if some was abandoned."""
@@ -248,6 +250,8 @@ class Drain:
             self.seconds,
         )
         abandoned = []
+        if self.scheduler is not None and not self.scheduler.stop(deadline.left()):
+            abandoned.append("a scheduler tick")
         if unfinished := intake.wait(deadline):
             abandoned.append(f"{unfinished} {intake.unit}")
         if unfinished := self.listeners.wait_idle(deadline.left()):
@@ -265,9 +269,15 @@ class Drain:
 
 
 def drainable_app(
-    settings: Settings, engine: Engine, seconds: float, *, process_before_response: bool = False
+    settings: Settings,
+    engine: Engine,
+    seconds: float,
+    *,
+    process_before_response: bool = False,
+    with_scheduler: bool = False,
 ) -> tuple[App, Drain]:
-    """The Bolt app on a listener pool a shutdown can wait for, and the drain that waits."""
+    """The Bolt app on a listener pool a shutdown can wait for, the scheduler unless told
+    otherwise, and the drain that waits for both."""
     listeners = DrainablePool(LISTENER_THREADS, "vadesk-listener")
     desk = Desk(settings, engine)
     app = build_app(
@@ -277,7 +287,8 @@ def drainable_app(
         listener_executor=listeners,
         desk=desk,
     )
-    return app, Drain(listeners, desk.homes, seconds)
+    scheduler = start_scheduler(settings, engine, app.client) if with_scheduler else None
+    return app, Drain(listeners, desk.homes, seconds, scheduler)
 
 
 def serve_until_stopped(intake: Intake, drain: Drain) -> bool:

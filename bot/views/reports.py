@@ -30,7 +30,7 @@ def _completion(card: Scorecard, target: float) -> str:
     return f"{rate:.0%} ({card.done_on_time}/{card.due} on time){mark}"
 
 
-def _fields(card: Scorecard, target: float) -> list[str]:
+def scorecard_fields(card: Scorecard, target: float) -> list[str]:
     return [
         f"*Hours logged*\n{format_duration(card.logged)}",
         f"*Billable*\n{format_duration(card.billable)}",
@@ -49,7 +49,7 @@ def routine_completion(card: Scorecard) -> str:
     return f"{rate:.0%} ({card.routines_done}/{card.routines_posted}){mark}"
 
 
-def _person_line(card: Scorecard, target: float) -> str:
+def person_line(card: Scorecard, target: float) -> str:
     return (
         f"<@{card.user_id}> · {format_duration(card.logged)} logged "
         f"({format_duration(card.billable)} billable) · completion {_completion(card, target)} · "
@@ -68,7 +68,7 @@ def report_blocks(report: Report, completion_target: float) -> list:
     blocks: list = []
     if report.team:
         blocks.append(HeaderBlock(text=f"Team report: {period.name} ({span})"))
-        lines = [_person_line(card, completion_target) for card in report.cards.values()]
+        lines = [person_line(card, completion_target) for card in report.cards.values()]
         blocks += line_sections(lines or ["Nobody is on the roster or tracked time yet."])
         total = report.total
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Team totals*")))
@@ -77,7 +77,9 @@ def report_blocks(report: Report, completion_target: float) -> list:
         blocks.append(HeaderBlock(text=f"Scorecard: {period.name} ({span})"))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"<@{total.user_id}>")))
     blocks.append(
-        SectionBlock(fields=[MarkdownTextObject(text=f) for f in _fields(total, completion_target)])
+        SectionBlock(
+            fields=[MarkdownTextObject(text=f) for f in scorecard_fields(total, completion_target)]
+        )
     )
     clients = report.by_client
     if clients:

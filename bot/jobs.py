@@ -1,0 +1,261 @@
+"""Every scheduled job, as the scheduler and `vadesk job` run it.
+
+A job says which slots fell due in a window of time (per recipient), when it runs next,
+and which messages a due slot sends. The scheduler (`bot.scheduler`) decides which due
+slots are still worth sending; `bot.notify` sends each message once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot import clock
+from bot.config import Settings
+from bot.notify import FileUpload, Message, Outgoing
+from bot.services import digest as digests
+from bot.services import reminders, routines
+from bot.services.calendars import workspace_calendar
+from bot.services.people import display_name
+from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
+from bot.services.timesheet import timesheet_rows, write_csv
+from bot.settings_models import Routine
+from bot.views.digest import digest_blocks, figures_text
+from bot.views.reminders import nudge_blocks, nudge_text
+from bot.views.routines import checklist_blocks, checklist_text
+from store.db import session_scope
+
+DIGEST = "daily-digest"
+WEEKLY_REPORT = "weekly-report"
+REMINDERS = "reminders"
+ROUTINE_PREFIX = "routine:"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A slot of a job for one recipient (a person or a channel)."""
+
+    job: str  # the name a delivery is claimed under
+    team_id: str
+    recipient: str
+    slot: Slot
+    subject: Any = None  # what the message is about: a routine, a nudge
+
+
+@dataclass(frozen=True)
+class JobContext:
+    settings: Settings
+    engine: Engine
+
+
+class Job:
+    name: str
+    summary: str
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        raise NotImplementedError
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        raise NotImplementedError
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        raise NotImplementedError
+
+
+class RoutineJob(Job):
+    def __init__(self, routine: Routine) -> None:
+        self.routine = routine
+        self.name = ROUTINE_PREFIX + routine.name
+        where = "the channel" if routine.to_channel else "each of"
+        self.summary = f"{routine.title}: {routine.schedule}, to {where} {routine.audience}"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = routines.routine_slots(
+                session, ctx.settings, team_id, self.routine, since, until
+            )
+        return [Due(self.name, team_id, d.recipient, d.slot, d) for d in found]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        with session_scope(ctx.engine) as session:
+            return routines.next_routine_slot(session, ctx.settings, team_id, self.routine, after)
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        routine_due: routines.RoutineDue = due.subject
+        settings = ctx.settings
+
+        def compose(session: Session) -> Message:
+            run = routines.open_run(session, due.team_id, routine_due)
+            items = routines.run_items(run)
+            ticks = routines.ticks_of(session, run.id)
+            tasks = today = None
+            if self.routine.name == "morning" and not self.routine.to_channel:
+                calendar = routines.recipient_calendar(
+                    session, settings, due.team_id, self.routine, due.recipient
+                )
+                today = calendar.local_day(clock.now())
+                tasks = routines.tasks_for_the_morning(
+                    session, settings, due.team_id, due.recipient, calendar
+                )
+            return Message(
+                checklist_text(run, items, ticks),
+                checklist_blocks(run, items, ticks, tasks, today),
+            )
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            run = routines.open_run(session, due.team_id, routine_due)
+            run.channel_id, run.message_ts = channel, ts
+            session.add(run)
+
+        return [_outgoing(due, due.recipient, compose, after_post)]
+
+
+class DigestJob(Job):
+    name = DIGEST
+    summary = "the supervisor digest in [channels] digest, at [reports] digest"
+
+    def _schedule(self, ctx: JobContext):
+        return parse_schedule(ctx.settings.reports.digest)
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        channel = ctx.settings.channels.digest
+        if channel is None:
+            return []
+        calendar = workspace_calendar(ctx.settings)
+        slots = slots_between(self._schedule(ctx), calendar, since, until)
+        return [Due(self.name, team_id, channel, slot) for slot in slots]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        if ctx.settings.channels.digest is None:
+            return None
+        slot = next_slot(self._schedule(ctx), workspace_calendar(ctx.settings), after)
+        return slot.at if slot else None
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        settings = ctx.settings
+        day = workspace_calendar(settings).local_day(due.slot.at)
+
+        def compose(session: Session) -> Message:
+            period = digests.period_between("today", day, day, settings)
+            digest = digests.build_digest(session, settings, due.team_id, period)
+            heading = "Daily digest"
+            return Message(figures_text(digest, heading), digest_blocks(digest, heading))
+
+        return [_outgoing(due, due.recipient, compose)]
+
+
+class WeeklyReportJob(DigestJob):
+    name = WEEKLY_REPORT
+    summary = "the CEO check-in report (figures, chart, timesheet CSV) at [reports] weekly"
+
+    def _schedule(self, ctx: JobContext):
+        return parse_schedule(ctx.settings.reports.weekly)
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        from bot.charts import weekly_chart  # matplotlib loads only when a report is made
+
+        settings = ctx.settings
+        last = workspace_calendar(settings).local_day(due.slot.at)
+        first = last - timedelta(days=last.weekday())
+        channel = due.recipient
+
+        def week(session: Session) -> digests.Digest:
+            period = digests.period_between("week", first, last, settings)
+            return digests.build_digest(session, settings, due.team_id, period)
+
+        def figures(session: Session) -> Message:
+            heading = "Weekly check-in report"
+            digest = week(session)
+            return Message(figures_text(digest, heading), digest_blocks(digest, heading))
+
+        def chart(session: Session) -> FileUpload:
+            digest = week(session)
+            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+            trend = digests.daily_trend(session, settings, due.team_id, days)
+            names = {who: display_name(session, due.team_id, who) for who in digest.cards}
+            png = weekly_chart(names, digest.cards, trend, settings.kpi.completion_rate)
+            return FileUpload(
+                f"week-{first.isoformat()}.png",
+                png,
+                f"Hours and completion, week of {first.isoformat()}",
+            )
+
+        def timesheet(session: Session) -> FileUpload:
+            rows = timesheet_rows(session, settings, first, last)
+            text = io.StringIO()
+            write_csv(rows, text)
+            return FileUpload(
+                f"timesheet-{first.isoformat()}-{last.isoformat()}.csv",
+                text.getvalue().encode("utf-8-sig"),
+                f"Timesheet {first.isoformat()} to {last.isoformat()}",
+                f"{len(rows)} time entries, {sum(r.hours for r in rows):.2f} h",
+            )
+
+        return [
+            _outgoing(due, channel, figures),
+            _outgoing(due, f"{channel}:chart", chart, channel=channel),
+            _outgoing(due, f"{channel}:timesheet", timesheet, channel=channel),
+        ]
+
+
+class RemindersJob(Job):
+    name = REMINDERS
+    summary = "timer nudges (past working hours, or over [timers] nudge_after_hours)"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            nudges = reminders.nudges_due(session, ctx.settings, team_id, since, until)
+        far = until + timedelta(days=1)  # useful as long as the timer runs
+        return [
+            Due(
+                f"{REMINDERS}:{nudge.reason}",
+                team_id,
+                nudge.entry.user_id,
+                Slot(nudge.at, far, far),
+                nudge,
+            )
+            for nudge in nudges
+        ]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        nudge: reminders.Nudge = due.subject
+        hours = ctx.settings.timers.nudge_after_hours
+
+        def compose(session: Session) -> Message:
+            return Message(nudge_text(nudge, hours), nudge_blocks(nudge, hours))
+
+        return [_outgoing(due, due.recipient, compose)]
+
+
+def _outgoing(
+    due: Due,
+    recipient: str,
+    compose: Callable[[Session], Message | FileUpload],
+    after_post: Callable[[Session, str, str | None], None] | None = None,
+    channel: str | None = None,
+) -> Outgoing:
+    return Outgoing(
+        team_id=due.team_id,
+        job=due.job,
+        slot=due.slot.at,
+        recipient=recipient,
+        channel=channel or due.recipient,
+        compose=compose,
+        after_post=after_post,
+    )
+
+
+def all_jobs(settings: Settings) -> dict[str, Job]:
+    """Every job by name: the routines in effect, the digest, the weekly report, reminders."""
+    jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
+    jobs += [DigestJob(), WeeklyReportJob(), RemindersJob()]
+    return {job.name: job for job in jobs}

@@ -1,0 +1,200 @@
+"""The scheduler: one frequent tick that asks every job which slots fell due since a
+day ago, and sends each recipient's latest one if it is still worth sending.
+
+Slots are computed in each recipient's own calendar (a VA's routine in the VA's zone and
+working hours, the digest in the workspace's), so APScheduler only has to tick. Sending
+the *latest* due slot per recipient, only while it is useful, is the catch-up rule: a run
+missed while the app was down is sent once at start, not once per missed slot, and not
+at all once its day is over. Each message is claimed in the database before it is posted
+(`bot.notify`), so any number of processes may tick: every slot goes out once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot import clock
+from bot.config import Settings
+from bot.desk import fresh_actor
+from bot.jobs import Due, Job, JobContext, all_jobs
+from bot.notify import Notifier, Outcome, Outgoing
+from bot.services.people import needs_profile
+from bot.slack_client import make_posting_client
+from store.db import session_scope
+from store.models import Workspace
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+# Far enough back to find any slot still useful now: a slot is useful until its day ends.
+LOOKBACK = timedelta(hours=26)
+AUTH_RETRY_SECONDS = 600.0
+
+
+class Sender(Protocol):
+    def deliver(self, outgoings: list[Outgoing]) -> list[Outcome]: ...
+
+
+class UnknownJob(ValueError):
+    def __init__(self, name: str, valid: list[str]) -> None:
+        super().__init__(f"unknown job {name!r}; the jobs are: {', '.join(valid)}")
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    name: str
+    summary: str
+    next_run: datetime | None
+
+
+def latest_useful(dues: list[Due], now: datetime) -> list[Due]:
+    """Per (job, team, recipient), the latest slot, if it is still useful now."""
+    latest: dict[tuple[str, str, str], Due] = {}
+    for due in dues:
+        key = (due.job, due.team_id, due.recipient)
+        if key not in latest or due.slot.at > latest[key].slot.at:
+            latest[key] = due
+    return [due for due in latest.values() if now < due.slot.useful_until]
+
+
+class Scheduler:
+    def __init__(self, settings: Settings, engine: Engine, client: WebClient) -> None:
+        self.context = JobContext(settings, engine)
+        self.jobs: dict[str, Job] = all_jobs(settings)
+        self._client = client
+        self._team_from_slack: str | None = None
+        self._auth_retry_at = 0.0
+        self._background: BackgroundScheduler | None = None
+        self._idle = threading.Condition()
+        self._busy = False
+
+    # -- what is due -------------------------------------------------------------------
+
+    def job(self, name: str) -> Job:
+        if name not in self.jobs:
+            raise UnknownJob(name, list(self.jobs))
+        return self.jobs[name]
+
+    def team_ids(self) -> list[str]:
+        """The workspaces VA Desk serves: those in the database, and the token's own
+        (asked once; after a failure, again at most every AUTH_RETRY_SECONDS)."""
+        if (
+            self._team_from_slack is None
+            and self.context.settings.bot_token
+            and time.monotonic() >= self._auth_retry_at
+        ):
+            try:
+                self._team_from_slack = self._client.auth_test().get("team_id") or ""
+            except (SlackApiError, OSError) as error:
+                self._auth_retry_at = time.monotonic() + AUTH_RETRY_SECONDS
+                logger.warning("auth.test failed; scheduling for known workspaces: %s", error)
+        with session_scope(self.context.engine) as session:
+            known = list(session.exec(select(Workspace.id)).all())
+        if self._team_from_slack:
+            known.append(self._team_from_slack)
+        return list(dict.fromkeys(known))
+
+    def refresh_people(self, team_id: str) -> None:
+        """Learn (once a day) the Slack time zone of everyone routines go to."""
+        settings = self.context.settings
+        roles = settings.roles
+        for user_id in dict.fromkeys([*roles.vas, *roles.supervisors, *roles.owners]):
+            with session_scope(self.context.engine) as session:
+                stale = needs_profile(session, team_id, user_id)
+            if stale:
+                fresh_actor(self.context.engine, settings, team_id, user_id, self._client)
+
+    def due_messages(self, now: datetime, only: str | None = None) -> list[Outgoing]:
+        """The messages the jobs (or the one named) have to send at `now`."""
+        jobs = [self.job(only)] if only else list(self.jobs.values())
+        outgoings: list[Outgoing] = []
+        for team_id in self.team_ids():
+            for job in jobs:
+                dues = job.due(self.context, team_id, now - LOOKBACK, now)
+                for due in latest_useful(dues, now):
+                    outgoings += job.messages(self.context, due)
+        return outgoings
+
+    def run_due(
+        self,
+        sender: Sender,
+        now: datetime | None = None,
+        only: str | None = None,
+        refresh: bool = True,
+    ) -> list[Outcome]:
+        """One tick: what the scheduler calls every TICK_SECONDS, and `vadesk job`."""
+        now = now or clock.now()
+        if refresh:
+            for team_id in self.team_ids():
+                self.refresh_people(team_id)
+        return sender.deliver(self.due_messages(now, only))
+
+    def upcoming(self, after: datetime) -> list[Upcoming]:
+        teams = self.team_ids()
+        result = []
+        for job in self.jobs.values():
+            runs = [job.next_run(self.context, team_id, after) for team_id in teams]
+            found = [run for run in runs if run is not None]
+            result.append(Upcoming(job.name, job.summary, min(found, default=None)))
+        return result
+
+    # -- running in the background ------------------------------------------------------
+
+    def start(self, notifier: Notifier, tick_seconds: float = TICK_SECONDS) -> None:
+        """Tick now (catching up what was missed while down), then every tick_seconds."""
+        self._background = BackgroundScheduler(timezone=UTC)
+        self._background.add_job(
+            self._tick,
+            "interval",
+            args=[notifier],
+            seconds=tick_seconds,
+            id="vadesk-tick",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        self._background.start()
+        logger.info("scheduler started: %d jobs, a tick every %g s", len(self.jobs), tick_seconds)
+
+    def _tick(self, notifier: Notifier) -> None:
+        with self._idle:
+            self._busy = True
+        try:
+            outcomes = self.run_due(notifier)
+            posted = sum(1 for outcome in outcomes if outcome.status == "posted")
+            if posted:
+                logger.info("scheduler posted %d message(s)", posted)
+        except Exception:
+            logger.exception("scheduler tick failed; the next tick tries again")
+        finally:
+            with self._idle:
+                self._busy = False
+                self._idle.notify_all()
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Take no more ticks; wait up to `timeout` for the one in progress."""
+        if self._background is None:
+            return True
+        self._background.shutdown(wait=False)
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._busy, timeout)
+
+
+def start_scheduler(settings: Settings, engine: Engine, client: WebClient) -> Scheduler:
+    """The scheduler of `run`, `serve` and `vadesk scheduler`, ticking in the background."""
+    scheduler = Scheduler(settings, engine, client)
+    poster = make_posting_client(settings.bot_token, settings.slack_api_url)
+    scheduler.start(Notifier(poster, engine))
+    return scheduler

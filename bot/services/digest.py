@@ -1,0 +1,102 @@
+"""The supervisor's daily digest and the weekly CEO check-in figures: each rostered VA's
+scorecard for a day (or a week) of the workspace calendar, the team's totals, and what
+needs attention (overdue tasks, unfinished routines, long-running timers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.services.calendars import workspace_calendar
+from bot.services.kpis import OPEN_STATUSES, Scorecard, by_client, scorecards, team_total
+from bot.services.periods import Period, local_day_bounds
+from bot.services.routines import unfinished_runs
+from store.models import RoutineRun, Task, TimeEntry
+
+ATTENTION_LIMIT = 15
+
+
+@dataclass
+class Digest:
+    period: Period
+    cards: dict[str, Scorecard]
+    overdue: list[Task]
+    unfinished: list[RoutineRun]
+    long_timers: list[tuple[TimeEntry, Task]]
+    completion_target: float
+
+    @property
+    def total(self) -> Scorecard:
+        return team_total(self.cards)
+
+    @property
+    def by_client(self) -> dict[str, timedelta]:
+        return by_client(self.cards)
+
+
+def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
+    zone = workspace_calendar(settings).zone
+    start, _ = local_day_bounds(first, zone)
+    _, end = local_day_bounds(last, zone)
+    return Period(name, first, last, start, end)
+
+
+def build_digest(session: Session, settings: Settings, team_id: str, period: Period) -> Digest:
+    roster = list(settings.roles.vas)
+    zone = workspace_calendar(settings).zone
+    cards = scorecards(session, team_id, roster, period, zone) if roster else {}
+    today = clock.now().astimezone(zone).date()
+    overdue = session.exec(
+        select(Task)
+        .where(
+            Task.team_id == team_id,
+            Task.status.in_(OPEN_STATUSES),
+            Task.due < min(today, period.last + timedelta(days=1)),
+        )
+        .order_by(Task.due, Task.number)
+        .limit(ATTENTION_LIMIT + 1)
+    ).all()
+    return Digest(
+        period=period,
+        cards=cards,
+        overdue=list(overdue),
+        unfinished=unfinished_runs(session, team_id, period.start, period.end),
+        long_timers=long_running_timers(session, settings, team_id),
+        completion_target=settings.kpi.completion_rate,
+    )
+
+
+def long_running_timers(
+    session: Session, settings: Settings, team_id: str
+) -> list[tuple[TimeEntry, Task]]:
+    """Timers running longer than `[timers] nudge_after_hours`, longest first."""
+    since: datetime = clock.now() - timedelta(hours=settings.timers.nudge_after_hours)
+    rows = session.exec(
+        select(TimeEntry, Task)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .where(
+            TimeEntry.team_id == team_id,
+            TimeEntry.ended_at.is_(None),
+            TimeEntry.started_at <= since,
+        )
+        .order_by(TimeEntry.started_at)
+    ).all()
+    return [(entry, task) for entry, task in rows]
+
+
+def daily_trend(
+    session: Session, settings: Settings, team_id: str, days: list[date]
+) -> list[tuple[date, Scorecard]]:
+    """The team's scorecard day by day (the weekly report's completion trend)."""
+    roster = list(settings.roles.vas)
+    zone = workspace_calendar(settings).zone
+    trend = []
+    for day in days:
+        period = period_between("day", day, day, settings)
+        cards = scorecards(session, team_id, roster, period, zone) if roster else {}
+        trend.append((day, team_total(cards)))
+    return trend

@@ -1,0 +1,82 @@
+"""Timer nudges: a timer still running when its working day ended, or running longer
+than `[timers] nudge_after_hours`, earns its person one DM per reason, until they say
+**Keep running** (no more nudges for that entry) or stop it.
+
+A nudge about a running timer is sent whatever the hour: the timer itself says the
+person is (or was meant to be) at work, and billable time is at stake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.services.calendars import person_calendar
+from bot.services.errors import AlreadyDone
+from bot.services.people import Actor
+from bot.services.timers import format_entry_id, own_entry
+from store.models import Task, TimeEntry, TimerSilence
+
+AFTER_HOURS = "after-hours"
+LONG_TIMER = "long-timer"
+
+
+@dataclass(frozen=True)
+class Nudge:
+    reason: str  # AFTER_HOURS or LONG_TIMER
+    at: datetime  # when it fell due
+    entry: TimeEntry
+    task: Task
+
+
+def nudges_due(
+    session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
+) -> list[Nudge]:
+    """Nudges that fell due in (since, until] for timers running now and not silenced."""
+    rows = session.exec(
+        select(TimeEntry, Task)
+        .join(Task, Task.id == TimeEntry.task_id)
+        .outerjoin(TimerSilence, TimerSilence.entry_id == TimeEntry.id)
+        .where(
+            TimeEntry.team_id == team_id,
+            TimeEntry.ended_at.is_(None),
+            TimerSilence.entry_id.is_(None),
+        )
+    ).all()
+    limit = timedelta(hours=settings.timers.nudge_after_hours)
+    found = []
+    for entry, task in rows:
+        long_at = entry.started_at + limit
+        if since < long_at <= until:
+            found.append(Nudge(LONG_TIMER, long_at, entry, task))
+        day_end = _end_of_working_day(session, settings, team_id, entry)
+        if day_end is not None and since < day_end <= until:
+            found.append(Nudge(AFTER_HOURS, day_end, entry, task))
+    return found
+
+
+def _end_of_working_day(
+    session: Session, settings: Settings, team_id: str, entry: TimeEntry
+) -> datetime | None:
+    """The end of the working day the timer was started in, if it started inside one."""
+    calendar = person_calendar(session, settings, team_id, entry.user_id)
+    if not calendar.is_working_time(entry.started_at):
+        return None
+    return calendar.at(calendar.local_day(entry.started_at), calendar.end)
+
+
+def keep_running(session: Session, actor: Actor, entry_id: int) -> str:
+    """Silence the nudges of this entry; say so."""
+    entry = own_entry(session, actor, entry_id)
+    if entry.ended_at is not None:
+        raise AlreadyDone(f"{format_entry_id(entry_id)} is already stopped; nothing to keep.")
+    if session.get(TimerSilence, entry_id) is None:
+        session.add(TimerSilence(entry_id=entry_id, user_id=actor.user_id, at=clock.now()))
+    return (
+        f"OK, {format_entry_id(entry_id)} keeps running; no more reminders about it. "
+        "Stop it with `/timer stop` when you are done."
+    )

@@ -1,0 +1,95 @@
+"""Block Kit for the supervisor's daily digest and the weekly CEO check-in report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.services.digest import ATTENTION_LIMIT, Digest
+from bot.services.kpis import NOT_YET_MEASURED
+from bot.services.parsing import format_duration, format_task_id
+from bot.services.text import escape, time_token, truncate
+from bot.views.blocks import line_sections
+from bot.views.reports import BELOW_TARGET, person_line, scorecard_fields
+from bot.views.tasks import task_line
+
+
+def _span(digest: Digest) -> str:
+    period = digest.period
+    if period.first == period.last:
+        return f"{period.first:%a} {period.first.isoformat()}"
+    return f"{period.first.isoformat()} to {period.last.isoformat()}"
+
+
+def figures_text(digest: Digest, heading: str) -> str:
+    """The figures as plain text: the notification, and what is left when blocks fail."""
+    target = digest.completion_target
+    lines = [f"{heading} ({_span(digest)})"]
+    for card in digest.cards.values():
+        lines.append(person_line(card, target).replace(BELOW_TARGET, " (below target)"))
+    total = digest.total
+    lines.append(
+        f"Team: {format_duration(total.logged)} logged, {format_duration(total.billable)} "
+        f"billable, {len(digest.overdue)} overdue, {len(digest.unfinished)} unfinished routines"
+    )
+    return "\n".join(lines)
+
+
+def digest_blocks(digest: Digest, heading: str) -> list:
+    target = digest.completion_target
+    blocks: list = [HeaderBlock(text=f"{heading} ({_span(digest)})"[:150])]
+    rows = [person_line(card, target) for card in digest.cards.values()]
+    blocks += line_sections(rows or ["No VAs on the roster (`[roles] vas` in vadesk.toml)."])
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="*Team totals*")))
+    blocks.append(
+        SectionBlock(
+            fields=[MarkdownTextObject(text=f) for f in scorecard_fields(digest.total, target)]
+        )
+    )
+    clients = digest.by_client
+    if clients:
+        spent = " · ".join(
+            f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
+            for name, time_spent in list(clients.items())[:10]
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}")))
+    blocks.append(DividerBlock())
+    blocks += attention_blocks(digest)
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{BELOW_TARGET.strip()} below target. "
+                    + ", ".join(NOT_YET_MEASURED)
+                    + ": no data yet."
+                )
+            ]
+        )
+    )
+    return blocks[:50]
+
+
+def attention_blocks(digest: Digest) -> list:
+    today: date = digest.period.last
+    lines = ["*Needs attention*"]
+    for task in digest.overdue[:ATTENTION_LIMIT]:
+        lines.append(f"• Overdue: {task_line(task, today)}")
+    if len(digest.overdue) > ATTENTION_LIMIT:
+        lines.append("• … and more overdue: `/task list overdue`")
+    for run in digest.unfinished[:ATTENTION_LIMIT]:
+        lines.append(f"• Unfinished routine: *{escape(run.title)}* for <@{run.owner_id}>")
+    for entry, task in digest.long_timers[:ATTENTION_LIMIT]:
+        lines.append(
+            f"• Long-running timer: <@{entry.user_id}> on {format_task_id(task.number)} "
+            f"({escape(truncate(task.title, 60))}) since {time_token(entry.started_at)}"
+        )
+    if len(lines) == 1:
+        lines.append("Nothing: no overdue tasks, unfinished routines or long-running timers.")
+    return line_sections(lines)
