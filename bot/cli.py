@@ -68,9 +68,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     engine = _ready_engine(settings)
-    app, drain = drainable_app(
-        settings, engine, args.drain_timeout, with_scheduler=not args.no_scheduler
-    )
+    app, drain = drainable_app(settings, engine, args.drain_timeout)
     intake = SocketModeIntake(SocketModeHandler(app, app_token=settings.app_token))
     try:
         intake.handler.connect()
@@ -79,6 +77,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         raise MissingCredential("SLACK_APP_TOKEN", problem) from None
     except OSError as error:
         raise VADeskError(f"cannot connect to Slack at {settings.slack_api_url}: {error}") from None
+    _start_scheduler(settings, engine, app, drain, args)
     logging.getLogger("vadesk").info("VA Desk is running in Socket Mode")
     return _exit_code(serve_until_stopped(intake, drain))
 
@@ -89,18 +88,32 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     engine = _ready_engine(settings)
-    app, drain = drainable_app(
-        settings, engine, args.drain_timeout, with_scheduler=not args.no_scheduler
-    )
+    app, drain = drainable_app(settings, engine, args.drain_timeout)
     logging.getLogger("vadesk").info(
         "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
     )
     try:
-        finished = serve(app, engine, args.host, args.port, args.threads, drain)
+        finished = serve(
+            app,
+            engine,
+            args.host,
+            args.port,
+            args.threads,
+            drain,
+            on_listening=lambda: _start_scheduler(settings, engine, app, drain, args),
+        )
     except OSError as error:
         reason = error.strerror or error
         raise VADeskError(f"cannot serve on {args.host}:{args.port}: {reason}") from None
     return _exit_code(finished)
+
+
+def _start_scheduler(settings: Settings, engine, app, drain, args: argparse.Namespace) -> None:
+    """Scheduled jobs in this process too, unless --no-scheduler; the drain stops them."""
+    from bot.scheduler import start_scheduler
+
+    if not args.no_scheduler:
+        drain.scheduler = start_scheduler(settings, engine, app.client)
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
@@ -352,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if settings.log_level != "DEBUG":
             logging.getLogger("alembic").setLevel(logging.WARNING)
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         return args.handler(settings, args)
     except (ConfigError, MissingCredential, VADeskError) as error:
         print(f"vadesk: {error}", file=sys.stderr)

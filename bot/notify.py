@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -233,6 +233,8 @@ class Notifier:
                     self._gate.hold(outgoing.channel, wait)
                     continue
                 return "failed", str(error.response.get("error")), outgoing.channel, None
+            except SlackRequestError as error:  # the file upload itself was refused
+                return "failed", str(error), outgoing.channel, None
             except OSError as error:
                 # The call may have reached Slack: not sent again (see the module text).
                 return "unconfirmed", f"no answer: {error}", outgoing.channel, None

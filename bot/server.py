@@ -42,7 +42,15 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
     return wsgi
 
 
-def serve(app: App, engine: Engine, host: str, port: int, threads: int, drain: Drain) -> bool:
+def serve(
+    app: App,
+    engine: Engine,
+    host: str,
+    port: int,
+    threads: int,
+    drain: Drain,
+    on_listening: Callable[[], None] | None = None,
+) -> bool:
     """Serve with waitress, a production WSGI server (not Bolt's development server),
     until SIGTERM or SIGINT, then finish the requests in progress; False if some had to
     be abandoned."""
@@ -58,4 +66,6 @@ def serve(app: App, engine: Engine, host: str, port: int, threads: int, drain: D
         connection_limit=1000,
     )
     server.print_listen("Serving on http://{}:{}")
+    if on_listening is not None:
+        on_listening()
     return serve_until_stopped(HttpIntake(server, socket_map), drain)

@@ -34,7 +34,7 @@ from bot.app import LISTENER_THREADS, build_app
 from bot.config import Settings
 from bot.desk import Desk
 from bot.homes import HomePublisher
-from bot.scheduler import Scheduler, start_scheduler
+from bot.scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -269,15 +269,10 @@ class Drain:
 
 
 def drainable_app(
-    settings: Settings,
-    engine: Engine,
-    seconds: float,
-    *,
-    process_before_response: bool = False,
-    with_scheduler: bool = False,
+    settings: Settings, engine: Engine, seconds: float, *, process_before_response: bool = False
 ) -> tuple[App, Drain]:
-    """The Bolt app on a listener pool a shutdown can wait for, the scheduler unless told
-    otherwise, and the drain that waits for both."""
+    """The Bolt app on a listener pool a shutdown can wait for, and the drain that waits
+    (for the scheduler too, once `start_scheduler` gave it one)."""
     listeners = DrainablePool(LISTENER_THREADS, "vadesk-listener")
     desk = Desk(settings, engine)
     app = build_app(
@@ -287,8 +282,7 @@ def drainable_app(
         listener_executor=listeners,
         desk=desk,
     )
-    scheduler = start_scheduler(settings, engine, app.client) if with_scheduler else None
-    return app, Drain(listeners, desk.homes, seconds, scheduler)
+    return app, Drain(listeners, desk.homes, seconds)
 
 
 def serve_until_stopped(intake: Intake, drain: Drain) -> bool:

@@ -12,10 +12,12 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
-from bot.services import tasks, timers
+from bot.services import routines, tasks, timers
+from bot.services.board import team_board
+from bot.services.calendars import away_status, person_calendar
 from bot.services.errors import VADeskError
 from bot.services.people import Actor
-from bot.views.home import home_view
+from bot.views.home import HomeExtras, home_view
 from bot.views.tasks import complete_task_modal
 from bot.views.timers import started_text, stopped_text
 from handlers.common import desk_of
@@ -31,7 +33,16 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
     with desk.session() as session:
         status = timers.timer_status(session, actor)
         open_tasks = tasks.list_tasks(session, actor, "mine")
-        return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date())
+        calendar = person_calendar(session, desk.settings, team_id, user_id)
+        extras = HomeExtras(
+            checklists=[
+                (run, routines.run_items(run), ticks)
+                for run, ticks in routines.todays_runs(session, team_id, user_id, calendar)
+            ],
+            away_until=away_status(session, actor),
+            board=team_board(session, desk.settings, team_id) if actor.is_manager else None,
+        )
+        return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 
 
 def _tell(client: WebClient, user_id: str, text: str) -> None:
@@ -49,7 +60,7 @@ def handle_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     desk_of(context).refresh_homes(team_of(body), {user_id})
 
 
-def _answer_button(
+def answer_button(
     body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], str]
 ) -> None:
     """Run a button's service call, tell the user the outcome, republish their home."""
@@ -77,7 +88,7 @@ def handle_stop_button(
             timers.stop_timer(session, actor, entry_id=entry_id, max_hours=max_hours)
         )
 
-    _answer_button(body, client, context, stop)
+    answer_button(body, client, context, stop)
 
 
 @guarded
@@ -92,7 +103,7 @@ def handle_start_button(
         task = tasks.get_task(session, actor.team_id, number)
         return started_text(timers.start_timer(session, actor, task, max_hours), created_task=False)
 
-    _answer_button(body, client, context, start)
+    answer_button(body, client, context, start)
 
 
 @guarded

@@ -47,7 +47,7 @@ __all__ = [
     "slash_command_body",
 ]
 
-DEFAULT_SCOPES = "commands,chat:write,users:read"
+DEFAULT_SCOPES = "commands,chat:write,users:read,files:write"
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -365,6 +365,8 @@ class FakeSlack:
 
         if split.path.startswith("/respond/"):
             method = "response_url"
+        elif split.path.startswith("/upload/"):
+            method = "file_upload"  # the upload URL files.getUploadURLExternal hands out
         elif split.path.startswith("/api/"):
             method = split.path[len("/api/") :].strip("/")
         else:
@@ -406,6 +408,8 @@ class FakeSlack:
             return failure.status, failure.body, extra
         if call.method == "response_url":
             return 200, "ok", {}
+        if call.method == "file_upload":
+            return 200, f"OK - {len(call.body)}", {}
         if self.require_auth and not self._authed(call):
             return 200, {"ok": False, "error": "not_authed"}, {}
         if override is not None:
@@ -514,6 +518,16 @@ class FakeSlack:
         if m == "conversations.open":
             users = str(p.get("users", "")).split(",")[0].strip()
             return 200, {"ok": True, "channel": {"id": "D" + users}}, {}
+        if m == "files.getUploadURLExternal":
+            file_id = self._next_id("F")
+            return (
+                200,
+                {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id},
+                {},
+            )
+        if m == "files.completeUploadExternal":
+            files = _maybe_json(p.get("files")) or []
+            return 200, {"ok": True, "files": files}, {}
         if m == "apps.connections.open":
             url = self.socket_url or (self.socket_server.url if self.socket_server else "")
             return 200, {"ok": True, "url": url or "ws://127.0.0.1:9/link"}, {}

@@ -3,13 +3,15 @@ zone, the workspace's business days and holidays), the workspace's, and out of o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot import clock
 from bot.config import Settings
-from bot.services.people import user_zone
+from bot.services.errors import InputError
+from bot.services.people import Actor, user_zone
 from bot.services.schedules import Calendar
 from store.models import User
 
@@ -50,3 +52,46 @@ def away_until(session: Session, team_id: str, user_ids: list[str]) -> dict[str,
 
 def is_away(away: dict[str, date], user_id: str, day: date) -> bool:
     return user_id in away and day <= away[user_id]
+
+
+MAX_AWAY_DAYS = 366
+AWAY_HELP = (
+    "*`/ooo`* — out of office: no routines or reminders while you are away\n"
+    "• `/ooo until <date>` — away up to and including that day (`friday`, `2026-12-31`)\n"
+    "• `/ooo off` — back in the office\n"
+    "• `/ooo` — where you stand\n"
+    "The App Home has the same switch."
+)
+
+
+def set_away(session: Session, actor: Actor, until: date | None) -> str:
+    """Mark the person out of office up to `until` (inclusive), or back with None."""
+    user = session.get(User, (actor.team_id, actor.user_id))
+    today = clock.now().astimezone(actor.zone).date()
+    if until is not None:
+        if until < today:
+            raise InputError(f"{until.isoformat()} has passed; give today or a later day.")
+        if until > today + timedelta(days=MAX_AWAY_DAYS):
+            raise InputError(f"Out of office can be set up to {MAX_AWAY_DAYS} days ahead.")
+    was = user.away_until if user.away_until and user.away_until >= today else None
+    user.away_until = until
+    session.add(user)
+    if until is None:
+        return (
+            "Welcome back: routines and reminders reach you again."
+            if was
+            else "You are not out of office; nothing changed."
+        )
+    return (
+        f"Out of office up to and including {until:%a} {until.isoformat()}: no routines or "
+        "reminders until then. `/ooo off` when you are back earlier."
+    )
+
+
+def away_status(session: Session, actor: Actor) -> date | None:
+    """The last day the person is away, or None when they are in."""
+    user = session.get(User, (actor.team_id, actor.user_id))
+    today = clock.now().astimezone(actor.zone).date()
+    if user is None or user.away_until is None or user.away_until < today:
+        return None
+    return user.away_until

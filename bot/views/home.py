@@ -1,13 +1,17 @@
-"""The App Home tab: my running timer with Stop, my open tasks with Start timer and Done."""
+"""The App Home tab: my running timer with Stop, today's checklists, my open tasks with
+Start timer and Done, the out-of-office switch, and for supervisors and owners the team
+board."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ContextBlock,
+    DatePickerElement,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -15,15 +19,34 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.services.board import BoardRow
+from bot.services.parsing import format_task_id
+from bot.services.text import escape, time_token, truncate
 from bot.services.timers import TimerStatus
+from bot.views.blocks import line_sections
+from bot.views.routines import checklist_blocks
 from bot.views.tasks import task_line
 from bot.views.timers import status_text
-from store.models import Task
+from store.models import RoutineRun, RoutineTick, Task
 
 HOME_TASK_LIMIT = 20
+HOME_ROUTINE_LIMIT = 3  # the latest checklists of today
+OOO_UNTIL_ACTION = "ooo_until"
+OOO_OFF_ACTION = "ooo_off"
 
 
-def home_view(status: TimerStatus, open_tasks: list[Task], today: date) -> View:
+@dataclass(frozen=True)
+class HomeExtras:
+    """What the Home shows beyond timer and tasks."""
+
+    checklists: list[tuple[RoutineRun, list[str], dict[int, RoutineTick]]]
+    away_until: date | None
+    board: list[BoardRow] | None  # None: not a supervisor or owner
+
+
+def home_view(
+    status: TimerStatus, open_tasks: list[Task], today: date, extras: HomeExtras | None = None
+) -> View:
     blocks: list = [
         HeaderBlock(text="Timer"),
         SectionBlock(text=MarkdownTextObject(text=status_text(status))),
@@ -66,4 +89,63 @@ def home_view(status: TimerStatus, open_tasks: list[Task], today: date) -> View:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=f"{more} more: `/task list mine`")])
         )
+    if extras is not None:
+        blocks[2:2] = _checklist_blocks(extras)
+        blocks += _away_blocks(extras.away_until, today)
+        if extras.board is not None:
+            blocks += _board_blocks(extras.board)
     return View(type="home", callback_id="home", blocks=blocks[:100])
+
+
+def _checklist_blocks(extras: HomeExtras) -> list:
+    if not extras.checklists:
+        return []
+    blocks: list = [DividerBlock()]
+    for run, items, ticks in extras.checklists[-HOME_ROUTINE_LIMIT:]:
+        blocks += checklist_blocks(run, items, ticks)
+    return blocks
+
+
+def _away_blocks(away_until: date | None, today: date) -> list:
+    if away_until is not None:
+        text = (
+            f":palm_tree: *Out of office* up to and including {away_until:%a} "
+            f"{away_until.isoformat()}: no routines or reminders."
+        )
+        control = ButtonElement(text="I'm back", action_id=OOO_OFF_ACTION, value="off")
+    else:
+        text = "*Out of office*: off. Pick your last day away to pause routines and reminders."
+        control = DatePickerElement(
+            action_id=OOO_UNTIL_ACTION, initial_date=today.isoformat(), placeholder="Away until"
+        )
+    return [
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(block_id="home_ooo", elements=[control]),
+    ]
+
+
+def _board_line(row: BoardRow) -> str:
+    parts = [f"<@{row.user_id}>"]
+    if row.away_until is not None:
+        parts.append(f"out of office until {row.away_until.isoformat()}")
+    if row.running is not None:
+        entry, task = row.running
+        parts.append(
+            f":stopwatch: on *{format_task_id(task.number)}* "
+            f"{escape(truncate(task.title, 50))} since {time_token(entry.started_at)}"
+        )
+    else:
+        parts.append("no timer")
+    if row.overdue:
+        parts.append(f":warning: {row.overdue} overdue")
+    if row.unfinished_routines:
+        parts.append(f":warning: {row.unfinished_routines} unfinished checklist(s)")
+    return " · ".join(parts)
+
+
+def _board_blocks(board: list[BoardRow]) -> list:
+    lines = [_board_line(row) for row in board] or ["No VAs on the roster yet."]
+    behind = sum(1 for row in board if row.behind)
+    heading = f"Team board · {behind} behind" if behind else "Team board"
+    return [DividerBlock(), HeaderBlock(text=heading), *line_sections(lines)]

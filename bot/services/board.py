@@ -1,0 +1,86 @@
+"""The team board on a supervisor's App Home: who is on a timer and on what, and who is
+behind (overdue tasks, checklists of the last day left unfinished, out of office)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.services.calendars import away_until, workspace_calendar
+from bot.services.kpis import OPEN_STATUSES
+from store.models import RoutineRun, Task, TimeEntry
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    user_id: str
+    running: tuple[TimeEntry, Task] | None
+    overdue: int
+    unfinished_routines: int
+    away_until: date | None
+
+    @property
+    def behind(self) -> bool:
+        return bool(self.overdue or self.unfinished_routines)
+
+
+def team_board(session: Session, settings: Settings, team_id: str) -> list[BoardRow]:
+    roster = list(settings.roles.vas)
+    if not roster:
+        return []
+    now = clock.now()
+    today = workspace_calendar(settings).local_day(now)
+    running = {
+        entry.user_id: (entry, task)
+        for entry, task in session.exec(
+            select(TimeEntry, Task)
+            .join(Task, Task.id == TimeEntry.task_id)
+            .where(
+                TimeEntry.team_id == team_id,
+                TimeEntry.user_id.in_(roster),
+                TimeEntry.ended_at.is_(None),
+            )
+        ).all()
+    }
+    overdue = dict(
+        session.exec(
+            select(Task.assignee_id, sa.func.count(Task.id))
+            .where(
+                Task.team_id == team_id,
+                Task.assignee_id.in_(roster),
+                Task.status.in_(OPEN_STATUSES),
+                Task.due < today,
+            )
+            .group_by(Task.assignee_id)
+        ).all()
+    )
+    unfinished = dict(
+        session.exec(
+            select(RoutineRun.owner_id, sa.func.count(RoutineRun.id))
+            .where(
+                RoutineRun.team_id == team_id,
+                RoutineRun.owner_id.in_(roster),
+                RoutineRun.slot >= now - timedelta(hours=24),
+                RoutineRun.slot <= now,
+                RoutineRun.message_ts.is_not(None),
+                RoutineRun.completed_at.is_(None),
+            )
+            .group_by(RoutineRun.owner_id)
+        ).all()
+    )
+    away = away_until(session, team_id, roster)
+    return [
+        BoardRow(
+            user_id,
+            running.get(user_id),
+            overdue.get(user_id, 0),
+            unfinished.get(user_id, 0),
+            away[user_id] if user_id in away and away[user_id] >= today else None,
+        )
+        for user_id in roster
+    ]
