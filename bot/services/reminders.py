@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
-from bot.services.calendars import person_calendar
+from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.errors import AlreadyDone
 from bot.services.people import Actor
 from bot.services.timers import format_entry_id, own_entry
@@ -48,25 +48,21 @@ def nudges_due(
         )
     ).all()
     limit = timedelta(hours=settings.timers.nudge_after_hours)
+    away = away_until(session, team_id, list({entry.user_id for entry, _ in rows}))
     found = []
     for entry, task in rows:
+        calendar = person_calendar(session, settings, team_id, entry.user_id)
+        if is_away(away, entry.user_id, calendar.local_day(until)):
+            continue
         long_at = entry.started_at + limit
         if since < long_at <= until:
             found.append(Nudge(LONG_TIMER, long_at, entry, task))
-        day_end = _end_of_working_day(session, settings, team_id, entry)
-        if day_end is not None and since < day_end <= until:
-            found.append(Nudge(AFTER_HOURS, day_end, entry, task))
+        # The end of the working day the timer was started in, if it started inside one.
+        if calendar.is_working_time(entry.started_at):
+            day_end = calendar.at(calendar.local_day(entry.started_at), calendar.end)
+            if since < day_end <= until:
+                found.append(Nudge(AFTER_HOURS, day_end, entry, task))
     return found
-
-
-def _end_of_working_day(
-    session: Session, settings: Settings, team_id: str, entry: TimeEntry
-) -> datetime | None:
-    """The end of the working day the timer was started in, if it started inside one."""
-    calendar = person_calendar(session, settings, team_id, entry.user_id)
-    if not calendar.is_working_time(entry.started_at):
-        return None
-    return calendar.at(calendar.local_day(entry.started_at), calendar.end)
 
 
 def keep_running(session: Session, actor: Actor, entry_id: int) -> str:
