@@ -91,3 +91,35 @@ def picked_option(value: str) -> dict:
 
 def picked_user(user: str | None) -> dict:
     return {"type": "users_select", "selected_user": user}
+
+
+def checklist_click(
+    block_id: str,
+    selected: list[int],
+    user: str = "U0VA1",
+    channel: str = "DU0VA1",
+    ts: str = "1700000000.000001",
+    response_url: str | None = None,
+) -> dict:
+    """A click on a routine checklist in a message: Slack sends the whole selection."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user, "team_id": TEAM},
+        "trigger_id": "trigger.tick",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel},
+        "message": {"ts": ts},
+        "actions": [
+            {
+                "type": "checkboxes",
+                "action_id": "routine_tick",
+                "block_id": block_id,
+                "selected_options": [{"value": str(i)} for i in selected],
+                "action_ts": "1700000000.2",
+            }
+        ],
+    }
+    if response_url:
+        payload["response_url"] = response_url
+    return payload
