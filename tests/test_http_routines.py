@@ -137,7 +137,7 @@ def test_a_timer_past_working_hours_gets_one_nudge_and_keep_running_silences_it(
     assert [o.outgoing.job for o in outcomes] == ["reminders:after-hours"]
     (nudge,) = rig.posts("U0VA1")
     assert "still running after your working hours" in nudge.params["text"]
-    buttons = [b for b in nudge.json("blocks") if b["type"] == "actions"][0]["elements"]
+    buttons = next(b for b in nudge.json("blocks") if b["type"] == "actions")["elements"]
     assert [b["action_id"] for b in buttons] == ["timer_stop", "timer_keep_running"]
     assert posted_to(rig.tick("2026-11-30T22:05:00Z", only="reminders")) == []  # once only
     entry_id = buttons[1]["value"]
@@ -156,7 +156,7 @@ def test_a_long_timer_nudge_stop_button_stops_the_timer(live_app):
     assert [o.outgoing.job for o in outcomes] == ["reminders:long-timer"]
     (nudge,) = rig.posts("U0VA1")
     assert "running for over 4 h" in nudge.params["text"]
-    stop = [b for b in nudge.json("blocks") if b["type"] == "actions"][0]["elements"][0]
+    stop = next(b for b in nudge.json("blocks") if b["type"] == "actions")["elements"][0]
     live_app.interact(block_action("timer_stop", stop["value"]))
     dm = live_app.fake.wait_for("chat.postMessage", 2)[1]
     assert dm.params["text"].startswith("Stopped")

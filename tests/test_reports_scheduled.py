@@ -1,0 +1,192 @@
+"""The daily digest against figures computed by hand, the weekly CEO report with its
+chart and timesheet (and a failed upload), and a 429 in the middle of a fan-out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot import clock
+from bot.notify import Message, Outgoing
+from bot.services import routines
+from store.db import session_scope
+from store.models import Delivery, RoutineRun, Task, TimeEntry, User, Workspace
+from tests.scheduling import MANILA_VA, NY_VA, TEAM, Rig, posted_to, schedule_settings
+
+
+@pytest.fixture
+def rig(tmp_path: Path, engine, database_url, fake_slack) -> Rig:
+    fake_slack.add_user(NY_VA, tz="America/New_York")
+    fake_slack.add_user(MANILA_VA, tz="America/New_York")
+    return Rig(schedule_settings(tmp_path, database_url, fake_slack), engine, fake_slack)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _task(number: int, assignee: str, due: date, status: str = "open", done_at=None) -> Task:
+    return Task(
+        team_id=TEAM,
+        number=number,
+        title=f"Task {number}",
+        status=status,
+        assignee_id=assignee,
+        creator_id=assignee,
+        due=due,
+        created_at=at("2026-11-20 14:00"),
+        updated_at=at("2026-11-20 14:00"),
+        completed_at=done_at,
+    )
+
+
+def _entry(user: str, task_id: int, start: str, end: str, source: str = "timer") -> TimeEntry:
+    return TimeEntry(
+        team_id=TEAM,
+        user_id=user,
+        task_id=task_id,
+        started_at=at(start),
+        ended_at=at(end),
+        source=source,
+        created_at=at(start),
+    )
+
+
+def _monday_of_work(rig: Rig) -> None:
+    """Monday 2026-11-30 in New York, by hand:
+    - U0VA1: 2 tasks due today, 1 done on time; 1 overdue (due Friday); 2h timer + 30m
+      manual = 2h 30m logged, accuracy 2/2.5 = 80%; morning complete, 10:00 check not.
+    - U0VA2: 1 task due today, done; 1h by timer (100%); no routines ticked."""
+    monday = date(2026, 11, 30)
+    clock.set_now("2026-11-30T13:00:00Z")
+    with session_scope(rig.engine) as session:
+        session.add(Workspace(id=TEAM, created_at=clock.now(), next_task_number=6))
+        session.flush()
+        tasks = [
+            _task(1, NY_VA, monday, "done", at("2026-11-30 16:00")),
+            _task(2, NY_VA, monday),
+            _task(3, NY_VA, date(2026, 11, 27)),
+            _task(4, MANILA_VA, monday, "done", at("2026-11-30 19:00")),
+        ]
+        session.add_all(tasks)
+        session.flush()
+        session.add_all(
+            [
+                _entry(NY_VA, tasks[0].id, "2026-11-30 14:00", "2026-11-30 16:00"),
+                _entry(NY_VA, tasks[1].id, "2026-11-30 17:00", "2026-11-30 17:30", "manual"),
+                _entry(MANILA_VA, tasks[3].id, "2026-11-30 18:00", "2026-11-30 19:00"),
+            ]
+        )
+    rig.tick("2026-11-30T14:05:00Z", only="routine:morning")
+    rig.tick("2026-11-30T15:00:30Z", only="routine:hourly")
+    with session_scope(rig.engine) as session:
+        morning = session.exec(
+            select(RoutineRun).where(RoutineRun.owner_id == NY_VA, RoutineRun.routine == "morning")
+        ).one()
+        routines.record_ticks(session, rig.settings, morning.id, NY_VA, {0, 1, 2, 3})
+
+
+def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
+    _monday_of_work(rig)
+    outcomes = rig.tick("2026-11-30T21:30:30Z", only="daily-digest")  # 16:30 in New York
+    assert posted_to(outcomes) == [("daily-digest", "C0DIGEST")]
+    (digest,) = rig.posts("C0DIGEST")
+    lines = digest.params["text"].splitlines()
+    assert lines[0] == "Daily digest (Mon 2026-11-30)"
+    assert lines[1] == (
+        "<@U0VA1> · 2h 30m logged (2h 30m billable) · completion 50% (1/2 on time) (below "
+        "target) · accuracy 80% · overdue 1 (below target) · routines 50% (1/2) (below target)"
+    )
+    assert lines[2] == (
+        "<@U0VA2> · 1h logged (1h billable) · completion 100% (1/1 on time) · "
+        "accuracy 100% · overdue 0 · routines 0% (0/2) (below target)"
+    )
+    assert lines[3] == "Team: 3h 30m logged, 3h 30m billable, 1 overdue, 3 unfinished routines"
+    blocks = json.dumps(digest.json("blocks"))
+    assert "Overdue: *T-3*" in blocks
+    assert "Unfinished routine: *Hourly check* for <@U0VA1>" in blocks
+    assert "67% (2/3 on time)" in blocks  # the team's completion
+    # Once only, and not before its time the next day.
+    assert posted_to(rig.tick("2026-11-30T21:40:00Z", only="daily-digest")) == []
+    assert rig.tick("2026-12-01T21:00:00Z", only="daily-digest") == []
+
+
+def test_the_weekly_report_posts_figures_a_chart_and_the_timesheet(rig: Rig):
+    _monday_of_work(rig)
+    outcomes = rig.tick("2026-12-04T20:00:30Z", only="weekly-report")  # Fri 15:00 NY
+    assert [o.status for o in outcomes] == ["posted"] * 3
+    (figures,) = rig.posts("C0DIGEST")
+    assert figures.params["text"].startswith("Weekly check-in report (2026-11-30 to 2026-12-04)")
+    uploads = rig.fake.calls("file_upload")
+    assert len(uploads) == 2
+    assert uploads[0].body.startswith(b"\x89PNG")
+    csv_text = uploads[1].body.decode("utf-8-sig")
+    assert csv_text.startswith("date,va,client,task_id,title,start")
+    assert csv_text.count("\n") == 4  # header and three entries
+    completed = rig.fake.calls("files.completeUploadExternal")
+    assert [c.params["channel_id"] for c in completed] == ["C0DIGEST", "C0DIGEST"]
+    assert "3 time entries, 3.50 h" in completed[1].params["initial_comment"]
+
+
+def test_a_failed_chart_upload_still_leaves_the_figures_and_the_timesheet(rig: Rig):
+    _monday_of_work(rig)
+    rig.fake.fail_next("files.getUploadURLExternal", error="not_allowed_token_type")
+    outcomes = rig.tick("2026-12-04T20:00:30Z", only="weekly-report")
+    assert [(o.outgoing.recipient, o.status) for o in outcomes] == [
+        ("C0DIGEST", "posted"),
+        ("C0DIGEST:chart", "failed"),
+        ("C0DIGEST:timesheet", "posted"),
+    ]
+    assert "Weekly check-in report" in rig.posts("C0DIGEST")[0].params["text"]
+    with session_scope(rig.engine) as session:
+        chart = session.exec(select(Delivery).where(Delivery.recipient == "C0DIGEST:chart")).one()
+    assert chart.error == "not_allowed_token_type" and chart.posted_at is None
+
+
+def test_a_429_in_the_middle_of_a_fan_out_waits_and_goes_on(rig: Rig):
+    seen = []
+
+    def answer(call):
+        seen.append(call.params["channel"])
+        if len(seen) == 3:  # the fourth message is refused once with a 429
+            rig.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+        return {"ok": True, "channel": "D" + call.params["channel"], "ts": f"1.{len(seen)}"}
+
+    rig.fake.set_response("chat.postMessage", answer)
+    clock.set_now("2026-11-30T14:00:00Z")
+    people = [f"U0FAN{n}" for n in range(6)]
+    outgoings = [
+        Outgoing(TEAM, "fan-out", clock.now(), who, who, lambda _s, who=who: Message(f"hi {who}"))
+        for who in people
+    ]
+    outcomes = rig.notifier().deliver(outgoings)
+    assert [o.status for o in outcomes] == ["posted"] * 6
+    statuses = [c.status for c in rig.fake.calls("chat.postMessage")]
+    assert statuses.count(429) == 1 and statuses.count(200) == 6
+    assert sorted(seen) == sorted(people)  # each posted once: none lost, none doubled
+    assert all(d.posted_at and d.message_ts for d in rig.deliveries())
+    # A rerun (a retry of the whole job) posts nothing more.
+    assert {o.status for o in rig.notifier().deliver(outgoings)} == {"already posted"}
+    assert len(seen) == 6
+
+
+def test_dry_run_prints_and_keeps_nothing(rig: Rig, capsys):
+    import io
+
+    from bot.notify import DryRun
+
+    clock.set_now("2026-11-30T14:05:00Z")
+    out = io.StringIO()
+    scheduler = rig.scheduler()
+    outcomes = scheduler.run_due(DryRun(rig.engine, out), clock.now(), only="routine:morning")
+    assert {o.status for o in outcomes} == {"would post"}
+    printed = out.getvalue()
+    assert "-- routine:morning to U0VA1" in printed and "[ ] Check client chats" in printed
+    assert rig.posts() == [] and rig.deliveries() == []
+    with session_scope(rig.engine) as session:
+        assert session.exec(select(RoutineRun)).all() == []
+        assert session.exec(select(User)).all() != []  # people were learned, nothing posted
