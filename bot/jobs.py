@@ -20,13 +20,14 @@ from bot import clock
 from bot.config import Settings
 from bot.notify import FileUpload, Message, Outgoing
 from bot.services import digest as digests
-from bot.services import reminders, routines
+from bot.services import focus, reminders, routines
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
 from bot.views.digest import digest_blocks, figures_text
+from bot.views.focus import focus_blocks, focus_text
 from bot.views.reminders import nudge_blocks, nudge_text
 from bot.views.routines import checklist_blocks, checklist_text
 from store.db import session_scope
@@ -34,6 +35,7 @@ from store.db import session_scope
 DIGEST = "daily-digest"
 WEEKLY_REPORT = "weekly-report"
 REMINDERS = "reminders"
+FOCUS = "reminders:focus"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -206,13 +208,14 @@ class WeeklyReportJob(DigestJob):
 
 class RemindersJob(Job):
     name = REMINDERS
-    summary = "timer nudges (past working hours, or over [timers] nudge_after_hours)"
+    summary = "timer nudges (past working hours, over [timers] nudge_after_hours), focus blocks"
 
     def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
         with session_scope(ctx.engine) as session:
             nudges = reminders.nudges_due(session, ctx.settings, team_id, since, until)
+            sessions = focus.sessions_due(session, team_id, since, until)
         far = until + timedelta(days=1)  # useful as long as the timer runs
-        return [
+        dues = [
             Due(
                 f"{REMINDERS}:{nudge.reason}",
                 team_id,
@@ -222,11 +225,17 @@ class RemindersJob(Job):
             )
             for nudge in nudges
         ]
+        dues += [
+            Due(FOCUS, team_id, s.user_id, Slot(s.next_change_at, far, far), s.id) for s in sessions
+        ]
+        return dues
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         return after  # checked on every tick
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        if due.job == FOCUS:
+            return [_outgoing(due, due.recipient, _focus_change(due.subject))]
         nudge: reminders.Nudge = due.subject
         hours = ctx.settings.timers.nudge_after_hours
 
@@ -236,10 +245,22 @@ class RemindersJob(Job):
         return [_outgoing(due, due.recipient, compose)]
 
 
+def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
+    """Move a focus session along (inside the claim: once) and say where it stands."""
+
+    def compose(session: Session) -> Message | None:
+        change = focus.advance(session, focus_id, clock.now())
+        if change is None:
+            return None
+        return Message(focus_text(change), focus_blocks(change))
+
+    return compose
+
+
 def _outgoing(
     due: Due,
     recipient: str,
-    compose: Callable[[Session], Message | FileUpload],
+    compose: Callable[[Session], Message | FileUpload | None],
     after_post: Callable[[Session, str, str | None], None] | None = None,
     channel: str | None = None,
 ) -> Outgoing:

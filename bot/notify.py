@@ -74,14 +74,14 @@ class Outgoing:
     slot: datetime
     recipient: str
     channel: str
-    compose: Callable[[Session], Message | FileUpload]
+    compose: Callable[[Session], Message | FileUpload | None]  # None: nothing to say after all
     after_post: Callable[[Session, str, str | None], None] | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     outgoing: Outgoing
-    status: str  # posted | already posted | failed | unconfirmed | would post
+    status: str  # posted | already posted | nothing to post | failed | unconfirmed | would post
     detail: str = ""
     ts: str | None = None
 
@@ -185,6 +185,11 @@ class Notifier:
                 if delivery_id is None:
                     return Outcome(outgoing, "already posted")
                 payload = outgoing.compose(session)
+                if payload is None:
+                    delivery = session.get(Delivery, delivery_id)
+                    delivery.error = "nothing to post"
+                    session.add(delivery)
+                    return Outcome(outgoing, "nothing to post")
         except Exception as error:  # nothing was claimed: the next run tries again
             logger.exception("could not prepare %s for %s", outgoing.job, outgoing.recipient)
             return Outcome(outgoing, "failed", f"not prepared: {error}")
@@ -257,6 +262,9 @@ class DryRun:
                     continue
                 payload = outgoing.compose(session)
                 session.rollback()
+            if payload is None:
+                outcomes.append(Outcome(outgoing, "nothing to post"))
+                continue
             self._print(outgoing, payload)
             outcomes.append(Outcome(outgoing, "would post"))
         return outcomes

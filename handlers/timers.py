@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import corrections, tasks, timers
+from bot.services import corrections, focus, tasks, timers
 from bot.services.errors import FieldErrors
 from bot.services.parsing import parse_entry_id, parse_timer_log
 from bot.services.people import Actor
@@ -37,16 +37,18 @@ from handlers.payload import (
 
 
 def _start(call: Call) -> Reply:
-    task, created = tasks.task_for_timer(call.session, call.actor, call.text)
-    result = timers.start_timer(call.session, call.actor, task, call.desk.max_entry_hours)
-    return Reply(views.started_text(result, created))
+    target, pomodoro = focus.wants_focus(call.text)
+    task, created = tasks.task_for_timer(call.session, call.actor, target)
+    start = focus.start_focus if pomodoro else timers.start_timer
+    result = start(call.session, call.actor, task, call.desk.max_entry_hours)
+    return Reply(views.started_text(result, created, pomodoro))
 
 
 def _stop(call: Call) -> Reply:
-    stopped = timers.stop_timer(
+    outcome = focus.stop_timer_or_focus(
         call.session, call.actor, notes=call.text, max_hours=call.desk.max_entry_hours
     )
-    return Reply(views.stopped_text(stopped))
+    return Reply(views.focus_stopped_text(outcome))
 
 
 def _status(call: Call) -> Reply:

@@ -234,3 +234,21 @@ class TimerSilence(SQLModel, table=True):
     entry_id: int = Field(foreign_key="time_entry.id", primary_key=True)
     user_id: str = Field(max_length=32)
     at: datetime = Field(sa_column=utc_column())
+
+
+class FocusSession(SQLModel, table=True):
+    """`/timer start T-n pomodoro`: 25-minute focus blocks (one time entry each) with
+    5-minute breaks, until the person stops or switches timers."""
+
+    __tablename__ = "focus_session"
+    __table_args__ = (sa.Index("ix_focus_session_next", "ended_at", "next_change_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    task_id: int = Field(foreign_key="task.id")
+    started_at: datetime = Field(sa_column=utc_column())
+    next_change_at: datetime = Field(sa_column=utc_column())  # the next break or return
+    on_break: bool = Field(default=False)
+    blocks: int = Field(default=1)
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(True))

@@ -109,6 +109,12 @@ def _finalize_running(
     return stopped
 
 
+def end_entry_at(session: Session, entry_id: int, at: datetime) -> StoppedEntry | None:
+    """End this entry at a given instant if it is still running (a focus block's end)."""
+    stopped = _finalize_running(session, _ENTRIES.c.id == entry_id, at)
+    return stopped[0] if stopped else None
+
+
 def _running_of(actor: Actor) -> sa.ColumnElement[bool]:
     return sa.and_(_ENTRIES.c.team_id == actor.team_id, _ENTRIES.c.user_id == actor.user_id)
 

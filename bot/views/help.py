@@ -15,6 +15,7 @@ Dates: `today`, `tomorrow`, `friday`, `2026-12-01`.""")
 
 TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per person)
 • `/timer start T-12` or `/timer start <what you are doing>` — start (a running timer stops first)
+• `/timer start T-12 pomodoro` — focus blocks: 25 minutes (one entry each), 5-minute breaks
 • `/timer stop [notes]` — stop and record
 • `/timer status` — what is running and today's total
 • `/timer list [today|week]` — your entries

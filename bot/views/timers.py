@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.corrections import LoggedEntry, notes_for_form
+from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
@@ -52,7 +53,7 @@ def stopped_text(stopped: StoppedEntry) -> str:
     return text
 
 
-def started_text(result: StartResult, created_task: bool) -> str:
+def started_text(result: StartResult, created_task: bool, pomodoro: bool = False) -> str:
     lines = []
     if result.stopped:
         lines.append(stopped_text(result.stopped))
@@ -61,12 +62,23 @@ def started_text(result: StartResult, created_task: bool) -> str:
         f":stopwatch: Timer started on {_task_ref(result.task)}{created} at "
         f"{time_token(result.entry.started_at)}. Stop it with `/timer stop [notes]`."
     )
+    if pomodoro:
+        lines.append(
+            ":tomato: Focus blocks: 25 minutes of work (one entry each), then a 5-minute "
+            "break; I'll message you at each break and each return. `/timer stop` ends it."
+        )
     if result.helping:
         lines.append(
             f"It is <@{result.task.assignee_id}>'s task, so your time is recorded and its "
             f"status stays _{status_word(result.task.status)}_."
         )
     return "\n".join(lines)
+
+
+def focus_stopped_text(outcome: FocusStop) -> str:
+    if outcome.stopped is not None:
+        return stopped_text(outcome.stopped)
+    return ":tomato: Focus session ended during its break; its blocks are recorded (`/timer list`)."
 
 
 def status_text(status: TimerStatus) -> str:

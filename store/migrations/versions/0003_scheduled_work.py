@@ -1,5 +1,5 @@
 """scheduled work: deliveries claimed once, routine checklists and their ticks, timer
-nudges silenced, out of office
+nudges silenced, focus sessions, out of office
 
 Revision ID: 0003
 Revises: 0002
@@ -60,9 +60,24 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(32), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
     )
+    op.create_table(
+        "focus_session",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(32), nullable=False),
+        sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("task_id", sa.Integer(), sa.ForeignKey("task.id"), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("next_change_at", sa.DateTime(), nullable=False),
+        sa.Column("on_break", sa.Boolean(), nullable=False),
+        sa.Column("blocks", sa.Integer(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(), nullable=True),
+    )
+    op.create_index("ix_focus_session_next", "focus_session", ["ended_at", "next_change_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_focus_session_next", table_name="focus_session")
+    op.drop_table("focus_session")
     op.drop_table("timer_silence")
     op.drop_table("routine_tick")
     op.drop_index("ix_routine_run_team_slot", table_name="routine_run")
