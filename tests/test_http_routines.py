@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot import clock
 from store.db import session_scope
 from store.models import RoutineRun, RoutineTick, TimeEntry, User
+from tests.fakeslack import event_body
 from tests.scheduling import Rig, posted_to
 from tests.slack_payloads import block_action, checklist_click
 
@@ -163,3 +164,28 @@ def test_a_long_timer_nudge_stop_button_stops_the_timer(live_app):
     with session_scope(live_app.engine) as session:
         assert session.exec(select(TimeEntry)).one().ended_at is not None
     assert posted_to(rig.tick("2026-11-30T22:00:30Z", only="reminders")) == []
+
+
+def test_home_shows_todays_checklist_the_ooo_switch_and_for_supervisors_the_board(live_app):
+    rig = _rig(live_app)
+    block_id, _ = _posted_checklist(rig)
+    clock.set_now("2026-11-30T14:30:00Z")
+    live_app.command("/timer", "start Acme inbox")
+    live_app.command("/task", "add Old thing due 2026-11-20")
+    before = len(live_app.fake.calls("views.publish"))
+    live_app.interact(checklist_click(block_id, [0, 1]))
+    live_app.fake.wait_for("chat.update")
+    home = live_app.fake.wait_for("views.publish", before + 1)[-1].json("view")
+    text = json.dumps(home)
+    assert block_id in text and "2 of 4 done" in text  # the checklist, ticks as recorded
+    assert "ooo_until" in text and "Team board" not in text
+    # A supervisor's Home has the team board: who is on what, who is behind.
+    body = event_body(
+        {"type": "app_home_opened", "user": "U0SUPER", "channel": "D0S", "tab": "home"},
+        event_id="EvSuper",
+    )
+    assert live_app.post(body)[0] == 200
+    board = json.dumps(live_app.fake.wait_for("views.publish", before + 2)[-1].json("view"))
+    assert "Team board \\u00b7 1 behind" in board
+    assert "<@U0VA1> \\u00b7 :stopwatch: on *T-1* Acme inbox" in board
+    assert ":warning: 1 overdue" in board
