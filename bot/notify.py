@@ -193,7 +193,11 @@ class Notifier:
         except Exception as error:  # nothing was claimed: the next run tries again
             logger.exception("could not prepare %s for %s", outgoing.job, outgoing.recipient)
             return Outcome(outgoing, "failed", f"not prepared: {error}")
-        status, detail, channel, ts = self._post(outgoing, payload)
+        try:
+            status, detail, channel, ts = self._post(outgoing, payload)
+        except Exception as error:  # claimed, so not tried again (see the module text)
+            logger.exception("posting %s to %s failed", outgoing.job, outgoing.channel)
+            status, detail, channel, ts = "failed", repr(error), outgoing.channel, None
         with session_scope(self._engine) as session:
             delivery = session.get(Delivery, delivery_id)
             delivery.channel_id = channel

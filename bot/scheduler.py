@@ -121,9 +121,12 @@ class Scheduler:
         outgoings: list[Outgoing] = []
         for team_id in self.team_ids():
             for job in jobs:
-                dues = job.due(self.context, team_id, now - LOOKBACK, now)
-                for due in latest_useful(dues, now):
-                    outgoings += job.messages(self.context, due)
+                try:
+                    dues = job.due(self.context, team_id, now - LOOKBACK, now)
+                    for due in latest_useful(dues, now):
+                        outgoings += job.messages(self.context, due)
+                except Exception:  # one broken job does not hold up the others
+                    logger.exception("job %s failed to say what is due", job.name)
         return outgoings
 
     def run_due(

@@ -190,3 +190,26 @@ def test_dry_run_prints_and_keeps_nothing(rig: Rig, capsys):
     with session_scope(rig.engine) as session:
         assert session.exec(select(RoutineRun)).all() == []
         assert session.exec(select(User)).all() != []  # people were learned, nothing posted
+
+
+def test_a_job_that_fails_does_not_hold_up_the_others(rig: Rig, monkeypatch, caplog):
+    from bot.jobs import DigestJob
+
+    def broken(self, ctx, team_id, since, until):
+        raise RuntimeError("broken digest")
+
+    monkeypatch.setattr(DigestJob, "due", broken)
+    outcomes = rig.tick("2026-11-30T14:05:00Z")
+    assert ("routine:morning", NY_VA) in posted_to(outcomes)
+    assert "job daily-digest failed to say what is due" in caplog.text
+
+
+def test_a_message_slack_refuses_is_recorded_as_failed_and_not_retried(rig: Rig):
+    rig.fake.fail_next("chat.postMessage", error="channel_not_found")
+    clock.set_now("2026-11-30T14:00:00Z")
+    outgoing = Outgoing(TEAM, "one-off", clock.now(), "C0GONE", "C0GONE", lambda _s: Message("x"))
+    (outcome,) = rig.notifier().deliver([outgoing])
+    assert (outcome.status, outcome.detail) == ("failed", "channel_not_found")
+    (delivery,) = rig.deliveries()
+    assert delivery.error == "channel_not_found" and delivery.posted_at is None
+    assert [o.status for o in rig.notifier().deliver([outgoing])] == ["already posted"]
