@@ -26,14 +26,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.services.schedules import ScheduleError, parse_schedule
+from bot.services.schedules import (
+    DAY_NAMES,
+    FULL_DAY_NAMES,
+    ScheduleError,
+    day_index,
+    parse_schedule,
+)
 
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
 CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FULL_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PHASES = ("I", "II", "III")
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
 # Sections for features still to come (tag taxonomy, templates): kept as written.
@@ -122,13 +126,10 @@ def _days(value: Any) -> tuple[int, ...]:
         raise _refuse("must name at least one day")
     days: set[int] = set()
     for name in names:
-        lowered = name.strip().lower()
-        if lowered in DAY_NAMES:
-            days.add(DAY_NAMES.index(lowered))
-        elif lowered in FULL_DAY_NAMES:
-            days.add(FULL_DAY_NAMES.index(lowered))
-        else:
+        day = day_index(name)
+        if day is None:
             raise _refuse(f"unknown day {name!r}; use {', '.join(DAY_NAMES)}")
+        days.add(day)
     return tuple(sorted(days))
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
-from bot.services.kpis import OPEN_STATUSES, Scorecard, by_client, scorecards, team_total
+from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
 from store.models import RoutineRun, Task, TimeEntry
@@ -21,21 +21,13 @@ ATTENTION_LIMIT = 15
 
 
 @dataclass
-class Digest:
+class Digest(TeamFigures):
     period: Period
     cards: dict[str, Scorecard]
     overdue: list[Task]
     unfinished: list[RoutineRun]
     long_timers: list[tuple[TimeEntry, Task]]
     completion_target: float
-
-    @property
-    def total(self) -> Scorecard:
-        return team_total(self.cards)
-
-    @property
-    def by_client(self) -> dict[str, timedelta]:
-        return by_client(self.cards)
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:

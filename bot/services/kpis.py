@@ -190,13 +190,10 @@ def by_client(cards: dict[str, Scorecard]) -> dict[str, timedelta]:
     return dict(sorted(spent.items(), key=lambda item: item[1], reverse=True))
 
 
-@dataclass
-class Report:
-    """What `/report` shows: one person's scorecard, or each rostered person's and the team's."""
+class TeamFigures:
+    """Totals over a set of scorecards (`cards`), for reports and digests."""
 
-    period: Period
     cards: dict[str, Scorecard]
-    team: bool
 
     @property
     def total(self) -> Scorecard:
@@ -205,6 +202,15 @@ class Report:
     @property
     def by_client(self) -> dict[str, timedelta]:
         return by_client(self.cards)
+
+
+@dataclass
+class Report(TeamFigures):
+    """What `/report` shows: one person's scorecard, or each rostered person's and the team's."""
+
+    period: Period
+    cards: dict[str, Scorecard]
+    team: bool
 
 
 def report(

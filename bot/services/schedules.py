@@ -31,6 +31,16 @@ GRAMMAR = (
 )
 
 
+def day_index(name: str) -> int | None:
+    """Monday 0 … Sunday 6 from "mon" or "monday" (any case); None for anything else."""
+    lowered = name.strip().lower()
+    if lowered in DAY_NAMES:
+        return DAY_NAMES.index(lowered)
+    if lowered in FULL_DAY_NAMES:
+        return FULL_DAY_NAMES.index(lowered)
+    return None
+
+
 class ScheduleError(ValueError):
     """A schedule that cannot be read; the text says what is accepted."""
 
@@ -61,12 +71,10 @@ def parse_schedule(text: str) -> Schedule:
     days: set[int] = set()
     if when not in ("daily", "monthly"):
         for name in when.split(","):
-            if name in DAY_NAMES:
-                days.add(DAY_NAMES.index(name))
-            elif name in FULL_DAY_NAMES:
-                days.add(FULL_DAY_NAMES.index(name))
-            else:
+            day = day_index(name)
+            if day is None:
                 raise ScheduleError(f"unknown schedule {text!r}; use {GRAMMAR}")
+            days.add(day)
     match = _AT_RE.match(at_text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ScheduleError(f"{at_text!r} is not a time of day (HH:MM) in schedule {text!r}")

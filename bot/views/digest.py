@@ -17,7 +17,7 @@ from bot.services.kpis import NOT_YET_MEASURED
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.views.blocks import line_sections
-from bot.views.reports import BELOW_TARGET, person_line, scorecard_fields
+from bot.views.reports import BELOW_TARGET, by_client_blocks, person_line, scorecard_fields
 from bot.views.tasks import task_line
 
 
@@ -53,13 +53,7 @@ def digest_blocks(digest: Digest, heading: str) -> list:
             fields=[MarkdownTextObject(text=f) for f in scorecard_fields(digest.total, target)]
         )
     )
-    clients = digest.by_client
-    if clients:
-        spent = " · ".join(
-            f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
-            for name, time_spent in list(clients.items())[:10]
-        )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}")))
+    blocks += by_client_blocks(digest.by_client)
     blocks.append(DividerBlock())
     blocks += attention_blocks(digest)
     blocks.append(

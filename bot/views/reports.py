@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.services.kpis import NOT_YET_MEASURED, Report, Scorecard
@@ -58,6 +60,17 @@ def person_line(card: Scorecard, target: float) -> str:
     )
 
 
+def by_client_blocks(clients: dict[str, timedelta]) -> list:
+    """Hours by client, the ten largest, on one line (nothing when no time was tracked)."""
+    if not clients:
+        return []
+    spent = " · ".join(
+        f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
+        for name, time_spent in list(clients.items())[:10]
+    )
+    return [SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}"))]
+
+
 def report_blocks(report: Report, completion_target: float) -> list:
     period = report.period
     span = (
@@ -81,13 +94,7 @@ def report_blocks(report: Report, completion_target: float) -> list:
             fields=[MarkdownTextObject(text=f) for f in scorecard_fields(total, completion_target)]
         )
     )
-    clients = report.by_client
-    if clients:
-        spent = " · ".join(
-            f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
-            for name, time_spent in list(clients.items())[:10]
-        )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}")))
+    blocks += by_client_blocks(report.by_client)
     blocks.append(
         ContextBlock(
             elements=[
