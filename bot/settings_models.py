@@ -33,6 +33,9 @@ from bot.services.schedules import (
     day_index,
     parse_schedule,
 )
+from bot.services.schedules import (
+    GRAMMAR as SCHEDULE_GRAMMAR,
+)
 
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
@@ -315,7 +318,9 @@ ClientKey = Annotated[
     str, BeforeValidator(_client_key), _text_schema(CLIENT_KEY_RE.pattern, "client key")
 ]
 ScheduleText = Annotated[
-    str, BeforeValidator(_schedule), WithJsonSchema({"type": "string", "description": "schedule"})
+    str,
+    BeforeValidator(_schedule),
+    WithJsonSchema({"type": "string", "description": f"one of {SCHEDULE_GRAMMAR}"}),
 ]
 Audience = Annotated[
     str,
