@@ -101,11 +101,18 @@ class RateGate:
         self._lock = threading.Lock()
 
     def wait_turn(self, channel: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            turn = max(now, self._channel_next.get(channel, 0.0), self._global_next)
-            self._channel_next[channel] = turn + self._channel_interval
-            self._global_next = turn + self._spacing
+        """Wait until this channel may post again, then take the next turn overall. A
+        channel held by a 429 waits without taking a turn, so it holds up nobody else."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                channel_free = self._channel_next.get(channel, 0.0)
+                if channel_free <= now:
+                    turn = max(now, self._global_next)
+                    self._global_next = turn + self._spacing
+                    self._channel_next[channel] = turn + self._channel_interval
+                    break
+            time.sleep(channel_free - now)
         if turn > now:
             time.sleep(turn - now)
 
