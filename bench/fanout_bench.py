@@ -15,9 +15,8 @@ less. The run is then repeated with the same outgoings, which must post nothing 
 message is claimed in the `delivery` table before it is posted, so a second run finds every
 one "already posted").
 
-    .venv/bin/python -m bench.fanout_bench                     # 1,000 DMs, ~20-40 s
+    .venv/bin/python -m bench.fanout_bench                     # 1,000 DMs, about 22 s
     .venv/bin/python -m bench.fanout_bench --messages 200 --random-429 0
-    .venv/bin/python -m bench.fanout_bench --gate proposed     # the RateGate change suggested
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ if __package__ in (None, ""):
 
 import sqlalchemy as sa
 
-from bot.notify import Message, Notifier, Outgoing, RateGate
+from bot.notify import Message, Notifier, Outgoing
 from bot.slack_client import make_posting_client
 from store.db import create_db_engine, migrate
 from store.models import Delivery
@@ -98,28 +97,6 @@ class RateLimitedSlack(FakeSlack):
         return super()._answer(call)
 
 
-class ProposedGate(RateGate):
-    """`--gate proposed`: the change suggested for `bot.notify.RateGate.wait_turn`, to measure
-    it without editing bot/. A channel held by a 429 (or still within its 1 s) is waited out
-    first, without taking a turn of the overall pace; today's gate books that turn up to a
-    second ahead, and every other worker's turn then comes after it, so each 429 stalls the
-    whole fan-out for about its Retry-After. Drop this once bot/notify.py has it."""
-
-    def wait_turn(self, channel: str) -> None:
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                held = self._channel_next.get(channel, 0.0) - now
-                if held <= 0:
-                    turn = max(now, self._global_next)
-                    self._channel_next[channel] = turn + self._channel_interval
-                    self._global_next = turn + self._spacing
-                    break
-            time.sleep(held)
-        if turn > now:
-            time.sleep(turn - now)
-
-
 def _outgoings(count: int) -> list[Outgoing]:
     recipients = [f"U0FAN{n:04d}" for n in range(1, count + 1)]
     return [
@@ -145,12 +122,6 @@ def main() -> int:
     parser.add_argument(
         "--random-429", type=float, default=0.02, help="share of calls refused anyway"
     )
-    parser.add_argument(
-        "--gate",
-        choices=("current", "proposed"),
-        default="current",
-        help="bot.notify's RateGate (default) or the change suggested for it",
-    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # the Notifier warns about each failure
     floor = args.messages / args.per_second
@@ -162,12 +133,11 @@ def main() -> int:
     ):
         engine = create_db_engine(f"sqlite:///{Path(scratch) / 'fanout.db'}")
         migrate(engine)
-        gate = ProposedGate() if args.gate == "proposed" else RateGate()
-        notifier = Notifier(make_posting_client("xoxb-bench", fake.base_url), engine, gate)
+        notifier = Notifier(make_posting_client("xoxb-bench", fake.base_url), engine)
         print(
-            f"fan-out of {args.messages} DMs, {args.gate} gate; fake Slack: {args.per_second}/s "
-            f"in all, 1/s per channel, {args.random_429:.0%} random 429s (seed {args.seed}); "
-            f"floor {args.messages} / {args.per_second} = {floor:.1f} s"
+            f"fan-out of {args.messages} DMs; fake Slack: {args.per_second}/s in all, 1/s per "
+            f"channel, {args.random_429:.0%} random 429s (seed {args.seed}); floor "
+            f"{args.messages} / {args.per_second} = {floor:.1f} s"
         )
         started = time.monotonic()
         outcomes = notifier.deliver(outgoings)
