@@ -132,6 +132,15 @@ class TimeEntry(SQLModel, table=True):
         ),
         sa.Index("ix_time_entry_user_start", "team_id", "user_id", "started_at"),
         sa.Index("ix_time_entry_user_end", "team_id", "user_id", "ended_at"),
+        # Running timers by start (the digest's long-running timers, the nudges): SQLite,
+        # without statistics, otherwise walks the whole of ix_time_entry_user_end.
+        sa.Index(
+            "ix_time_entry_running",
+            "team_id",
+            "started_at",
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,5 +1,5 @@
 """scheduled work: deliveries claimed once, routine checklists and their ticks, timer
-nudges silenced, focus sessions, out of office
+nudges silenced, focus sessions, out of office, running timers by start
 
 Revision ID: 0003
 Revises: 0002
@@ -16,6 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_time_entry_running",
+        "time_entry",
+        ["team_id", "started_at"],
+        sqlite_where=sa.text("ended_at IS NULL"),
+        postgresql_where=sa.text("ended_at IS NULL"),
+    )
     op.add_column("vauser", sa.Column("away_until", sa.Date(), nullable=True))
     op.create_table(
         "delivery",
@@ -84,3 +91,4 @@ def downgrade() -> None:
     op.drop_table("routine_run")
     op.drop_table("delivery")
     op.drop_column("vauser", "away_until")
+    op.drop_index("ix_time_entry_running", table_name="time_entry")
