@@ -26,10 +26,10 @@ from sqlmodel import select
 
 from bot import clock
 from bot.config import Settings
-from bot.desk import fresh_actor
+from bot.desk import profile_lookup
 from bot.jobs import Due, Job, JobContext, all_jobs
 from bot.notify import Notifier, Outcome, Outgoing
-from bot.services.people import needs_profile
+from bot.services.people import resolve_actor, stale_profiles
 from bot.slack_client import make_posting_client
 from store.db import session_scope
 from store.models import Workspace
@@ -40,6 +40,8 @@ TICK_SECONDS = 30
 # Far enough back to find any slot still useful now: a slot is useful until its day ends.
 LOOKBACK = timedelta(hours=26)
 AUTH_RETRY_SECONDS = 600.0
+PROFILES_PER_TICK = 20
+PROFILE_RETRY_SECONDS = 3600.0
 
 
 class Sender(Protocol):
@@ -75,6 +77,7 @@ class Scheduler:
         self._client = client
         self._team_from_slack: str | None = None
         self._auth_retry_at = 0.0
+        self._ask_again_at: dict[str, float] = {}
         self._background: BackgroundScheduler | None = None
         self._idle = threading.Condition()
         self._busy = False
@@ -106,14 +109,25 @@ class Scheduler:
         return list(dict.fromkeys(known))
 
     def refresh_people(self, team_id: str) -> None:
-        """Learn (once a day) the Slack time zone of everyone routines go to."""
+        """Learn (once a day) the Slack time zone of everyone routines go to: a few people
+        a tick, stopping at the first failure, so a slow or unreachable Slack holds a tick
+        up for one call at most; someone Slack could not tell about is asked again an hour
+        later."""
         settings = self.context.settings
         roles = settings.roles
-        for user_id in dict.fromkeys([*roles.vas, *roles.supervisors, *roles.owners]):
+        roster = list(dict.fromkeys([*roles.vas, *roles.supervisors, *roles.owners]))
+        with session_scope(self.context.engine) as session:
+            stale = stale_profiles(session, team_id, roster)
+        now = time.monotonic()
+        due = [u for u in stale if self._ask_again_at.get(u, 0.0) <= now]
+        lookup = profile_lookup(self._client)
+        for user_id in due[:PROFILES_PER_TICK]:
+            profile = lookup(user_id)  # asked between transactions
+            if profile is None:  # Slack refused or is unreachable: no more asking this tick
+                self._ask_again_at[user_id] = time.monotonic() + PROFILE_RETRY_SECONDS
+                break
             with session_scope(self.context.engine) as session:
-                stale = needs_profile(session, team_id, user_id)
-            if stale:
-                fresh_actor(self.context.engine, settings, team_id, user_id, self._client)
+                resolve_actor(session, settings, team_id, user_id, lambda _user_id, p=profile: p)
 
     def due_messages(self, now: datetime, only: str | None = None) -> list[Outgoing]:
         """The messages the jobs (or the one named) have to send at `now`."""

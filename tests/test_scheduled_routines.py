@@ -129,3 +129,20 @@ def test_a_claimed_message_whose_post_was_not_confirmed_is_never_posted_again(ri
     outcomes = scheduler.run_due(rig.notifier(), clock.now(), only="routine:morning")
     assert [o.status for o in outcomes] == ["already posted"]
     assert rig.posts() == []
+
+
+def test_people_are_looked_up_a_few_a_tick_and_a_failure_stops_the_asking(rig: Rig):
+    from bot.scheduler import PROFILES_PER_TICK
+
+    clock.set_now("2026-11-30T12:00:00Z")
+    scheduler = rig.scheduler()
+    rig.fake.fail_next("users.info", error="user_not_found")
+    scheduler.refresh_people(TEAM)
+    assert len(rig.fake.calls("users.info")) == 1  # the first refusal ends this tick's asking
+    scheduler.refresh_people(TEAM)
+    asked = [c.params["user"] for c in rig.fake.calls("users.info")]
+    # The one Slack refused waits an hour; the roster's other three are learned now.
+    assert len(asked) == 4 and asked[0] not in asked[1:]
+    assert len(set(asked)) == 4 <= PROFILES_PER_TICK
+    scheduler.refresh_people(TEAM)
+    assert len(rig.fake.calls("users.info")) == 4  # nothing stale but the one on hold

@@ -95,6 +95,19 @@ def _profile_is_stale(user: User | None) -> bool:
     return checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL
 
 
+def stale_profiles(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
+    """Of these people, those whose Slack profile is unknown or a day old (one query)."""
+    checked = dict(
+        session.exec(
+            select(User.id, User.timezone_checked_at).where(
+                User.team_id == team_id, User.id.in_(user_ids)
+            )
+        ).all()
+    )
+    horizon = clock.now() - TIMEZONE_CACHE_TTL
+    return [u for u in user_ids if checked.get(u) is None or checked[u] < horizon]
+
+
 def needs_profile(session: Session, team_id: str, user_id: str) -> bool:
     """Whether Slack should be asked for the user's time zone (unknown, or a day old)."""
     return _profile_is_stale(session.get(User, (team_id, user_id)))
