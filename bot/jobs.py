@@ -20,13 +20,14 @@ from bot import clock
 from bot.config import Settings
 from bot.notify import FileUpload, Message, Outgoing
 from bot.services import digest as digests
-from bot.services import focus, reminders, routines
+from bot.services import escalations, focus, reminders, routines
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
 from bot.views.digest import digest_blocks, figures_text
+from bot.views.escalations import follow_up_text
 from bot.views.focus import focus_blocks, focus_text
 from bot.views.reminders import nudge_blocks, nudge_text
 from bot.views.routines import checklist_blocks, checklist_text
@@ -36,6 +37,7 @@ DIGEST = "daily-digest"
 WEEKLY_REPORT = "weekly-report"
 REMINDERS = "reminders"
 FOCUS = "reminders:focus"
+ESCALATION_FOLLOW_UPS = "escalation-followups"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -245,6 +247,32 @@ class RemindersJob(Job):
         return [_outgoing(due, due.recipient, compose)]
 
 
+class EscalationFollowUpJob(Job):
+    name = ESCALATION_FOLLOW_UPS
+    summary = "open escalations followed up in their thread (urgent 30, normal 240 business min)"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = escalations.follow_ups_due(session, ctx.settings, team_id, since, until)
+        far = until + timedelta(days=1)  # useful while the escalation is open
+        return [
+            Due(self.name, team_id, f"ESC-{f.escalation.id}", Slot(f.at, far, far), f)
+            for f in found
+        ]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        follow_up: escalations.FollowUp = due.subject
+        escalation = follow_up.escalation
+
+        def compose(session: Session) -> Message:
+            return Message(follow_up_text(follow_up), thread_ts=escalation.message_ts)
+
+        return [_outgoing(due, due.recipient, compose, channel=escalation.channel_id)]
+
+
 def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
     """Move a focus session along (inside the claim: once) and say where it stands."""
 
@@ -278,5 +306,5 @@ def _outgoing(
 def all_jobs(settings: Settings) -> dict[str, Job]:
     """Every job by name: the routines in effect, the digest, the weekly report, reminders."""
     jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
-    jobs += [DigestJob(), WeeklyReportJob(), RemindersJob()]
+    jobs += [DigestJob(), WeeklyReportJob(), RemindersJob(), EscalationFollowUpJob()]
     return {job.name: job for job in jobs}

@@ -54,6 +54,7 @@ MAX_RATE_LIMITED_TRIES = 10
 class Message:
     text: str
     blocks: list[Any] | None = None
+    thread_ts: str | None = None  # a reply in the thread of this message
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ class Notifier:
                     channel=outgoing.channel,
                     text=payload.text,
                     blocks=payload.blocks,
+                    thread_ts=payload.thread_ts,
                     unfurl_links=False,
                 )
                 return "posted", "", answer.get("channel") or outgoing.channel, answer.get("ts")

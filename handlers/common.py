@@ -30,6 +30,9 @@ class Reply:
     blocks: list | None = None
     refresh_users: set[str] = field(default_factory=set)
     modal: View | None = None
+    # After a form's unit of work is committed: Slack calls that must not run before it
+    # (a post to a channel); returns the text to tell the person instead, if it changes.
+    then: Callable[[WebClient], str | None] | None = None
 
 
 @dataclass
@@ -126,5 +129,20 @@ def answer_submission(
         ack(response_action="errors", errors={field_id: refusal.message})
         return
     ack()
-    client.chat_postMessage(channel=user_id, text=reply.text)
+    text = reply.text
+    if reply.then is not None:
+        text = reply.then(client) or text
+    client.chat_postMessage(channel=user_id, text=text)
     desk.refresh_homes(team_id, reply.refresh_users | {user_id})
+
+
+def tell_privately(desk: Desk, client: WebClient, body: dict, user_id: str, text: str) -> None:
+    """Answer a click only its presser sees: through the message's response URL, or in
+    the app's DM when there is none (App Home)."""
+    response_url = body.get("response_url")
+    if isinstance(response_url, str) and response_url:
+        desk.replies.send(
+            response_url, {"text": text, "response_type": "ephemeral", "replace_original": False}
+        )
+    else:
+        client.chat_postMessage(channel=user_id, text=text)

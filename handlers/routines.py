@@ -26,7 +26,7 @@ from bot.views.routines import (
     checklist_blocks,
     checklist_text,
 )
-from handlers.common import Call, Reply, desk_of, dispatch_command
+from handlers.common import Call, Reply, desk_of, dispatch_command, tell_privately
 from handlers.failures import guarded
 from handlers.home import answer_button
 from handlers.payload import MalformedPayload, button_number, number_from, team_of, user_of
@@ -82,7 +82,7 @@ def handle_tick(
             result = routines.record_ticks(session, desk.settings, run_id, user_id, ticked)
             done = result.just_completed
     except VADeskError as refusal:
-        _tell(desk, client, body, user_id, refusal.message)
+        tell_privately(desk, client, body, user_id, refusal.message)
         _refresh_message(desk, client, run_id)
         desk.refresh_homes(team_id, {user_id})
         return
@@ -90,17 +90,6 @@ def handle_tick(
     desk.refresh_homes(team_id, {user_id})
     if done:
         logger.info("checklist %s completed by %s", run_id, user_id)
-
-
-def _tell(desk: Desk, client: WebClient, body: dict, user_id: str, text: str) -> None:
-    """A message's response URL answers privately; the App Home has none: DM then."""
-    response_url = body.get("response_url")
-    if isinstance(response_url, str) and response_url:
-        desk.replies.send(
-            response_url, {"text": text, "response_type": "ephemeral", "replace_original": False}
-        )
-    else:
-        client.chat_postMessage(channel=user_id, text=text)
 
 
 # -- out of office ---------------------------------------------------------------------

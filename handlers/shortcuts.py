@@ -23,7 +23,7 @@ NEW_TASK_SHORTCUT = "new_task"
 TITLE_FROM_MESSAGE_LIMIT = 150
 
 
-def _permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+def message_permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
     try:
         return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
     except SlackApiError as error:
@@ -66,7 +66,9 @@ def handle_message_shortcut(
         description=text or None,
         client_id=client_row.id if client_row else None,
     )
-    permalink = _permalink(client, channel_id, message.get("ts", shortcut.get("message_ts", "")))
+    permalink = message_permalink(
+        client, channel_id, message.get("ts", shortcut.get("message_ts", ""))
+    )
     metadata = {"channel": channel_id, "permalink": permalink}
     open_new_task_modal(client, desk, team_id, shortcut.get("trigger_id"), prefill, metadata)
 

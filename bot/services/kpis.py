@@ -7,9 +7,11 @@ Definitions:
   edited (manual and edited entries count against it);
 - hours logged and billable: time entries clipped to the period, a running one up to now;
 - overdue: open tasks whose due day has passed.
-- routine completion: checklists completed over checklists posted for slots in the period.
-Figures later features bring (CSAT, first response, open escalations, unacknowledged
-assignments) are reported as no data, never as a number.
+- routine completion: checklists completed over checklists posted for slots in the period;
+- open escalations: those the person raised that are not resolved yet (now, whatever the
+  period).
+Figures later features bring (CSAT, first response, unacknowledged assignments) are
+reported as no data, never as a number.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from store.models import (
     CLOSED_STATUSES,
     TASK_STATUSES,
     Client,
+    Escalation,
     RoutineRun,
     Task,
     TimeEntry,
@@ -37,7 +40,7 @@ from store.models import (
 )
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
-NOT_YET_MEASURED = ("CSAT", "first response", "open escalations", "unacknowledged assignments")
+NOT_YET_MEASURED = ("CSAT", "first response", "unacknowledged assignments")
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Scorecard:
     overdue: int = 0
     routines_done: int = 0
     routines_posted: int = 0
+    open_escalations: int = 0
     by_client: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -76,6 +80,7 @@ class Scorecard:
         self.overdue += other.overdue
         self.routines_done += other.routines_done
         self.routines_posted += other.routines_posted
+        self.open_escalations += other.open_escalations
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
 
@@ -113,7 +118,22 @@ def scorecards(
                 card.done_on_time += 1
     for owner, done, posted in session.exec(routines_query(team_id, user_ids, period)).all():
         cards[owner].routines_done, cards[owner].routines_posted = done, posted
+    for raiser, count in session.exec(escalations_query(team_id, user_ids)).all():
+        cards[raiser].open_escalations = count
     return cards
+
+
+def escalations_query(team_id: str, user_ids: list[str]):
+    """Per person: escalations they raised that are still open (ix_escalation_team_open)."""
+    return (
+        select(Escalation.raised_by, sa.func.count(Escalation.id))
+        .where(
+            Escalation.team_id == team_id,
+            Escalation.resolved_at.is_(None),
+            Escalation.raised_by.in_(user_ids),
+        )
+        .group_by(Escalation.raised_by)
+    )
 
 
 def routines_query(team_id: str, user_ids: list[str], period: Period):

@@ -181,3 +181,22 @@ def _first_working_day(calendar: Calendar, day: date) -> date | None:
             return candidate
         candidate += timedelta(days=1)
     return None
+
+
+def add_working_time(calendar: Calendar, start: datetime, amount: timedelta) -> datetime:
+    """The instant `amount` of working time after `start`: nights, days off and holidays
+    do not count (follow-ups every 30 business minutes, every 4 business hours)."""
+    remaining = amount
+    day = calendar.local_day(start)
+    moment = start
+    for _ in range(800):
+        if calendar.is_working_day(day):
+            opens, closes = calendar.day_bounds(day)
+            begin = max(moment, opens)
+            if begin < closes:
+                if begin + remaining <= closes:
+                    return begin + remaining
+                remaining -= closes - begin
+        day += timedelta(days=1)
+        moment = calendar.at(day, time(0))
+    raise ValueError("no working time in the calendar within two years")

@@ -40,6 +40,7 @@ def scorecard_fields(card: Scorecard, target: float) -> list[str]:
         f"*Time-tracking accuracy*\n{_percent(card.tracking_accuracy)}",
         f"*Overdue tasks*\n{card.overdue}{BELOW_TARGET if card.overdue else ''}",
         f"*Routines completed*\n{routine_completion(card)}",
+        f"*Open escalations*\n{card.open_escalations}",
     ]
 
 

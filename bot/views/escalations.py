@@ -1,0 +1,191 @@
+"""Block Kit for escalations: the form, the message in the escalation channel (Take it,
+Resolved, updated in place as its state changes), the resolution form, follow-ups."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.escalations import TAG_LIMIT, FollowUp, format_escalation_id
+from bot.services.parsing import format_task_id
+from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
+from bot.views.blocks import line_sections
+from store.models import Escalation, Task
+
+ESCALATE_CALLBACK = "escalation_create"
+RESOLVE_CALLBACK = "escalation_resolve"
+TAKE_ACTION = "escalation_take"
+RESOLVE_ACTION = "escalation_resolve"
+URGENCY_LABELS = {
+    "normal": "Normal: follow up every 4 business hours",
+    "urgent": "Urgent: every 30 business minutes",
+}
+
+
+def _text_input(block_id: str, label: str, optional: bool = False, initial: str | None = None):
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id="value",
+            multiline=True,
+            max_length=NOTES_LIMIT,
+            initial_value=truncate(initial, NOTES_LIMIT) if initial else None,
+        ),
+    )
+
+
+def escalate_modal(metadata: dict, summary: str | None = None) -> View:
+    urgency_options = [Option(value=k, label=v) for k, v in URGENCY_LABELS.items()]
+    task = metadata.get("task")
+    title = f"Escalate {format_task_id(task)}" if task else "Escalate"
+    return View(
+        type="modal",
+        callback_id=ESCALATE_CALLBACK,
+        title=title,
+        submit="Escalate",
+        close="Cancel",
+        private_metadata=json.dumps(metadata),
+        blocks=[
+            _text_input("summary", "Summary", initial=summary),
+            _text_input("actions_taken", "Actions already taken"),
+            _text_input("background", "Background", optional=True),
+            _text_input("question", "Question or decision needed"),
+            InputBlock(
+                block_id="urgency",
+                label="Urgency",
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=urgency_options,
+                    initial_option=urgency_options[0],
+                ),
+            ),
+            InputBlock(
+                block_id="contact_tag",
+                label="Contact's tag",
+                optional=True,
+                hint="Tag the contact before the transfer, e.g. Lead – Hot Prospect",
+                element=PlainTextInputElement(action_id="value", max_length=TAG_LIMIT),
+            ),
+        ],
+    )
+
+
+def resolve_modal(escalation: Escalation) -> View:
+    return View(
+        type="modal",
+        callback_id=RESOLVE_CALLBACK,
+        title=f"Resolve {format_escalation_id(escalation.id)}"[:24],
+        submit="Resolved",
+        close="Cancel",
+        private_metadata=json.dumps({"escalation": escalation.id}),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*Question*: {escape(truncate(escalation.question, 2500))}"
+                )
+            ),
+            _text_input("resolution", "How it was resolved"),
+        ],
+    )
+
+
+def escalation_text(escalation: Escalation) -> str:
+    ref = format_escalation_id(escalation.id)
+    state = _state(escalation)
+    return (
+        f"{ref} ({escalation.urgency}) from <@{escalation.raised_by}>: "
+        f"{escape(truncate(escalation.summary, 200))} · {state}"
+    )
+
+
+def _state(escalation: Escalation) -> str:
+    if escalation.resolved_at is not None:
+        return f"resolved by <@{escalation.resolved_by}> {time_token(escalation.resolved_at)}"
+    if escalation.taken_by is not None:
+        return f"taken by <@{escalation.taken_by}> {time_token(escalation.taken_at)}"
+    return "waiting for someone to take it"
+
+
+def escalation_blocks(escalation: Escalation, task: Task | None) -> list:
+    mark = ":rotating_light:" if escalation.urgency == "urgent" else ":raised_hand:"
+    header = f"{format_escalation_id(escalation.id)} · {escalation.urgency}"
+    lines = [
+        f"*Summary*\n{escape(escalation.summary)}",
+        f"*Actions already taken*\n{escape(escalation.actions_taken)}",
+    ]
+    if escalation.background:
+        lines.append(f"*Background*\n{escape(escalation.background)}")
+    lines.append(f"*Question or decision needed*\n{escape(escalation.question)}")
+    context = [f"{mark} raised by <@{escalation.raised_by}> {time_token(escalation.created_at)}"]
+    if task is not None:
+        context.append(f"task *{format_task_id(task.number)}* {escape(truncate(task.title, 60))}")
+    if escalation.contact_tag:
+        context.append(f"contact: {escape(escalation.contact_tag)}")
+    if escalation.source_permalink:
+        context.append(f"<{escalation.source_permalink}|source message>")
+    blocks: list = [HeaderBlock(text=header), *line_sections(lines)]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    status = f"*Status*: {_state(escalation)}"
+    if escalation.resolution:
+        status += f"\n*Resolution*: {escape(escalation.resolution)}"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+    if escalation.resolved_at is None:
+        buttons = []
+        value = str(escalation.id)
+        if escalation.taken_by is None:
+            buttons.append(
+                ButtonElement(text="Take it", action_id=TAKE_ACTION, value=value, style="primary")
+            )
+        buttons.append(ButtonElement(text="Resolved", action_id=RESOLVE_ACTION, value=value))
+        blocks.append(ActionsBlock(block_id=f"escalation:{escalation.id}", elements=buttons))
+    return blocks
+
+
+def raised_text(escalation: Escalation, channel: str) -> str:
+    return (
+        f"Escalated as *{format_escalation_id(escalation.id)}* to <#{channel}>; you will hear "
+        "who takes it and how it is resolved."
+    )
+
+
+def taken_text(escalation: Escalation) -> str:
+    return (
+        f"<@{escalation.taken_by}> took your escalation *{format_escalation_id(escalation.id)}* "
+        f"({escape(truncate(escalation.summary, 100))})."
+    )
+
+
+def resolved_text(escalation: Escalation) -> str:
+    return (
+        f"Your escalation *{format_escalation_id(escalation.id)}* was resolved by "
+        f"<@{escalation.resolved_by}>: {escape(truncate(escalation.resolution or '', 2000))}"
+    )
+
+
+def follow_up_text(follow_up: FollowUp) -> str:
+    escalation = follow_up.escalation
+    who = (
+        f"<@{escalation.taken_by}> took it {time_token(escalation.taken_at)}; is it resolved?"
+        if escalation.taken_by
+        else "nobody has taken it yet."
+    )
+    return (
+        f":bell: Follow-up {follow_up.count} on *{format_escalation_id(escalation.id)}* "
+        f"({escalation.urgency}), open since {time_token(escalation.created_at)}: {who} "
+        "Press *Resolved* with the notes when it is."
+    )

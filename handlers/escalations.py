@@ -1,0 +1,242 @@
+"""`/escalate [T-n]`, the **Escalate** message shortcut, the escalation form, and the
+channel message's **Take it** and **Resolved**."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.desk import Desk
+from bot.services import escalations
+from bot.services.errors import VADeskError
+from bot.services.parsing import parse_task_id
+from bot.services.people import Actor
+from bot.services.tasks import get_task
+from bot.views import escalations as views
+from handlers.common import (
+    Call,
+    Reply,
+    answer_submission,
+    desk_of,
+    open_modal,
+    run_command,
+    tell_privately,
+)
+from handlers.failures import guarded
+from handlers.payload import (
+    MalformedPayload,
+    button_number,
+    number_from,
+    picked_option,
+    state_values,
+    team_of,
+    text_input,
+    user_of,
+    view_metadata,
+)
+from handlers.shortcuts import message_permalink
+from store.models import Escalation, Task
+
+logger = logging.getLogger(__name__)
+
+ESCALATE_MESSAGE_SHORTCUT = "escalate_message"
+ESCALATE_HELP = (
+    "*`/escalate`* — escalate with full context (summary, actions already taken, "
+    "background, the question or decision needed, urgency, the contact's tag)\n"
+    "• `/escalate` or `/escalate T-12` — open the form (linked to the task)\n"
+    "• the *Escalate* shortcut on a message — the same, linked to that message\n"
+    "It goes to the escalation channel, where a supervisor or owner takes and resolves it; "
+    "open escalations are followed up until they are."
+)
+
+
+def _open_form(call: Call) -> Reply:
+    escalations.escalation_channel(call.desk.settings)
+    metadata: dict = {}
+    if call.text.strip():
+        task = get_task(call.session, call.actor.team_id, parse_task_id(call.text))
+        metadata["task"] = task.number
+    return open_modal(views.escalate_modal(metadata))
+
+
+@guarded
+def handle_escalate_command(
+    ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    text = command.get("text") or ""
+    if text.strip().lower() == "help":
+        desk_of(context).reply(command.get("response_url"), ESCALATE_HELP)
+        return
+    run_command(_open_form, context=context, command=command, client=client, text=text)
+
+
+@guarded
+def handle_escalate_shortcut(
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, user_id = desk_of(context), user_of(shortcut)
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    message = shortcut.get("message")
+    if not isinstance(channel_id, str) or not isinstance(message, dict):
+        raise MalformedPayload("a message shortcut without its message")
+    try:
+        escalations.escalation_channel(desk.settings)
+    except VADeskError as refusal:
+        tell_privately(desk, client, shortcut, user_id, refusal.message)
+        return
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    permalink = message_permalink(client, channel_id, message.get("ts", ""))
+    view = views.escalate_modal({"permalink": permalink}, summary=text.strip() or None)
+    client.views_open(trigger_id=shortcut.get("trigger_id"), view=view)
+
+
+def _post(desk: Desk, client: WebClient, escalation: Escalation, task: Task | None) -> str | None:
+    """Post (or update) the escalation's message in the channel; a failure is said."""
+    blocks = views.escalation_blocks(escalation, task)
+    text = views.escalation_text(escalation)
+    try:
+        if escalation.message_ts:
+            client.chat_update(
+                channel=escalation.channel_id, ts=escalation.message_ts, text=text, blocks=blocks
+            )
+            return None
+        channel = escalations.escalation_channel(desk.settings)
+        answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as error:
+        problem = error.response.get("error")
+        logger.warning("escalation %s not posted: %s", escalation.id, problem)
+        return (
+            f"Saved as *{escalations.format_escalation_id(escalation.id)}*, but Slack refused "
+            f"the post to the escalation channel ({problem}); tell a supervisor."
+        )
+    with desk.session() as session:
+        escalations.record_posted(session, escalation.id, answer["channel"], answer.get("ts"))
+    return None
+
+
+def _task_of(session: Session, escalation: Escalation) -> Task | None:
+    return session.get(Task, escalation.task_id) if escalation.task_id else None
+
+
+@guarded
+def handle_escalate_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    values, meta = state_values(view), view_metadata(view)
+    desk = desk_of(context)
+    task_number = meta.get("task")
+    permalink = meta.get("permalink")
+    draft = escalations.EscalationDraft(
+        summary=text_input(values, "summary"),
+        actions_taken=text_input(values, "actions_taken"),
+        question=text_input(values, "question"),
+        background=text_input(values, "background"),
+        urgency=picked_option(values, "urgency"),
+        contact_tag=text_input(values, "contact_tag"),
+    )
+
+    def act(session: Session, actor: Actor) -> Reply:
+        escalation = escalations.raise_escalation(
+            session,
+            desk.settings,
+            actor,
+            draft,
+            number_from(task_number, "the task") if task_number is not None else None,
+            permalink if isinstance(permalink, str) else None,
+        )
+        task = _task_of(session, escalation)
+        channel = escalations.escalation_channel(desk.settings)
+        return Reply(
+            views.raised_text(escalation, channel),
+            then=lambda slack: _post(desk, slack, escalation, task),
+        )
+
+    answer_submission(ack, body, client, context, act, "summary")
+
+
+def _changed(body: dict, client: WebClient, context: BoltContext, change, tell_raiser) -> None:
+    """Run a state change; update the channel message in place, tell the VA who raised it,
+    or tell the presser privately why nothing changed."""
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            escalation = change(session, actor)
+            task = _task_of(session, escalation)
+    except VADeskError as refusal:
+        tell_privately(desk, client, body, user_id, refusal.message)
+        return
+    _post(desk, client, escalation, task)
+    client.chat_postMessage(channel=escalation.raised_by, text=tell_raiser(escalation))
+
+
+@guarded
+def handle_take(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    escalation_id = button_number(action)
+    _changed(
+        body,
+        client,
+        context,
+        lambda session, actor: escalations.take(session, actor, escalation_id),
+        views.taken_text,
+    )
+
+
+@guarded
+def handle_resolve_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    escalation_id = button_number(action)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            escalation = escalations.check_resolvable(session, actor, escalation_id)
+    except VADeskError as refusal:
+        tell_privately(desk, client, body, user_id, refusal.message)
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=views.resolve_modal(escalation))
+
+
+@guarded
+def handle_resolve_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    values, meta = state_values(view), view_metadata(view)
+    desk = desk_of(context)
+    escalation_id = number_from(meta.get("escalation"), "the escalation")
+    notes = text_input(values, "resolution")
+
+    def act(session: Session, actor: Actor) -> Reply:
+        escalation = escalations.resolve(session, actor, escalation_id, notes)
+        task = _task_of(session, escalation)
+
+        def announce(slack: WebClient) -> None:
+            _post(desk, slack, escalation, task)
+            slack.chat_postMessage(
+                channel=escalation.raised_by, text=views.resolved_text(escalation)
+            )
+
+        ref = escalations.format_escalation_id(escalation.id)
+        return Reply(f"Resolved *{ref}*; <@{escalation.raised_by}> is told.", then=announce)
+
+    answer_submission(ack, body, client, context, act, "resolution")
+
+
+def register(app: App) -> None:
+    app.command("/escalate")(handle_escalate_command)
+    app.message_shortcut(ESCALATE_MESSAGE_SHORTCUT)(handle_escalate_shortcut)
+    app.view(views.ESCALATE_CALLBACK)(handle_escalate_submission)
+    app.view(views.RESOLVE_CALLBACK)(handle_resolve_submission)
+    app.action(views.TAKE_ACTION)(handle_take)
+    app.action(views.RESOLVE_ACTION)(handle_resolve_button)
