@@ -14,7 +14,7 @@ from bot import clock
 from bot.notify import Message, Outgoing
 from bot.services import routines
 from store.db import session_scope
-from store.models import Delivery, RoutineRun, Task, TimeEntry, User, Workspace
+from store.models import Delivery, Escalation, RoutineRun, Task, TimeEntry, User, Workspace
 from tests.scheduling import MANILA_VA, NY_VA, TEAM, Rig, posted_to, schedule_settings
 
 
@@ -92,6 +92,18 @@ def _monday_of_work(rig: Rig) -> None:
 
 def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
     _monday_of_work(rig)
+    with session_scope(rig.engine) as session:
+        session.add(
+            Escalation(
+                team_id=TEAM,
+                raised_by=NY_VA,
+                summary="Refund?",
+                actions_taken="Checked",
+                question="Refund or not?",
+                urgency="urgent",
+                created_at=at("2026-11-30 15:00"),
+            )
+        )
     outcomes = rig.tick("2026-11-30T21:30:30Z", only="daily-digest")  # 16:30 in New York
     assert posted_to(outcomes) == [("daily-digest", "C0DIGEST")]
     (digest,) = rig.posts("C0DIGEST")
@@ -110,6 +122,7 @@ def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
     assert "Overdue: *T-3*" in blocks
     assert "Unfinished routine: *Hourly check* for <@U0VA1>" in blocks
     assert "67% (2/3 on time)" in blocks  # the team's completion
+    assert "Open escalation: *ESC-1* (urgent) from <@U0VA1>" in blocks and "not taken" in blocks
     # Once only, and not before its time the next day.
     assert posted_to(rig.tick("2026-11-30T21:40:00Z", only="daily-digest")) == []
     assert rig.tick("2026-12-01T21:00:00Z", only="daily-digest") == []

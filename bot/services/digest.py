@@ -1,10 +1,11 @@
 """The supervisor's daily digest and the weekly CEO check-in figures: each rostered VA's
 scorecard for a day (or a week) of the workspace calendar, the team's totals, and what
-needs attention (overdue tasks, unfinished routines, long-running timers)."""
+needs attention (overdue tasks, unfinished routines, long-running timers, open
+escalations)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
@@ -15,7 +16,7 @@ from bot.services.calendars import workspace_calendar
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
-from store.models import RoutineRun, Task, TimeEntry
+from store.models import Escalation, RoutineRun, Task, TimeEntry
 
 ATTENTION_LIMIT = 15
 
@@ -28,6 +29,7 @@ class Digest(TeamFigures):
     unfinished: list[RoutineRun]
     long_timers: list[tuple[TimeEntry, Task]]
     completion_target: float
+    escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -59,6 +61,14 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         unfinished=unfinished_runs(session, team_id, period.start, period.end),
         long_timers=long_running_timers(session, settings, team_id),
         completion_target=settings.kpi.completion_rate,
+        escalations=list(
+            session.exec(
+                select(Escalation)
+                .where(Escalation.team_id == team_id, Escalation.resolved_at.is_(None))
+                .order_by(Escalation.created_at)
+                .limit(ATTENTION_LIMIT + 1)
+            )
+        ),
     )
 
 

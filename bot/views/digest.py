@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.services.digest import ATTENTION_LIMIT, Digest
+from bot.services.escalations import format_escalation_id
 from bot.services.kpis import NOT_YET_MEASURED
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, time_token, truncate
@@ -84,6 +85,15 @@ def attention_blocks(digest: Digest) -> list:
             f"• Long-running timer: <@{entry.user_id}> on {format_task_id(task.number)} "
             f"({escape(truncate(task.title, 60))}) since {time_token(entry.started_at)}"
         )
+    for escalation in digest.escalations[:ATTENTION_LIMIT]:
+        state = f"taken by <@{escalation.taken_by}>" if escalation.taken_by else "not taken"
+        lines.append(
+            f"• Open escalation: *{format_escalation_id(escalation.id)}* ({escalation.urgency}) "
+            f"from <@{escalation.raised_by}> {time_token(escalation.created_at)}, {state}"
+        )
     if len(lines) == 1:
-        lines.append("Nothing: no overdue tasks, unfinished routines or long-running timers.")
+        lines.append(
+            "Nothing: no overdue tasks, unfinished routines, long-running timers or open "
+            "escalations."
+        )
     return line_sections(lines)
