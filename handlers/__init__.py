@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import escalations, home, reports, routines, shortcuts, tasks, timers
+from handlers import delegation, escalations, home, reports, routines, shortcuts, tasks, timers
 
 
 def register_listeners(app: App) -> None:
-    for module in (tasks, timers, reports, shortcuts, home, routines, escalations):
+    for module in (tasks, timers, reports, shortcuts, home, routines, escalations, delegation):
         module.register(app)

@@ -1,0 +1,248 @@
+"""Delegation as the SOP runs it, one state machine: the owner's brief (objective,
+deliverables, deadline, resources) -> the VA acknowledges or asks a clarifying question
+(answered by the assigner) -> the VA submits the deliverables -> a supervisor or owner
+approves, or requests revisions (counted) -> the VA resubmits -> ...
+
+Every step is stored with who, when and what was said (`AssignmentEvent`); a step the
+state does not allow is refused with a sentence naming the state and who put it there.
+The assignment is a task (`T-n`) assigned to the VA, with its timers; approval completes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.config import Settings
+from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
+from bot.services.parsing import format_task_id
+from bot.services.people import Actor
+from bot.services.tasks import NewTask, complete_task, create_task
+from bot.services.text import NOTES_LIMIT, time_token
+from store.models import Assignment, AssignmentEvent, Task
+
+URL_RE = re.compile(r"^https?://\S+$")
+TITLE_LIMIT = 500
+STATE_WORDS = {
+    "assigned": "waiting for the VA's acknowledgment",
+    "questioned": "waiting for an answer to the VA's question",
+    "acknowledged": "acknowledged, in progress",
+    "submitted": "submitted for review",
+    "revisions": "sent back for revisions",
+    "approved": "approved",
+}
+# action: (the states it may start from, the state it leads to (None: unchanged), who)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
+    "acknowledge": (("assigned", "questioned"), "acknowledged", "assignee"),
+    "ask": (("assigned", "questioned", "acknowledged", "revisions"), None, "assignee"),
+    "answer": (("assigned", "questioned", "acknowledged", "revisions"), None, "reviewer"),
+    "submit": (("acknowledged", "revisions"), "submitted", "assignee"),
+    "approve": (("submitted",), "approved", "reviewer"),
+    "revise": (("submitted",), "revisions", "reviewer"),
+}
+
+
+@dataclass(frozen=True)
+class Brief:
+    assignee_id: str | None
+    title: str | None
+    objective: str | None
+    deliverables: str | None
+    deadline: date | None
+    resources: str | None = None
+    category: str | None = None
+
+
+def resource_links(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _checked_brief(settings: Settings, actor: Actor, brief: Brief) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    today = clock.now().astimezone(actor.zone).date()
+    if not brief.assignee_id:
+        errors["assignee"] = "Pick the VA who does it."
+    elif settings.roles.role_of(brief.assignee_id) != "va":
+        errors["assignee"] = "Work is delegated to a VA; this person is a supervisor or owner."
+    elif brief.assignee_id == actor.user_id:
+        errors["assignee"] = "Pick someone other than yourself."
+    if not (brief.title or "").strip():
+        errors["title"] = "Give the task a title."
+    elif len(brief.title) > TITLE_LIMIT:
+        errors["title"] = f"At most {TITLE_LIMIT} characters."
+    if not (brief.objective or "").strip():
+        errors["objective"] = "Say what the work is for: a clearly defined objective."
+    if not (brief.deliverables or "").strip():
+        errors["deliverables"] = "Say what you expect back."
+    if brief.deadline is None:
+        errors["deadline"] = "Pick a deadline."
+    elif brief.deadline < today:
+        errors["deadline"] = f"{brief.deadline.isoformat()} has passed; pick today or later."
+    bad = [link for link in resource_links(brief.resources) if not URL_RE.match(link)]
+    if bad:
+        errors["resources"] = f"One link per line, each starting with https:// ({bad[0][:40]})."
+    return errors
+
+
+def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> Assignment:
+    """Create the task and its assignment; only supervisors and owners delegate."""
+    if not actor.is_manager:
+        raise PermissionDenied("Supervisors and owners assign work; ask one of them.")
+    errors = _checked_brief(settings, actor, brief)
+    if errors:
+        raise FieldErrors(errors)
+    task = create_task(
+        session,
+        actor,
+        NewTask(
+            title=brief.title.strip(),
+            description=brief.objective.strip()[:NOTES_LIMIT],
+            assignee_id=brief.assignee_id,
+            due=brief.deadline,
+            category=(brief.category or "").strip() or None,
+        ),
+    )
+    now = clock.now()
+    assignment = Assignment(
+        team_id=actor.team_id,
+        task_id=task.id,
+        assigner_id=actor.user_id,
+        assignee_id=brief.assignee_id,
+        objective=brief.objective.strip(),
+        deliverables=brief.deliverables.strip(),
+        resources="\n".join(resource_links(brief.resources)) or None,
+        deadline=brief.deadline,
+        created_at=now,
+    )
+    session.add(assignment)
+    session.flush()
+    _record(session, assignment, actor, "assign", "assigned", "assigned", None)
+    return assignment
+
+
+def _record(
+    session: Session,
+    assignment: Assignment,
+    actor: Actor,
+    action: str,
+    from_state: str,
+    to_state: str,
+    note: str | None,
+) -> None:
+    session.add(
+        AssignmentEvent(
+            assignment_id=assignment.id,
+            actor_id=actor.user_id,
+            at=clock.now(),
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+        )
+    )
+
+
+def get_assignment(session: Session, team_id: str, assignment_id: int, lock: bool = False):
+    assignment = session.get(Assignment, assignment_id, with_for_update=lock)
+    if assignment is None or assignment.team_id != team_id:
+        raise AlreadyDone("That assignment is no longer in VA Desk.")
+    return assignment
+
+
+def task_of(session: Session, assignment: Assignment) -> Task:
+    return session.get(Task, assignment.task_id)
+
+
+def _last_event(session: Session, assignment: Assignment) -> AssignmentEvent | None:
+    return session.exec(
+        select(AssignmentEvent)
+        .where(AssignmentEvent.assignment_id == assignment.id)
+        .order_by(AssignmentEvent.id.desc())
+    ).first()
+
+
+def check_step(session: Session, actor: Actor, assignment: Assignment, action: str) -> None:
+    """Refuse a step the person or the state does not allow, saying why."""
+    allowed_from, _, who = TRANSITIONS[action]
+    ref = format_task_id(task_of(session, assignment).number)
+    if who == "assignee" and actor.user_id != assignment.assignee_id:
+        raise PermissionDenied(f"{ref} is <@{assignment.assignee_id}>'s; only they can do that.")
+    if who == "reviewer":
+        if not actor.is_manager:
+            raise PermissionDenied(f"A supervisor or owner does that on {ref}.")
+        if actor.user_id == assignment.assignee_id:
+            raise PermissionDenied("Nobody reviews their own work.")
+    if action == "answer" and not assignment.open_question:
+        raise AlreadyDone(f"There is no open question on {ref}.")
+    if assignment.state not in allowed_from:
+        last = _last_event(session, assignment)
+        by = f" by <@{last.actor_id}> {time_token(last.at)}" if last else ""
+        raise AlreadyDone(f"{ref} is already {STATE_WORDS[assignment.state]}{by}.")
+
+
+def step(
+    session: Session, actor: Actor, assignment_id: int, action: str, note: str | None = None
+) -> Assignment:
+    """Take one step of the lifecycle (under a row lock, so a double click takes one)."""
+    assignment = get_assignment(session, actor.team_id, assignment_id, lock=True)
+    check_step(session, actor, assignment, action)
+    note = (note or "").strip() or None
+    required = {
+        "ask": ("question", "Write the question."),
+        "answer": ("answer", "Write the answer."),
+        "submit": ("deliverables", "Say what you deliver (or link it)."),
+        "revise": ("feedback", "Say what to revise: the VA works from it."),
+    }
+    if action in required and not note:
+        field, reason = required[action]
+        raise FieldErrors({field: reason})
+    if note and len(note) > NOTES_LIMIT:
+        raise FieldErrors(
+            {required.get(action, ("note",))[0]: f"At most {NOTES_LIMIT:,} characters."}
+        )
+    before = assignment.state
+    after = TRANSITIONS[action][1] or before
+    now = clock.now()
+    if action == "ask":
+        assignment.open_question = note
+        after = "questioned" if before == "assigned" else before
+    elif action == "answer":
+        assignment.open_question = None
+        after = "assigned" if before == "questioned" else before
+    elif action == "acknowledge":
+        assignment.acknowledged_at = assignment.acknowledged_at or now
+    elif action == "revise":
+        assignment.revisions += 1
+    elif action == "approve":
+        assignment.approved_at = now
+        complete_task(
+            session, actor, task_of(session, assignment).number, note or "Approved on review."
+        )
+    assignment.state = after
+    session.add(assignment)
+    _record(session, assignment, actor, action, before, after, note)
+    session.flush()
+    return assignment
+
+
+def record_message(
+    session: Session, assignment_id: int, which: str, channel: str, ts: str | None
+) -> None:
+    """Remember where the brief (`va`) or the latest submission (`review`) was posted."""
+    assignment = session.get(Assignment, assignment_id)
+    setattr(assignment, f"{which}_channel", channel)
+    setattr(assignment, f"{which}_ts", ts)
+    session.add(assignment)
+
+
+def last_note(session: Session, assignment: Assignment, action: str) -> str | None:
+    event = session.exec(
+        select(AssignmentEvent)
+        .where(AssignmentEvent.assignment_id == assignment.id, AssignmentEvent.action == action)
+        .order_by(AssignmentEvent.id.desc())
+    ).first()
+    return event.note if event else None

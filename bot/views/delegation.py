@@ -1,0 +1,223 @@
+"""Block Kit for delegation: the brief form, the brief in the VA's DM (Acknowledge, Ask a
+question, Submit for review), the submission for the reviewer (Approve, Request
+revisions), and the small forms behind those buttons. Messages are rebuilt from the stored
+state, so each shows only the buttons its state allows."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.delegation import STATE_WORDS, TITLE_LIMIT
+from bot.services.parsing import format_task_id
+from bot.services.text import NOTES_LIMIT, escape, truncate
+from bot.views.blocks import line_sections
+from store.models import Assignment, Task
+
+ASSIGN_CALLBACK = "assignment_create"
+STEP_CALLBACK = "assignment_step"
+ASSIGN_SHORTCUT = "assign_work"
+BUTTON_ACTIONS = {
+    "acknowledge": "assignment_acknowledge",
+    "ask": "assignment_ask",
+    "answer": "assignment_answer",
+    "submit": "assignment_submit",
+    "approve": "assignment_approve",
+    "revise": "assignment_revise",
+}
+SHOWN_LIMIT = 1200  # per field in a message; the whole brief stays stored
+STEP_FORMS = {  # action -> (form title, field, label)
+    "ask": ("Ask a question", "question", "Your question"),
+    "answer": ("Answer", "answer", "Your answer"),
+    "submit": ("Submit for review", "deliverables", "Deliverables, links and notes"),
+    "revise": ("Request revisions", "feedback", "What to revise"),
+}
+
+
+def _multiline(block_id: str, label: str, optional: bool = False) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(action_id="value", multiline=True, max_length=NOTES_LIMIT),
+    )
+
+
+def assign_modal() -> View:
+    return View(
+        type="modal",
+        callback_id=ASSIGN_CALLBACK,
+        title="Assign work",
+        submit="Assign",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id="assignee",
+                label="VA",
+                element=UserSelectElement(action_id="value", placeholder="Who does it?"),
+            ),
+            InputBlock(
+                block_id="title",
+                label="Title",
+                element=PlainTextInputElement(action_id="value", max_length=TITLE_LIMIT),
+            ),
+            _multiline("objective", "Objective"),
+            _multiline("deliverables", "Deliverables"),
+            InputBlock(
+                block_id="deadline", label="Deadline", element=DatePickerElement(action_id="value")
+            ),
+            _multiline("resources", "Resources (one link per line)", optional=True),
+            InputBlock(
+                block_id="category",
+                label="Category",
+                optional=True,
+                element=PlainTextInputElement(action_id="value", max_length=100),
+            ),
+        ],
+    )
+
+
+def step_modal(action: str, assignment: Assignment, task: Task) -> View:
+    title, field, label = STEP_FORMS[action]
+    context = f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
+    if action == "answer" and assignment.open_question:
+        context += f"\n*Question*: {escape(truncate(assignment.open_question, 2500))}"
+    return View(
+        type="modal",
+        callback_id=STEP_CALLBACK,
+        title=title,
+        submit="Send",
+        close="Cancel",
+        private_metadata=json.dumps({"assignment": assignment.id, "action": action}),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=context)), _multiline(field, label)],
+    )
+
+
+def _brief_lines(assignment: Assignment) -> list[str]:
+    lines = [
+        f"*Objective*\n{escape(truncate(assignment.objective, SHOWN_LIMIT))}",
+        f"*Deliverables*\n{escape(truncate(assignment.deliverables, SHOWN_LIMIT))}",
+        f"*Deadline*: {assignment.deadline:%a} {assignment.deadline.isoformat()}",
+    ]
+    if assignment.resources:
+        lines.append(
+            "*Resources*\n" + "\n".join(f"• <{link}>" for link in assignment.resources.splitlines())
+        )
+    return lines
+
+
+def _buttons(assignment: Assignment, actions: list[str], labels: dict[str, str]) -> ActionsBlock:
+    value = str(assignment.id)
+    return ActionsBlock(
+        block_id=f"assignment:{assignment.id}:{assignment.state}",
+        elements=[
+            ButtonElement(
+                text=labels[a],
+                action_id=BUTTON_ACTIONS[a],
+                value=value,
+                style="primary" if a in ("acknowledge", "approve", "submit") else None,
+            )
+            for a in actions
+        ],
+    )
+
+
+def brief_text(assignment: Assignment, task: Task) -> str:
+    return (
+        f"<@{assignment.assigner_id}> assigned you *{format_task_id(task.number)}* "
+        f"{escape(truncate(task.title, 150))}, due {assignment.deadline.isoformat()} "
+        f"· {STATE_WORDS[assignment.state]}"
+    )
+
+
+def brief_blocks(assignment: Assignment, task: Task) -> list:
+    """The brief in the VA's DM; its buttons follow the state."""
+    blocks: list = [
+        HeaderBlock(text=f"{format_task_id(task.number)} · {truncate(task.title, 130)}"),
+        SectionBlock(text=MarkdownTextObject(text=f"Assigned by <@{assignment.assigner_id}>")),
+        *line_sections(_brief_lines(assignment)),
+    ]
+    status = f"*Status*: {STATE_WORDS[assignment.state]}"
+    if assignment.revisions:
+        status += f" · revisions so far: {assignment.revisions}"
+    if assignment.open_question:
+        status += f"\n*Your question*: {escape(truncate(assignment.open_question, SHOWN_LIMIT))}"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+    actions = {
+        "assigned": ["acknowledge", "ask"],
+        "questioned": ["acknowledge", "ask"],
+        "acknowledged": ["submit", "ask"],
+        "revisions": ["submit", "ask"],
+    }.get(assignment.state, [])
+    labels = {"acknowledge": "Acknowledge", "ask": "Ask a question", "submit": "Submit for review"}
+    if actions:
+        blocks.append(_buttons(assignment, actions, labels))
+    return blocks
+
+
+def review_text(assignment: Assignment, task: Task) -> str:
+    return (
+        f"<@{assignment.assignee_id}> submitted *{format_task_id(task.number)}* "
+        f"{escape(truncate(task.title, 150))} · {STATE_WORDS[assignment.state]}"
+    )
+
+
+def review_blocks(assignment: Assignment, task: Task, submission: str | None) -> list:
+    """The submission for the reviewer; Approve / Request revisions while it waits."""
+    lines = [
+        f"<@{assignment.assignee_id}> submitted *{format_task_id(task.number)}* "
+        f"{escape(truncate(task.title, 150))}",
+        f"*Deliverables asked*\n{escape(truncate(assignment.deliverables, SHOWN_LIMIT))}",
+        f"*Submitted*\n{escape(truncate(submission or '', SHOWN_LIMIT))}",
+    ]
+    blocks: list = [*line_sections(lines)]
+    status = f"*Status*: {STATE_WORDS[assignment.state]}"
+    if assignment.revisions:
+        status += f" · revisions so far: {assignment.revisions}"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+    if assignment.state == "submitted":
+        labels = {"approve": "Approve", "revise": "Request revisions"}
+        blocks.append(_buttons(assignment, ["approve", "revise"], labels))
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text="Nobody reviews their own work.")])
+    )
+    return blocks
+
+
+def question_text(assignment: Assignment, task: Task) -> str:
+    question = escape(truncate(assignment.open_question or "", 2500))
+    return (
+        f"<@{assignment.assignee_id}> asks about *{format_task_id(task.number)}* "
+        f"{escape(truncate(task.title, 150))}: {question}"
+    )
+
+
+def question_blocks(assignment: Assignment, task: Task) -> list:
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=question_text(assignment, task)))]
+    if assignment.open_question:
+        blocks.append(_buttons(assignment, ["answer"], {"answer": "Answer"}))
+    return blocks
+
+
+def told_text(action: str, assignment: Assignment, task: Task, note: str | None) -> str:
+    ref = f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
+    said = f": {escape(truncate(note or '', 2500))}" if note else ""
+    return {
+        "acknowledge": f"<@{assignment.assignee_id}> acknowledged {ref}.",
+        "answer": f"<@{assignment.assigner_id}> answered your question on {ref}{said}",
+        "approve": f"{ref} was approved. Well done.",
+        "revise": f"{ref} needs revisions (round {assignment.revisions}){said}",
+    }[action]

@@ -1,0 +1,270 @@
+"""`/assign` and the **Assign work** shortcut, the brief form, and every button of the
+delegation lifecycle (Acknowledge, Ask a question, Answer, Submit for review, Approve,
+Request revisions). The rules are in `bot.services.delegation`; here each step's messages
+are rebuilt from the stored state and updated in place."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.desk import Desk
+from bot.services import delegation
+from bot.services.errors import PermissionDenied, VADeskError
+from bot.services.people import Actor
+from bot.views import delegation as views
+from handlers.common import (
+    Call,
+    Reply,
+    answer_submission,
+    desk_of,
+    open_modal,
+    run_command,
+    tell_privately,
+)
+from handlers.failures import guarded
+from handlers.payload import (
+    MalformedPayload,
+    button_number,
+    input_of,
+    number_from,
+    picked_day,
+    state_values,
+    team_of,
+    text_input,
+    user_of,
+    view_metadata,
+)
+
+logger = logging.getLogger(__name__)
+
+ASSIGN_HELP = (
+    "*`/assign`* — delegate work (supervisors and owners)\n"
+    "• `/assign` or the *Assign work* shortcut — the brief: VA, title, objective, "
+    "deliverables, deadline, resources, category\n"
+    "The VA acknowledges or asks a question, submits the deliverables, and you approve or "
+    "request revisions, all from the messages VA Desk sends."
+)
+
+
+def _refuse_unless_manager(actor: Actor) -> None:
+    if not actor.is_manager:
+        raise PermissionDenied("Supervisors and owners assign work; ask one of them.")
+
+
+def _open_form(call: Call) -> Reply:
+    _refuse_unless_manager(call.actor)
+    return open_modal(views.assign_modal())
+
+
+@guarded
+def handle_assign_command(
+    ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    text = command.get("text") or ""
+    if text.strip().lower() == "help":
+        desk_of(context).reply(command.get("response_url"), ASSIGN_HELP)
+        return
+    run_command(_open_form, context=context, command=command, client=client, text=text)
+
+
+@guarded
+def handle_assign_shortcut(
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, user_id = desk_of(context), user_of(shortcut)
+    try:
+        _refuse_unless_manager(desk.actor(team_of(shortcut), user_id, client))
+    except VADeskError as refusal:
+        tell_privately(desk, client, shortcut, user_id, refusal.message)
+        return
+    client.views_open(trigger_id=shortcut.get("trigger_id"), view=views.assign_modal())
+
+
+def _in_workspace(client: WebClient, user_id: str) -> bool:
+    """A person Slack knows, not deactivated and not a bot."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        return False
+    return not user.get("deleted") and not user.get("is_bot")
+
+
+def _update(client: WebClient, channel: str | None, ts: str | None, text: str, blocks) -> None:
+    if not channel or not ts:
+        return
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.warning("could not update an assignment message: %s", error.response.get("error"))
+
+
+def _post(client: WebClient, channel: str, text: str, blocks=None) -> tuple[str, str | None]:
+    answer = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    return answer["channel"], answer.get("ts")
+
+
+@guarded
+def handle_assign_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    values = state_values(view)
+    desk = desk_of(context)
+    assignee = input_of(values, "assignee", "selected_user")
+    assignee = assignee if isinstance(assignee, str) and assignee else None
+    if assignee and not _in_workspace(client, assignee):
+        ack(response_action="errors", errors={"assignee": "Pick someone in this workspace."})
+        return
+    brief = delegation.Brief(
+        assignee_id=assignee,
+        title=text_input(values, "title"),
+        objective=text_input(values, "objective"),
+        deliverables=text_input(values, "deliverables"),
+        deadline=picked_day(values, "deadline"),
+        resources=text_input(values, "resources"),
+        category=text_input(values, "category"),
+    )
+
+    def act(session: Session, actor: Actor) -> Reply:
+        assignment = delegation.assign(session, desk.settings, actor, brief)
+        task = delegation.task_of(session, assignment)
+
+        def send_brief(slack: WebClient) -> str | None:
+            channel, ts = _post(
+                slack,
+                assignment.assignee_id,
+                views.brief_text(assignment, task),
+                views.brief_blocks(assignment, task),
+            )
+            with desk.session() as later:
+                delegation.record_message(later, assignment.id, "va", channel, ts)
+            return None
+
+        return Reply(
+            f"Assigned *T-{task.number}* to <@{assignment.assignee_id}>; you will hear when "
+            "it is acknowledged.",
+            refresh_users={assignment.assignee_id},
+            then=send_brief,
+        )
+
+    answer_submission(ack, body, client, context, act, "title")
+
+
+def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) -> None:
+    """Show the new state everywhere it is on screen, and tell whoever is waiting."""
+    with desk.session() as session:
+        assignment = session.get(delegation.Assignment, assignment_id)
+        task = delegation.task_of(session, assignment)
+        submission = delegation.last_note(session, assignment, "submit")
+        note = delegation.last_note(session, assignment, action)
+    _update(
+        client,
+        assignment.va_channel,
+        assignment.va_ts,
+        views.brief_text(assignment, task),
+        views.brief_blocks(assignment, task),
+    )
+    if action == "submit":
+        channel, ts = _post(
+            client,
+            assignment.assigner_id,
+            views.review_text(assignment, task),
+            views.review_blocks(assignment, task, submission),
+        )
+        with desk.session() as session:
+            delegation.record_message(session, assignment_id, "review", channel, ts)
+    elif action in ("approve", "revise"):
+        _update(
+            client,
+            assignment.review_channel,
+            assignment.review_ts,
+            views.review_text(assignment, task),
+            views.review_blocks(assignment, task, submission),
+        )
+    if action == "ask":
+        _post(
+            client,
+            assignment.assigner_id,
+            views.question_text(assignment, task),
+            views.question_blocks(assignment, task),
+        )
+    elif action == "acknowledge":
+        _post(client, assignment.assigner_id, views.told_text(action, assignment, task, None))
+    elif action in ("answer", "approve", "revise"):
+        _post(client, assignment.assignee_id, views.told_text(action, assignment, task, note))
+    desk.refresh_homes(assignment.team_id, {assignment.assignee_id})
+
+
+def _button(body: dict, action: dict, client: WebClient, context: BoltContext, step: str) -> None:
+    """A step without a form runs at once; one with a form opens it after checking that
+    the step is allowed (so nobody fills a form in vain)."""
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    assignment_id = button_number(action)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            if step in views.STEP_FORMS:
+                assignment = delegation.get_assignment(session, team_id, assignment_id)
+                delegation.check_step(session, actor, assignment, step)
+                form = views.step_modal(step, assignment, delegation.task_of(session, assignment))
+            else:
+                delegation.step(session, actor, assignment_id, step)
+                form = None
+    except VADeskError as refusal:
+        tell_privately(desk, client, body, user_id, refusal.message)
+        return
+    if form is not None:
+        client.views_open(trigger_id=body.get("trigger_id"), view=form)
+    else:
+        _after_step(desk, client, assignment_id, step)
+
+
+def _button_listener(step: str):
+    @guarded
+    def listener(
+        ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        _button(body, action, client, context, step)
+
+    listener.__name__ = f"handle_{step}_button"
+    return listener
+
+
+@guarded
+def handle_step_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    values, meta = state_values(view), view_metadata(view)
+    desk = desk_of(context)
+    assignment_id = number_from(meta.get("assignment"), "the assignment")
+    step = meta.get("action")
+    if step not in views.STEP_FORMS:
+        raise MalformedPayload("the form's step")
+    field = views.STEP_FORMS[step][1]
+    note = text_input(values, field)
+
+    def act(session: Session, actor: Actor) -> Reply:
+        delegation.step(session, actor, assignment_id, step, note)
+
+        def announce(slack: WebClient) -> None:
+            _after_step(desk, slack, assignment_id, step)
+
+        return Reply(f"Sent: {views.STEP_FORMS[step][0].lower()}.", then=announce)
+
+    answer_submission(ack, body, client, context, act, field)
+
+
+def register(app: App) -> None:
+    app.command("/assign")(handle_assign_command)
+    app.shortcut(views.ASSIGN_SHORTCUT)(handle_assign_shortcut)
+    app.view(views.ASSIGN_CALLBACK)(handle_assign_submission)
+    app.view(views.STEP_CALLBACK)(handle_step_submission)
+    for step, action_id in views.BUTTON_ACTIONS.items():
+        app.action(action_id)(_button_listener(step))

@@ -1,0 +1,156 @@
+"""Delegation through the real app: the brief and its refusals, acknowledge, a question
+and its answer, submit, revisions, approval; wrong people, double clicks and stale
+buttons; every step stored."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlmodel import select
+
+from bot import clock
+from store.db import session_scope
+from store.models import Assignment, AssignmentEvent, Task
+from tests.slack_payloads import block_action, text_value, view_submission
+
+
+def _brief(**changes) -> dict:
+    values = {
+        "assignee": {"type": "users_select", "selected_user": changes.get("va", "U0VA1")},
+        "title": text_value(changes.get("title", "Inbox clean-up for Acme")),
+        "objective": text_value(changes.get("objective", "Zero unread by Friday")),
+        "deliverables": text_value(changes.get("deliverables", "A summary of what was done")),
+        "deadline": {"type": "datepicker", "selected_date": changes.get("deadline", "2026-12-04")},
+        "resources": text_value(changes.get("resources", "https://example.com/sop")),
+        "category": text_value(""),
+    }
+    return values
+
+
+def _assign(live_app, user: str = "U0OWNER", **changes) -> tuple[int, str]:
+    return live_app.interact(view_submission("assignment_create", _brief(**changes), user=user))
+
+
+def _dms(live_app, user: str) -> list:
+    return [c for c in live_app.fake.calls("chat.postMessage") if c.params["channel"] == user]
+
+
+def _dm_with(live_app, user: str, needle: str):
+    """The DM to `user` containing `needle`, once the app has sent it."""
+    for _ in range(250):
+        for call in _dms(live_app, user):
+            if needle in call.params["text"]:
+                return call
+        time.sleep(0.02)
+    raise AssertionError(f"no DM to {user} with {needle!r}")
+
+
+def _press(live_app, step: str, user: str, name: str | None = None) -> str | None:
+    payload = block_action(f"assignment_{step}", "1", user=user)
+    if name:
+        payload["response_url"] = live_app.fake.response_url(name)
+    live_app.interact(payload)
+    if not name:
+        return None
+    for _ in range(250):
+        for call in live_app.fake.calls("response_url"):
+            if call.path == f"/respond/{name}":
+                return call.params["text"]
+        time.sleep(0.02)
+    raise AssertionError(f"no private answer to {step} by {user}")
+
+
+def _form(live_app, step: str, field: str, text: str, user: str) -> tuple[int, str]:
+    payload = view_submission(
+        "assignment_step", {field: text_value(text)}, {"assignment": 1, "action": step}, user=user
+    )
+    return live_app.interact(payload)
+
+
+def test_only_supervisors_and_owners_assign(live_app):
+    assert "Supervisors and owners assign work" in live_app.command("/assign", "")["text"]
+    status, body = _assign(live_app, user="U0VA2")
+    assert status == 200 and "Supervisors and owners assign" in json.dumps(json.loads(body))
+    live_app.send_command("/assign", "", user="U0SUPER")
+    (opened,) = live_app.fake.wait_for("views.open")
+    assert opened.json("view")["callback_id"] == "assignment_create"
+
+
+def test_a_bad_brief_is_refused_on_its_fields_and_nothing_is_stored(live_app):
+    clock.set_now("2026-11-27T15:00:00Z")
+    _status, body = _assign(
+        live_app, objective=" ", deadline="2026-11-01", resources="not a link", va="U0SUPER"
+    )
+    errors = json.loads(body)["errors"]
+    assert set(errors) == {"assignee", "objective", "deadline", "resources"}
+    assert "has passed" in errors["deadline"] and "https://" in errors["resources"]
+    live_app.fake.users["U0GONE"] = {"id": "U0GONE", "deleted": True}
+    errors = json.loads(_assign(live_app, va="U0GONE")[1])["errors"]
+    assert errors == {"assignee": "Pick someone in this workspace."}
+    with session_scope(live_app.engine) as session:
+        assert (
+            session.exec(select(Assignment)).all() == [] and session.exec(select(Task)).all() == []
+        )
+    assert live_app.fake.calls("chat.postMessage") == []
+
+
+def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
+    clock.set_now("2026-11-27T15:00:00Z")
+    assert _assign(live_app)[0] == 200
+    live_app.fake.wait_for("chat.postMessage", 2)
+    (brief,) = _dms(live_app, "U0VA1")
+    shown = json.dumps(brief.json("blocks"))
+    assert (
+        "T-1" in shown and "Zero unread by Friday" in shown and "https://example.com/sop" in shown
+    )
+    assert "assignment_acknowledge" in shown and "assignment_ask" in shown
+    assert "Assigned *T-1* to <@U0VA1>" in _dms(live_app, "U0OWNER")[0].params["text"]
+    # Someone else cannot acknowledge it.
+    assert "only they can do that" in _press(live_app, "acknowledge", "U0VA2", "other")
+    # A question goes to the assigner, with Answer; the answer comes back to the VA.
+    _press(live_app, "ask", "U0VA1")
+    assert live_app.fake.wait_for("views.open")[0].json("view")["callback_id"] == "assignment_step"
+    _status, body = _form(live_app, "ask", "question", " ", "U0VA1")
+    assert "question" in json.loads(body)["errors"]
+    _form(live_app, "ask", "question", "Which inbox?", "U0VA1")
+    assert "Which inbox?" in _dm_with(live_app, "U0OWNER", "asks about").params["text"]
+    _form(live_app, "answer", "answer", "The support@ one", "U0OWNER")
+    _dm_with(live_app, "U0VA1", "The support@ one")
+    # Submitting before acknowledging is refused, naming the state.
+    assert "waiting for the VA's acknowledgment" in _press(live_app, "submit", "U0VA1", "early")
+    _press(live_app, "acknowledge", "U0VA1")
+    # A double click: the second press says it is already acknowledged, and by whom.
+    again = _press(live_app, "acknowledge", "U0VA1", "double")
+    assert "already acknowledged, in progress by <@U0VA1>" in again
+    _form(live_app, "submit", "deliverables", "Done: 312 archived", "U0VA1")
+    review = _dm_with(live_app, "U0OWNER", "submitted")
+    assert "assignment_approve" in json.dumps(review.json("blocks"))
+    # Nobody reviews their own work; a VA cannot review at all.
+    assert "A supervisor or owner does that" in _press(live_app, "approve", "U0VA1", "self")
+    _form(live_app, "revise", "feedback", "Also label the rest", "U0SUPER")
+    _dm_with(live_app, "U0VA1", "needs revisions (round 1)")
+    # The old Approve button now says what happened.
+    stale = _press(live_app, "approve", "U0OWNER", "stale")
+    assert "already sent back for revisions by <@U0SUPER>" in stale
+    _form(live_app, "submit", "deliverables", "Labelled too", "U0VA1")
+    _dm_with(live_app, "U0VA1", "Sent: submit for review")
+    _press(live_app, "approve", "U0OWNER")
+    _dm_with(live_app, "U0VA1", "was approved")
+    with session_scope(live_app.engine) as session:
+        assignment = session.exec(select(Assignment)).one()
+        task = session.get(Task, assignment.task_id)
+        events = session.exec(select(AssignmentEvent).order_by(AssignmentEvent.id)).all()
+    assert assignment.state == "approved" and assignment.revisions == 1
+    assert task.status == "done" and task.assignee_id == "U0VA1"
+    assert [e.action for e in events] == [
+        "assign",
+        "ask",
+        "answer",
+        "acknowledge",
+        "submit",
+        "revise",
+        "submit",
+        "approve",
+    ]
+    assert events[1].note == "Which inbox?" and events[5].actor_id == "U0SUPER"
