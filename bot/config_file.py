@@ -59,6 +59,7 @@ def parse_settings_file(path: Path) -> dict[str, Any]:
         "users": dict(parsed.users),
         "billing": parsed.billing,
         "reports": parsed.reports,
+        "delegation": parsed.delegation,
         "routines": parsed.routines_in_effect(),
         "reserved": parsed.reserved(),
     }

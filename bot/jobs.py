@@ -19,13 +19,14 @@ from sqlmodel import Session
 from bot import clock
 from bot.config import Settings
 from bot.notify import FileUpload, Message, Outgoing
+from bot.services import delegation, escalations, focus, reminders, routines
 from bot.services import digest as digests
-from bot.services import escalations, focus, reminders, routines
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
+from bot.views.delegation import chase_text
 from bot.views.digest import digest_blocks, figures_text
 from bot.views.escalations import follow_up_text
 from bot.views.focus import focus_blocks, focus_text
@@ -38,6 +39,7 @@ WEEKLY_REPORT = "weekly-report"
 REMINDERS = "reminders"
 FOCUS = "reminders:focus"
 ESCALATION_FOLLOW_UPS = "escalation-followups"
+ASSIGNMENT_CHASE = "assignment-chase"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -273,6 +275,30 @@ class EscalationFollowUpJob(Job):
         return [_outgoing(due, due.recipient, compose, channel=escalation.channel_id)]
 
 
+class AssignmentChaseJob(Job):
+    name = ASSIGNMENT_CHASE
+    summary = "assignments not acknowledged, chased every [delegation] chase_after_business_hours"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = delegation.chases_due(session, ctx.settings, team_id, since, until)
+        far = until + timedelta(days=1)  # useful until acknowledged
+        return [
+            Due(self.name, team_id, f"A-{c.assignment.id}", Slot(c.at, far, far), c) for c in found
+        ]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        chase: delegation.Chase = due.subject
+
+        def compose(session: Session) -> Message:
+            return Message(chase_text(chase), thread_ts=chase.assignment.va_ts)
+
+        return [_outgoing(due, due.recipient, compose, channel=chase.assignment.va_channel)]
+
+
 def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
     """Move a focus session along (inside the claim: once) and say where it stands."""
 
@@ -306,5 +332,11 @@ def _outgoing(
 def all_jobs(settings: Settings) -> dict[str, Job]:
     """Every job by name: the routines in effect, the digest, the weekly report, reminders."""
     jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
-    jobs += [DigestJob(), WeeklyReportJob(), RemindersJob(), EscalationFollowUpJob()]
+    jobs += [
+        DigestJob(),
+        WeeklyReportJob(),
+        RemindersJob(),
+        EscalationFollowUpJob(),
+        AssignmentChaseJob(),
+    ]
     return {job.name: job for job in jobs}

@@ -14,6 +14,7 @@ from bot.settings_models import (
     BillingSettings,
     ChannelSettings,
     ClientSettings,
+    DelegationSettings,
     KpiSettings,
     ReportSettings,
     RoleSettings,
@@ -88,6 +89,7 @@ class Settings:
     users: dict[str, UserSettings] = field(default_factory=dict)
     billing: BillingSettings = field(default_factory=BillingSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    delegation: DelegationSettings = field(default_factory=DelegationSettings)
     routines: tuple[Routine, ...] = field(default_factory=lambda: DEFAULT_ROUTINES)
     # The sections of features still to come (tags, templates), as written.
     reserved: dict[str, Any] = field(default_factory=dict)

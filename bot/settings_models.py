@@ -436,6 +436,13 @@ class TimerSettings(Section):
     nudge_after_hours: EntryHours = 4
 
 
+class DelegationSettings(Section):
+    """Delegated work: an assignment not acknowledged after this much working time (the
+    VA's own hours) is chased, and again after each such spell until it is."""
+
+    chase_after_business_hours: PositiveHours = 2
+
+
 class ReportSettings(Section):
     """When the supervisor digest and the weekly CEO report are posted to
     `[channels] digest`, in the workspace's time zone (the routine schedule grammar)."""
@@ -627,6 +634,7 @@ class SettingsFile(Section):
     users: dict[UserId, UserSettings] = Field(default_factory=dict)
     billing: BillingSettings = Field(default_factory=BillingSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    delegation: DelegationSettings = Field(default_factory=DelegationSettings)
     routines: dict[RoutineName, RoutineEntry] = Field(default_factory=dict)
     tags: Any = None
     templates: Any = None

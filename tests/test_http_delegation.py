@@ -33,7 +33,12 @@ def _assign(live_app, user: str = "U0OWNER", **changes) -> tuple[int, str]:
 
 
 def _dms(live_app, user: str) -> list:
-    return [c for c in live_app.fake.calls("chat.postMessage") if c.params["channel"] == user]
+    """Messages to the person: by user id, or into the DM channel the app opened."""
+    return [
+        c
+        for c in live_app.fake.calls("chat.postMessage")
+        if c.params["channel"] in (user, "D" + user)
+    ]
 
 
 def _dm_with(live_app, user: str, needle: str):
@@ -154,3 +159,29 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
         "approve",
     ]
     assert events[1].note == "Which inbox?" and events[5].actor_id == "U0SUPER"
+
+
+def test_unacknowledged_work_is_chased_in_the_brief_thread_until_acknowledged(live_app):
+    from tests.scheduling import Rig, posted_to
+
+    rig = Rig(live_app.settings, live_app.engine, live_app.fake)
+    clock.set_now("2026-11-30T14:00:00Z")  # Monday 09:00 in New York
+    _assign(live_app)
+    _dm_with(live_app, "U0VA1", "assigned you")
+    shown = json.dumps(live_app.command("/report", "today")["blocks"])
+    assert "*Unacknowledged assignments*\\n1" in shown
+    # Two business hours later (11:00), in the thread of the brief.
+    assert posted_to(rig.tick("2026-11-30T15:59:00Z", only="assignment-chase")) == []
+    assert posted_to(rig.tick("2026-11-30T16:00:30Z", only="assignment-chase")) == [
+        ("assignment-chase", "A-1")
+    ]
+    chase = _dm_with(live_app, "U0VA1", "Reminder 1")
+    with session_scope(live_app.engine) as session:
+        brief_ts = session.exec(select(Assignment)).one().va_ts
+    assert brief_ts and chase.params["thread_ts"] == brief_ts
+    assert "please acknowledge *T-1*" in chase.params["text"]
+    # Not again within the slot; once acknowledged, never again.
+    assert posted_to(rig.tick("2026-11-30T16:30:00Z", only="assignment-chase")) == []
+    _press(live_app, "acknowledge", "U0VA1")
+    _dm_with(live_app, "U0OWNER", "acknowledged")
+    assert rig.tick("2026-11-30T18:00:30Z", only="assignment-chase") == []

@@ -14,7 +14,16 @@ from bot import clock
 from bot.notify import Message, Outgoing
 from bot.services import routines
 from store.db import session_scope
-from store.models import Delivery, Escalation, RoutineRun, Task, TimeEntry, User, Workspace
+from store.models import (
+    Assignment,
+    Delivery,
+    Escalation,
+    RoutineRun,
+    Task,
+    TimeEntry,
+    User,
+    Workspace,
+)
 from tests.scheduling import MANILA_VA, NY_VA, TEAM, Rig, posted_to, schedule_settings
 
 
@@ -104,6 +113,19 @@ def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
                 created_at=at("2026-11-30 15:00"),
             )
         )
+        task_2 = session.exec(select(Task).where(Task.number == 2)).one()
+        session.add(
+            Assignment(
+                team_id=TEAM,
+                task_id=task_2.id,
+                assigner_id="U0OWNER",
+                assignee_id=NY_VA,
+                objective="Zero unread",
+                deliverables="Summary",
+                deadline=date(2026, 11, 30),
+                created_at=at("2026-11-30 14:00"),
+            )
+        )
     outcomes = rig.tick("2026-11-30T21:30:30Z", only="daily-digest")  # 16:30 in New York
     assert posted_to(outcomes) == [("daily-digest", "C0DIGEST")]
     (digest,) = rig.posts("C0DIGEST")
@@ -123,6 +145,7 @@ def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
     assert "Unfinished routine: *Hourly check* for <@U0VA1>" in blocks
     assert "67% (2/3 on time)" in blocks  # the team's completion
     assert "Open escalation: *ESC-1* (urgent) from <@U0VA1>" in blocks and "not taken" in blocks
+    assert "Not acknowledged: *T-2* for <@U0VA1>, assigned by <@U0OWNER>" in blocks
     # Once only, and not before its time the next day.
     assert posted_to(rig.tick("2026-11-30T21:40:00Z", only="daily-digest")) == []
     assert rig.tick("2026-12-01T21:00:00Z", only="daily-digest") == []

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
+from bot.services.calendars import person_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor
+from bot.services.schedules import add_working_time
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
 from store.models import Assignment, AssignmentEvent, Task
@@ -246,3 +248,54 @@ def last_note(session: Session, assignment: Assignment, action: str) -> str | No
         .order_by(AssignmentEvent.id.desc())
     ).first()
     return event.note if event else None
+
+
+@dataclass(frozen=True)
+class Chase:
+    assignment: Assignment
+    task: Task
+    at: datetime
+    count: int
+
+
+def chases_due(
+    session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
+) -> list[Chase]:
+    """The latest chase in (since, until] of each assignment still waiting for its VA's
+    acknowledgment: every `chase_after_business_hours` of the VA's own working time."""
+    every = timedelta(hours=settings.delegation.chase_after_business_hours)
+    found = []
+    waiting = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.team_id == team_id,
+            Assignment.state == "assigned",
+            Assignment.va_ts.is_not(None),
+        )
+    ).all()
+    for assignment, task in waiting:
+        calendar = person_calendar(session, settings, team_id, assignment.assignee_id)
+        moment, count, latest = assignment.created_at, 0, None
+        while True:
+            moment = add_working_time(calendar, moment, every)
+            count += 1
+            if moment > until:
+                break
+            if moment > since:
+                latest = Chase(assignment, task, moment, count)
+        if latest is not None:
+            found.append(latest)
+    return found
+
+
+def unacknowledged(session: Session, team_id: str, limit: int) -> list[tuple[Assignment, Task]]:
+    """Assignments still waiting for their VA's acknowledgment, oldest first."""
+    rows = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Assignment.team_id == team_id, Assignment.state == "assigned")
+        .order_by(Assignment.created_at)
+        .limit(limit)
+    ).all()
+    return [(assignment, task) for assignment, task in rows]

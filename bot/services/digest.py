@@ -1,7 +1,7 @@
 """The supervisor's daily digest and the weekly CEO check-in figures: each rostered VA's
 scorecard for a day (or a week) of the workspace calendar, the team's totals, and what
 needs attention (overdue tasks, unfinished routines, long-running timers, open
-escalations)."""
+escalations, assignments not acknowledged)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
+from bot.services.delegation import unacknowledged
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
-from store.models import Escalation, RoutineRun, Task, TimeEntry
+from store.models import Assignment, Escalation, RoutineRun, Task, TimeEntry
 
 ATTENTION_LIMIT = 15
 
@@ -30,6 +31,7 @@ class Digest(TeamFigures):
     long_timers: list[tuple[TimeEntry, Task]]
     completion_target: float
     escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
+    unacknowledged: list[tuple[Assignment, Task]] = field(default_factory=list)
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -69,6 +71,7 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
                 .limit(ATTENTION_LIMIT + 1)
             )
         ),
+        unacknowledged=unacknowledged(session, team_id, ATTENTION_LIMIT + 1),
     )
 
 

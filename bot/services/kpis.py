@@ -9,9 +9,10 @@ Definitions:
 - overdue: open tasks whose due day has passed.
 - routine completion: checklists completed over checklists posted for slots in the period;
 - open escalations: those the person raised that are not resolved yet (now, whatever the
-  period).
-Figures later features bring (CSAT, first response, unacknowledged assignments) are
-reported as no data, never as a number.
+  period);
+- unacknowledged assignments: work delegated to the person not acknowledged yet (now).
+Figures later features bring (CSAT, first response) are reported as no data, never as
+a number.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.services.periods import Period, period_of
 from store.models import (
     CLOSED_STATUSES,
     TASK_STATUSES,
+    Assignment,
     Client,
     Escalation,
     RoutineRun,
@@ -40,7 +42,7 @@ from store.models import (
 )
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
-NOT_YET_MEASURED = ("CSAT", "first response", "unacknowledged assignments")
+NOT_YET_MEASURED = ("CSAT", "first response")
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Scorecard:
     routines_done: int = 0
     routines_posted: int = 0
     open_escalations: int = 0
+    unacknowledged: int = 0
     by_client: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -81,6 +84,7 @@ class Scorecard:
         self.routines_done += other.routines_done
         self.routines_posted += other.routines_posted
         self.open_escalations += other.open_escalations
+        self.unacknowledged += other.unacknowledged
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
 
@@ -120,7 +124,22 @@ def scorecards(
         cards[owner].routines_done, cards[owner].routines_posted = done, posted
     for raiser, count in session.exec(escalations_query(team_id, user_ids)).all():
         cards[raiser].open_escalations = count
+    for assignee, count in session.exec(unacknowledged_query(team_id, user_ids)).all():
+        cards[assignee].unacknowledged = count
     return cards
+
+
+def unacknowledged_query(team_id: str, user_ids: list[str]):
+    """Per person: assignments given to them and not acknowledged yet."""
+    return (
+        select(Assignment.assignee_id, sa.func.count(Assignment.id))
+        .where(
+            Assignment.team_id == team_id,
+            Assignment.state == "assigned",
+            Assignment.assignee_id.in_(user_ids),
+        )
+        .group_by(Assignment.assignee_id)
+    )
 
 
 def escalations_query(team_id: str, user_ids: list[str]):

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.delegation import STATE_WORDS, TITLE_LIMIT
+from bot.services.delegation import STATE_WORDS, TITLE_LIMIT, Chase
 from bot.services.parsing import format_task_id
 from bot.services.text import NOTES_LIMIT, escape, truncate
 from bot.views.blocks import line_sections
@@ -221,3 +221,11 @@ def told_text(action: str, assignment: Assignment, task: Task, note: str | None)
         "approve": f"{ref} was approved. Well done.",
         "revise": f"{ref} needs revisions (round {assignment.revisions}){said}",
     }[action]
+
+
+def chase_text(chase: Chase) -> str:
+    return (
+        f":bell: Reminder {chase.count}: <@{chase.assignment.assignee_id}>, please acknowledge "
+        f"*{format_task_id(chase.task.number)}* {escape(truncate(chase.task.title, 150))} "
+        "(or ask a question) so <@" + chase.assignment.assigner_id + "> knows it is in hand."
+    )

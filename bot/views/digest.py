@@ -91,9 +91,15 @@ def attention_blocks(digest: Digest) -> list:
             f"• Open escalation: *{format_escalation_id(escalation.id)}* ({escalation.urgency}) "
             f"from <@{escalation.raised_by}> {time_token(escalation.created_at)}, {state}"
         )
+    for assignment, task in digest.unacknowledged[:ATTENTION_LIMIT]:
+        lines.append(
+            f"• Not acknowledged: *{format_task_id(task.number)}* for "
+            f"<@{assignment.assignee_id}>, assigned by <@{assignment.assigner_id}> "
+            f"{time_token(assignment.created_at)}"
+        )
     if len(lines) == 1:
         lines.append(
-            "Nothing: no overdue tasks, unfinished routines, long-running timers or open "
-            "escalations."
+            "Nothing: no overdue tasks, unfinished routines, long-running timers, open "
+            "escalations or unacknowledged assignments."
         )
     return line_sections(lines)

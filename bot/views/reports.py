@@ -41,6 +41,7 @@ def scorecard_fields(card: Scorecard, target: float) -> list[str]:
         f"*Overdue tasks*\n{card.overdue}{BELOW_TARGET if card.overdue else ''}",
         f"*Routines completed*\n{routine_completion(card)}",
         f"*Open escalations*\n{card.open_escalations}",
+        f"*Unacknowledged assignments*\n{card.unacknowledged}",
     ]
 
 
