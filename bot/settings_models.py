@@ -436,11 +436,27 @@ class TimerSettings(Section):
     nudge_after_hours: EntryHours = 4
 
 
+# The SOP's task categories and the trust phase each needs (I clerical, II administrative,
+# III personal executive assistant: schedule, sales pipeline).
+DEFAULT_CATEGORIES = {
+    "clerical": "I",
+    "administrative": "II",
+    "calendar": "III",
+    "sales pipeline": "III",
+}
+
+
 class DelegationSettings(Section):
     """Delegated work: an assignment not acknowledged after this much working time (the
-    VA's own hours) is chased, and again after each such spell until it is."""
+    VA's own hours) is chased, and again after each such spell until it is. `categories`
+    maps each task category to the lowest trust phase that may be given it; assigning
+    above a VA's phase needs an owner's override with a reason."""
 
     chase_after_business_hours: PositiveHours = 2
+    categories: dict[str, Phase] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+
+    def phase_needed(self, category: str | None) -> str | None:
+        return self.categories.get(category) if category else None
 
 
 class ReportSettings(Section):

@@ -33,6 +33,7 @@ from handlers.payload import (
     input_of,
     number_from,
     picked_day,
+    picked_option,
     state_values,
     team_of,
     text_input,
@@ -58,7 +59,7 @@ def _refuse_unless_manager(actor: Actor) -> None:
 
 def _open_form(call: Call) -> Reply:
     _refuse_unless_manager(call.actor)
-    return open_modal(views.assign_modal())
+    return open_modal(views.assign_modal(call.desk.settings.delegation.categories))
 
 
 @guarded
@@ -84,7 +85,8 @@ def handle_assign_shortcut(
     except VADeskError as refusal:
         tell_privately(desk, client, shortcut, user_id, refusal.message)
         return
-    client.views_open(trigger_id=shortcut.get("trigger_id"), view=views.assign_modal())
+    form = views.assign_modal(desk.settings.delegation.categories)
+    client.views_open(trigger_id=shortcut.get("trigger_id"), view=form)
 
 
 def _in_workspace(client: WebClient, user_id: str) -> bool:
@@ -128,7 +130,8 @@ def handle_assign_submission(
         deliverables=text_input(values, "deliverables"),
         deadline=picked_day(values, "deadline"),
         resources=text_input(values, "resources"),
-        category=text_input(values, "category"),
+        category=picked_option(values, "category"),
+        override_reason=text_input(values, "override"),
     )
 
     def act(session: Session, actor: Actor) -> Reply:

@@ -273,6 +273,14 @@ def test_full_file_loads(cwd: Path) -> None:
         ),
         ('[reports]\nweekly = "someday"', "vadesk.toml: reports.weekly: unknown schedule"),
         (
+            '[delegation.categories]\nresearch = "IV"',
+            'vadesk.toml: delegation.categories.research: must be "I", "II" or "III"',
+        ),
+        (
+            "[delegation]\nchase_after_business_hours = 0",
+            "vadesk.toml: delegation.chase_after_business_hours: must be a positive number",
+        ),
+        (
             '[workspace]\nbusiness_hours = "9-5"',
             "vadesk.toml: workspace.business_hours: must look like \"09:00-17:00\", got '9-5'",
         ),

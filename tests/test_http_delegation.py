@@ -23,8 +23,13 @@ def _brief(**changes) -> dict:
         "deliverables": text_value(changes.get("deliverables", "A summary of what was done")),
         "deadline": {"type": "datepicker", "selected_date": changes.get("deadline", "2026-12-04")},
         "resources": text_value(changes.get("resources", "https://example.com/sop")),
-        "category": text_value(""),
+        "override": text_value(changes.get("override", "")),
     }
+    if changes.get("category"):
+        values["category"] = {
+            "type": "static_select",
+            "selected_option": {"value": changes["category"]},
+        }
     return values
 
 
@@ -185,3 +190,28 @@ def test_unacknowledged_work_is_chased_in_the_brief_thread_until_acknowledged(li
     _press(live_app, "acknowledge", "U0VA1")
     _dm_with(live_app, "U0OWNER", "acknowledged")
     assert rig.tick("2026-11-30T18:00:30Z", only="assignment-chase") == []
+
+
+def test_work_above_a_vas_phase_needs_an_owner_and_a_reason(live_app):
+    clock.set_now("2026-11-27T15:00:00Z")
+    # U0VA1 is phase I (the default); calendar work needs phase III.
+    errors = json.loads(_assign(live_app, user="U0SUPER", category="calendar")[1])["errors"]
+    assert errors == {
+        "category": "calendar needs trust phase III; <@U0VA1> is phase I. Only an owner can "
+        "assign it, with a reason."
+    }
+    errors = json.loads(_assign(live_app, category="calendar")[1])["errors"]
+    assert errors == {"override": "Phase III work for a phase I VA: give the reason."}
+    errors = json.loads(_assign(live_app, category="astrology")[1])["errors"]
+    assert errors["category"].startswith("Pick one of: clerical, administrative")
+    assert _assign(live_app, user="U0SUPER", category="clerical")[0] == 200
+    override = "Covering for Maria this week"
+    assert _assign(live_app, category="calendar", override=override)[0] == 200
+    with session_scope(live_app.engine) as session:
+        events = session.exec(select(AssignmentEvent).order_by(AssignmentEvent.id)).all()
+        tasks = session.exec(select(Task).order_by(Task.number)).all()
+    assert [e.note for e in events] == [
+        None,
+        "override: phase III work for a phase I VA: Covering for Maria this week",
+    ]
+    assert [t.category for t in tasks] == ["clerical", "calendar"]

@@ -25,6 +25,7 @@ from bot.services.people import Actor
 from bot.services.schedules import add_working_time
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
+from bot.settings_models import PHASES
 from store.models import Assignment, AssignmentEvent, Task
 
 URL_RE = re.compile(r"^https?://\S+$")
@@ -57,6 +58,7 @@ class Brief:
     deadline: date | None
     resources: str | None = None
     category: str | None = None
+    override_reason: str | None = None  # an owner assigning above the VA's phase
 
 
 def resource_links(text: str | None) -> list[str]:
@@ -84,10 +86,38 @@ def _checked_brief(settings: Settings, actor: Actor, brief: Brief) -> dict[str, 
         errors["deadline"] = "Pick a deadline."
     elif brief.deadline < today:
         errors["deadline"] = f"{brief.deadline.isoformat()} has passed; pick today or later."
+    errors.update(_phase_problems(settings, actor, brief))
     bad = [link for link in resource_links(brief.resources) if not URL_RE.match(link)]
     if bad:
         errors["resources"] = f"One link per line, each starting with https:// ({bad[0][:40]})."
     return errors
+
+
+def phase_override(settings: Settings, brief: Brief) -> tuple[str, str] | None:
+    """(phase needed, the VA's phase) when the category is above the VA's trust phase."""
+    needed = settings.delegation.phase_needed(brief.category)
+    if needed is None or not brief.assignee_id:
+        return None
+    has = settings.user_settings(brief.assignee_id).phase
+    return (needed, has) if PHASES.index(needed) > PHASES.index(has) else None
+
+
+def _phase_problems(settings: Settings, actor: Actor, brief: Brief) -> dict[str, str]:
+    categories = settings.delegation.categories
+    if brief.category and brief.category not in categories:
+        return {"category": f"Pick one of: {', '.join(categories)}."}
+    above = phase_override(settings, brief)
+    if above is None:
+        return {}
+    needed, has = above
+    if actor.role != "owner":
+        return {
+            "category": f"{brief.category} needs trust phase {needed}; <@{brief.assignee_id}> "
+            f"is phase {has}. Only an owner can assign it, with a reason."
+        }
+    if not (brief.override_reason or "").strip():
+        return {"override": f"Phase {needed} work for a phase {has} VA: give the reason."}
+    return {}
 
 
 def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> Assignment:
@@ -122,7 +152,12 @@ def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> 
     )
     session.add(assignment)
     session.flush()
-    _record(session, assignment, actor, "assign", "assigned", "assigned", None)
+    above = phase_override(settings, brief)
+    note = None
+    if above is not None:
+        reason = brief.override_reason.strip()
+        note = f"override: phase {above[0]} work for a phase {above[1]} VA: {reason}"
+    _record(session, assignment, actor, "assign", "assigned", "assigned", note)
     return assignment
 
 

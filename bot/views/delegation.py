@@ -15,8 +15,10 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
     SectionBlock,
+    StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
@@ -56,7 +58,7 @@ def _multiline(block_id: str, label: str, optional: bool = False) -> InputBlock:
     )
 
 
-def assign_modal() -> View:
+def assign_modal(categories: dict[str, str]) -> View:
     return View(
         type="modal",
         callback_id=ASSIGN_CALLBACK,
@@ -84,7 +86,20 @@ def assign_modal() -> View:
                 block_id="category",
                 label="Category",
                 optional=True,
-                element=PlainTextInputElement(action_id="value", max_length=100),
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=[
+                        Option(value=name, label=f"{name} (phase {phase})"[:75])
+                        for name, phase in list(categories.items())[:100]
+                    ],
+                ),
+            ),
+            InputBlock(
+                block_id="override",
+                label="Override reason (owners)",
+                optional=True,
+                hint="Needed only to give work above the VA's trust phase",
+                element=PlainTextInputElement(action_id="value", max_length=500),
             ),
         ],
     )
