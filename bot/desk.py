@@ -87,6 +87,11 @@ class Desk:
             self._actors[key] = (actor, time.monotonic())
         return actor
 
+    def forget_actor(self, team_id: str, user_id: str) -> None:
+        """Resolve this person afresh on their next request (their role changed)."""
+        with self._actors_lock:
+            self._actors.pop((team_id, user_id), None)
+
     def refresh_homes(self, team_id: str, user_ids: set[str | None]) -> None:
         """Have the App Home of these users published again with the current state."""
         if self.homes is not None:

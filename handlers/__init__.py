@@ -2,9 +2,29 @@
 
 from slack_bolt import App
 
-from handlers import delegation, escalations, home, reports, routines, shortcuts, tasks, timers
+from handlers import (
+    delegation,
+    escalations,
+    home,
+    reports,
+    roles,
+    routines,
+    shortcuts,
+    tasks,
+    timers,
+)
 
 
 def register_listeners(app: App) -> None:
-    for module in (tasks, timers, reports, shortcuts, home, routines, escalations, delegation):
+    for module in (
+        tasks,
+        timers,
+        reports,
+        shortcuts,
+        home,
+        routines,
+        escalations,
+        delegation,
+        roles,
+    ):
         module.register(app)

@@ -63,6 +63,9 @@ class User(SQLModel, table=True):
     phase: str = Field(default="I", max_length=3)
     # Out of office up to and including this day (the person's own calendar); None: in.
     away_until: date | None = None
+    # Set by an owner in Slack (/role); None: what vadesk.toml says.
+    role_override: str | None = Field(default=None, max_length=16)
+    phase_override: str | None = Field(default=None, max_length=3)
 
 
 class Client(SQLModel, table=True):

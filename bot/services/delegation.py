@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
-from bot.services.people import Actor
+from bot.services.people import Actor, role_and_phase
 from bot.services.schedules import add_working_time
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
@@ -65,12 +65,14 @@ def resource_links(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _checked_brief(settings: Settings, actor: Actor, brief: Brief) -> dict[str, str]:
+def _checked_brief(
+    session: Session, settings: Settings, actor: Actor, brief: Brief
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     today = clock.now().astimezone(actor.zone).date()
     if not brief.assignee_id:
         errors["assignee"] = "Pick the VA who does it."
-    elif settings.roles.role_of(brief.assignee_id) != "va":
+    elif role_and_phase(session, settings, actor.team_id, brief.assignee_id)[0] != "va":
         errors["assignee"] = "Work is delegated to a VA; this person is a supervisor or owner."
     elif brief.assignee_id == actor.user_id:
         errors["assignee"] = "Pick someone other than yourself."
@@ -86,27 +88,31 @@ def _checked_brief(settings: Settings, actor: Actor, brief: Brief) -> dict[str, 
         errors["deadline"] = "Pick a deadline."
     elif brief.deadline < today:
         errors["deadline"] = f"{brief.deadline.isoformat()} has passed; pick today or later."
-    errors.update(_phase_problems(settings, actor, brief))
+    errors.update(_phase_problems(session, settings, actor, brief))
     bad = [link for link in resource_links(brief.resources) if not URL_RE.match(link)]
     if bad:
         errors["resources"] = f"One link per line, each starting with https:// ({bad[0][:40]})."
     return errors
 
 
-def phase_override(settings: Settings, brief: Brief) -> tuple[str, str] | None:
+def phase_override(
+    session: Session, settings: Settings, team_id: str, brief: Brief
+) -> tuple[str, str] | None:
     """(phase needed, the VA's phase) when the category is above the VA's trust phase."""
     needed = settings.delegation.phase_needed(brief.category)
     if needed is None or not brief.assignee_id:
         return None
-    has = settings.user_settings(brief.assignee_id).phase
+    has = role_and_phase(session, settings, team_id, brief.assignee_id)[1]
     return (needed, has) if PHASES.index(needed) > PHASES.index(has) else None
 
 
-def _phase_problems(settings: Settings, actor: Actor, brief: Brief) -> dict[str, str]:
+def _phase_problems(
+    session: Session, settings: Settings, actor: Actor, brief: Brief
+) -> dict[str, str]:
     categories = settings.delegation.categories
     if brief.category and brief.category not in categories:
         return {"category": f"Pick one of: {', '.join(categories)}."}
-    above = phase_override(settings, brief)
+    above = phase_override(session, settings, actor.team_id, brief)
     if above is None:
         return {}
     needed, has = above
@@ -124,7 +130,7 @@ def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> 
     """Create the task and its assignment; only supervisors and owners delegate."""
     if not actor.is_manager:
         raise PermissionDenied("Supervisors and owners assign work; ask one of them.")
-    errors = _checked_brief(settings, actor, brief)
+    errors = _checked_brief(session, settings, actor, brief)
     if errors:
         raise FieldErrors(errors)
     task = create_task(
@@ -152,7 +158,7 @@ def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> 
     )
     session.add(assignment)
     session.flush()
-    above = phase_override(settings, brief)
+    above = phase_override(session, settings, actor.team_id, brief)
     note = None
     if above is not None:
         reason = brief.override_reason.strip()

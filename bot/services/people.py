@@ -133,8 +133,8 @@ def resolve_actor(
             user.display_name = profile.get("real_name") or profile.get("name") or user.display_name
             user.timezone_checked_at = clock.now()
     configured = settings.user_settings(user_id)
-    user.role = settings.roles.role_of(user_id)
-    user.phase = configured.phase
+    user.role = user.role_override or settings.roles.role_of(user_id)
+    user.phase = user.phase_override or configured.phase
     hours = configured.working_hours or settings.workspace.business_hours
     user.work_start, user.work_end = _format_hours(hours).split("-")
     session.add(user)
@@ -161,6 +161,16 @@ def user_zone(session: Session, settings: Settings, team_id: str, user_id: str) 
         or _zone(configured.timezone)
         or ZoneInfo(settings.workspace.timezone)
     )
+
+
+def role_and_phase(
+    session: Session, settings: Settings, team_id: str, user_id: str
+) -> tuple[str, str]:
+    """A person's role and trust phase: an owner's change in Slack, else vadesk.toml."""
+    user = session.get(User, (team_id, user_id))
+    role = (user.role_override if user else None) or settings.roles.role_of(user_id)
+    phase = (user.phase_override if user else None) or settings.user_settings(user_id).phase
+    return role, phase
 
 
 def display_name(session: Session, team_id: str, user_id: str | None) -> str:
