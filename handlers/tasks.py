@@ -86,7 +86,7 @@ def _list(call: Call) -> Reply:
 
 
 def _show(call: Call) -> Reply:
-    details = tasks.task_details(call.session, call.actor.team_id, parse_task_id(call.text))
+    details = tasks.task_details(call.session, call.actor, parse_task_id(call.text))
     return Reply(views.task_line(details.task), views.task_detail_blocks(details))
 
 

@@ -215,3 +215,14 @@ def test_work_above_a_vas_phase_needs_an_owner_and_a_reason(live_app):
         "override: phase III work for a phase I VA: Covering for Maria this week",
     ]
     assert [t.category for t in tasks] == ["clerical", "calendar"]
+
+
+def test_another_va_does_not_see_a_delegated_brief(live_app):
+    clock.set_now("2026-11-27T15:00:00Z")
+    _assign(live_app)
+    _dm_with(live_app, "U0VA1", "assigned you")
+    assert "delegated to <@U0VA1>" in live_app.command("/task", "show T-1", user="U0VA2")["text"]
+    assert "Zero unread by Friday" in json.dumps(live_app.command("/task", "show T-1"))
+    assert "Zero unread by Friday" in json.dumps(
+        live_app.command("/task", "show T-1", user="U0SUPER")
+    )

@@ -144,7 +144,7 @@ def test_new_task_fields_are_stored(engine, actor_for):
     assert stored.category == "Client – Onboarding"
     assert stored.created_at == NOW
     with session_scope(engine) as session:
-        details = tasks.task_details(session, actor.team_id, task.number)
+        details = tasks.task_details(session, actor, task.number)
     assert details.client.name == "Acme Corp"
 
 
@@ -443,7 +443,7 @@ def test_task_details_sum_tracked_time_and_show_who_is_running(engine, actor_for
     clock.set_now(NOW)
     with session_scope(engine) as session:
         tasks.add_followup(session, va1, 1, "Chase the signature", date(2026, 3, 6))
-        details = tasks.task_details(session, va1.team_id, 1)
+        details = tasks.task_details(session, va1, 1)
     assert details.tracked == timedelta(hours=2)
     assert details.running_by == ["U0VA2"]
     assert [(f.text, f.due, f.author_id) for f in details.followups] == [

@@ -3,15 +3,18 @@
 A VA changes a task (status, completion, follow-ups) when it is theirs: assigned to
 them, created by them, or unassigned. Supervisors and owners change any task. Anyone
 may track time on an open task while helping a colleague; that never changes the
-task's status.
+task's status. Delegated work is different: its brief is for the VA it was given to and
+for supervisors and owners, so another VA does not see it.
 """
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
+
 from bot.services.errors import PermissionDenied
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor
-from store.models import Task
+from store.models import Assignment, Task
 
 
 def may_change_task(actor: Actor, task: Task) -> bool:
@@ -28,4 +31,16 @@ def check_may_change_task(actor: Actor, task: Task) -> None:
             f"{format_task_id(task.number)} is <@{task.assignee_id}>'s task; only its "
             "assignee, its creator, a supervisor or an owner can change it. You can still "
             f"track time on it while you help: /timer start {format_task_id(task.number)}"
+        )
+
+
+def check_may_read(session: Session, actor: Actor, task: Task) -> None:
+    """A delegated task's brief is its VA's, its assigner's, and managers'."""
+    if actor.is_manager or task.assignee_id == actor.user_id:
+        return
+    delegated = session.exec(select(Assignment.id).where(Assignment.task_id == task.id)).first()
+    if delegated is not None:
+        raise PermissionDenied(
+            f"{format_task_id(task.number)} is work delegated to <@{task.assignee_id}>; its "
+            "brief is theirs and their reviewers'."
         )

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.services import audit, timers
-from bot.services.access import check_may_change_task
+from bot.services.access import check_may_change_task, check_may_read
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor
@@ -152,8 +152,9 @@ def list_tasks(
     return list(session.exec(query))
 
 
-def task_details(session: Session, team_id: str, number: int) -> TaskDetails:
-    task = get_task(session, team_id, number)
+def task_details(session: Session, actor: Actor, number: int) -> TaskDetails:
+    task = get_task(session, actor.team_id, number)
+    check_may_read(session, actor, task)
     followups = list(
         session.exec(select(FollowUp).where(FollowUp.task_id == task.id).order_by(FollowUp.id))
     )
