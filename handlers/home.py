@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
-from bot.services import routines, tasks, timers
+from bot.services import delegation, routines, tasks, timers
 from bot.services.board import team_board
 from bot.services.calendars import away_status, person_calendar
 from bot.services.errors import VADeskError
@@ -25,6 +25,8 @@ from handlers.failures import guarded
 from handlers.payload import MalformedPayload, button_number, team_of, user_of
 
 logger = logging.getLogger(__name__)
+
+HOME_DELEGATED_LIMIT = 3
 
 
 def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> View:
@@ -41,6 +43,7 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             ],
             away_until=away_status(session, actor),
             board=team_board(session, desk.settings, team_id) if actor.is_manager else None,
+            delegated=delegation.open_for(session, team_id, user_id, HOME_DELEGATED_LIMIT),
         )
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 

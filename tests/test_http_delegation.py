@@ -226,3 +226,69 @@ def test_another_va_does_not_see_a_delegated_brief(live_app):
     assert "Zero unread by Friday" in json.dumps(
         live_app.command("/task", "show T-1", user="U0SUPER")
     )
+
+
+def test_a_long_brief_is_kept_whole_and_shown_whole_on_the_app_home(live_app):
+    clock.set_now("2026-11-27T15:00:00Z")
+    objective = "Tidy the shared drive. " * 120  # 2,760 characters: over what a message shows
+    _assign(live_app, objective=objective)
+    brief = _dm_with(live_app, "U0VA1", "assigned you")
+    assert "the App Home tab shows it whole" in json.dumps(brief.json("blocks"))
+    with session_scope(live_app.engine) as session:
+        assert session.exec(select(Assignment)).one().objective == objective.strip()
+    for _ in range(250):
+        homes = [
+            c for c in live_app.fake.calls("views.publish") if c.params.get("user_id") == "U0VA1"
+        ]
+        if homes and "Delegated to me" in json.dumps(homes[-1].json("view")):
+            break
+        time.sleep(0.02)
+    home = homes[-1].json("view")
+    shown = "".join(b.get("text", {}).get("text", "") for b in home["blocks"])
+    assert shown.count("Tidy the shared drive.") == 120
+
+
+def test_the_digest_suggests_promoting_a_va_with_twenty_clean_approvals(live_app, engine):
+    from datetime import UTC, date, datetime, timedelta
+
+    from bot.services.delegation import promotion_candidates
+    from store.models import Workspace
+
+    now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    with session_scope(engine) as session:
+        session.add(Workspace(id="T0TEAM", created_at=now, next_task_number=100))
+        session.flush()
+        for n in range(21):
+            task = Task(
+                team_id="T0TEAM",
+                number=n + 1,
+                title=f"Job {n}",
+                creator_id="U0OWNER",
+                assignee_id="U0VA1",
+                status="done",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(task)
+            session.flush()
+            session.add(
+                Assignment(
+                    team_id="T0TEAM",
+                    task_id=task.id,
+                    assigner_id="U0OWNER",
+                    assignee_id="U0VA1",
+                    objective="x",
+                    deliverables="y",
+                    deadline=date(2026, 11, 30),
+                    state="approved",
+                    revisions=1 if n == 0 else 0,  # the oldest one needed a revision
+                    created_at=now + timedelta(minutes=n),
+                )
+            )
+    with session_scope(engine) as session:
+        assert promotion_candidates(session, live_app.settings, "T0TEAM") == [("U0VA1", "I", "II")]
+        newest = session.exec(select(Assignment).order_by(Assignment.created_at.desc())).first()
+        newest.revisions = 2
+        session.add(newest)
+    with session_scope(engine) as session:
+        assert promotion_candidates(session, live_app.settings, "T0TEAM") == []

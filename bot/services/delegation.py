@@ -340,3 +340,48 @@ def unacknowledged(session: Session, team_id: str, limit: int) -> list[tuple[Ass
         .limit(limit)
     ).all()
     return [(assignment, task) for assignment, task in rows]
+
+
+PROMOTION_STREAK = 20
+
+
+def promotion_candidates(
+    session: Session, settings: Settings, team_id: str
+) -> list[tuple[str, str, str]]:
+    """(VA, current phase, next phase) for each rostered VA whose last PROMOTION_STREAK
+    reviewed assignments were all approved without revisions (the SOP's trust phases)."""
+    found = []
+    for user_id in settings.roles.vas:
+        role, phase = role_and_phase(session, settings, team_id, user_id)
+        if role != "va" or phase == PHASES[-1]:
+            continue
+        reviewed = session.exec(
+            select(Assignment.state, Assignment.revisions)
+            .where(
+                Assignment.team_id == team_id,
+                Assignment.assignee_id == user_id,
+                (Assignment.state == "approved") | (Assignment.revisions > 0),
+            )
+            .order_by(Assignment.created_at.desc())
+            .limit(PROMOTION_STREAK)
+        ).all()
+        clean = all(state == "approved" and revisions == 0 for state, revisions in reviewed)
+        if len(reviewed) == PROMOTION_STREAK and clean:
+            found.append((user_id, phase, PHASES[PHASES.index(phase) + 1]))
+    return found
+
+
+def open_for(session: Session, team_id: str, user_id: str, limit: int):
+    """The person's delegated work not approved yet, newest first, with its tasks."""
+    rows = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.team_id == team_id,
+            Assignment.assignee_id == user_id,
+            Assignment.state != "approved",
+        )
+        .order_by(Assignment.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(assignment, task) for assignment, task in rows]

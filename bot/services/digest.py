@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
-from bot.services.delegation import unacknowledged
+from bot.services.delegation import promotion_candidates, unacknowledged
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
@@ -32,6 +32,7 @@ class Digest(TeamFigures):
     completion_target: float
     escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
     unacknowledged: list[tuple[Assignment, Task]] = field(default_factory=list)
+    promotions: list[tuple[str, str, str]] = field(default_factory=list)  # VA, phase, next
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -72,6 +73,7 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
             )
         ),
         unacknowledged=unacknowledged(session, team_id, ATTENTION_LIMIT + 1),
+        promotions=promotion_candidates(session, settings, team_id),
     )
 
 

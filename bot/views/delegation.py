@@ -168,6 +168,8 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
     status = f"*Status*: {STATE_WORDS[assignment.state]}"
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
+    if max(len(assignment.objective), len(assignment.deliverables)) > SHOWN_LIMIT:
+        status += "\nThe brief is cut here; the App Home tab shows it whole."
     if assignment.open_question:
         status += f"\n*Your question*: {escape(truncate(assignment.open_question, SHOWN_LIMIT))}"
     blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))

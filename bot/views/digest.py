@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.services.delegation import PROMOTION_STREAK
 from bot.services.digest import ATTENTION_LIMIT, Digest
 from bot.services.escalations import format_escalation_id
 from bot.services.kpis import NOT_YET_MEASURED
@@ -96,6 +97,12 @@ def attention_blocks(digest: Digest) -> list:
             f"• Not acknowledged: *{format_task_id(task.number)}* for "
             f"<@{assignment.assignee_id}>, assigned by <@{assignment.assigner_id}> "
             f"{time_token(assignment.created_at)}"
+        )
+    for user_id, phase, next_phase in digest.promotions:
+        lines.append(
+            f"• Consider promoting <@{user_id}> from phase {phase} to {next_phase}: the last "
+            f"{PROMOTION_STREAK} reviewed assignments were approved without revisions "
+            f"(`/role <@{user_id}> phase {next_phase}`)"
         )
     if len(lines) == 1:
         lines.append(

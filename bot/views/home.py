@@ -4,7 +4,7 @@ board."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.board import BoardRow
+from bot.services.delegation import STATE_WORDS
 from bot.services.parsing import format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.services.timers import TimerStatus
@@ -27,7 +28,7 @@ from bot.views.blocks import line_sections
 from bot.views.routines import checklist_blocks
 from bot.views.tasks import task_line
 from bot.views.timers import status_text
-from store.models import RoutineRun, RoutineTick, Task
+from store.models import Assignment, RoutineRun, RoutineTick, Task
 
 HOME_TASK_LIMIT = 20
 HOME_ROUTINE_LIMIT = 3  # the latest checklists of today
@@ -42,6 +43,7 @@ class HomeExtras:
     checklists: list[tuple[RoutineRun, list[str], dict[int, RoutineTick]]]
     away_until: date | None
     board: list[BoardRow] | None  # None: not a supervisor or owner
+    delegated: list[tuple[Assignment, Task]] = field(default_factory=list)
 
 
 def home_view(
@@ -91,6 +93,7 @@ def home_view(
         )
     if extras is not None:
         blocks[2:2] = _checklist_blocks(extras)
+        blocks += _delegated_blocks(extras.delegated)
         blocks += _away_blocks(extras.away_until, today)
         if extras.board is not None:
             blocks += _board_blocks(extras.board)
@@ -103,6 +106,23 @@ def _checklist_blocks(extras: HomeExtras) -> list:
     blocks: list = [DividerBlock()]
     for run, items, ticks in extras.checklists[-HOME_ROUTINE_LIMIT:]:
         blocks += checklist_blocks(run, items, ticks)
+    return blocks
+
+
+def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
+    """The whole brief of each piece of work delegated to me (messages show it cut)."""
+    if not delegated:
+        return []
+    blocks: list = [DividerBlock(), HeaderBlock(text="Delegated to me")]
+    for assignment, task in delegated:
+        lines = [
+            f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))} · from "
+            f"<@{assignment.assigner_id}> · due {assignment.deadline.isoformat()} · "
+            f"{STATE_WORDS[assignment.state]}",
+            f"*Objective*\n{escape(assignment.objective)}",
+            f"*Deliverables*\n{escape(assignment.deliverables)}",
+        ]
+        blocks += line_sections(lines)
     return blocks
 
 
