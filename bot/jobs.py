@@ -26,7 +26,7 @@ from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
-from bot.views.delegation import chase_text
+from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
 from bot.views.escalations import follow_up_text
 from bot.views.focus import focus_blocks, focus_text
@@ -40,6 +40,7 @@ REMINDERS = "reminders"
 FOCUS = "reminders:focus"
 ESCALATION_FOLLOW_UPS = "escalation-followups"
 ASSIGNMENT_CHASE = "assignment-chase"
+ASSIGNMENT_RECURRENCE = "assignment-recurrence"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -299,6 +300,40 @@ class AssignmentChaseJob(Job):
         return [_outgoing(due, due.recipient, compose, channel=chase.assignment.va_channel)]
 
 
+class AssignmentRecurrenceJob(Job):
+    name = ASSIGNMENT_RECURRENCE
+    summary = "the next occurrence of recurring assignments, at the VA's workday start"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = delegation.occurrences_due(session, ctx.settings, team_id, until)
+        far = until + timedelta(days=1)  # an occurrence missed while down is still made
+        return [Due(self.name, team_id, f"A-{o.head.id}", Slot(o.at, far, far), o) for o in found]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        due_occurrence: delegation.OccurrenceDue = due.subject
+        head = due_occurrence.head
+        made: list[int] = []
+
+        def compose(session: Session) -> Message | None:
+            occurrence = delegation.create_occurrence(
+                session, ctx.settings, head.id, due_occurrence.occurrence
+            )
+            if occurrence is None:
+                return None
+            made.append(occurrence.id)
+            task = delegation.task_of(session, occurrence)
+            return Message(brief_text(occurrence, task), brief_blocks(occurrence, task))
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            delegation.record_message(session, made[0], "va", channel, ts)
+
+        return [_outgoing(due, due.recipient, compose, after_post, channel=head.assignee_id)]
+
+
 def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
     """Move a focus session along (inside the claim: once) and say where it stands."""
 
@@ -338,5 +373,6 @@ def all_jobs(settings: Settings) -> dict[str, Job]:
         RemindersJob(),
         EscalationFollowUpJob(),
         AssignmentChaseJob(),
+        AssignmentRecurrenceJob(),
     ]
     return {job.name: job for job in jobs}

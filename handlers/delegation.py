@@ -132,6 +132,7 @@ def handle_assign_submission(
         resources=text_input(values, "resources"),
         category=picked_option(values, "category"),
         override_reason=text_input(values, "override"),
+        recurrence=picked_option(values, "recurrence") or "none",
     )
 
     def act(session: Session, actor: Actor) -> Reply:

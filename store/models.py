@@ -313,6 +313,9 @@ class Assignment(SQLModel, table=True):
     deliverables: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     resources: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     deadline: date
+    recurrence: str = Field(default="none", max_length=8)  # none | daily | weekly | monthly
+    series_id: int | None = Field(default=None, foreign_key="assignment.id")  # the first one
+    occurrence: int = Field(default=0)  # 0 for the first, then 1, 2, …
     state: str = Field(default="assigned", max_length=16)
     open_question: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     revisions: int = Field(default=0)

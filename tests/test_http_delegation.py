@@ -24,6 +24,10 @@ def _brief(**changes) -> dict:
         "deadline": {"type": "datepicker", "selected_date": changes.get("deadline", "2026-12-04")},
         "resources": text_value(changes.get("resources", "https://example.com/sop")),
         "override": text_value(changes.get("override", "")),
+        "recurrence": {
+            "type": "static_select",
+            "selected_option": {"value": changes.get("recurrence", "none")},
+        },
     }
     if changes.get("category"):
         values["category"] = {
@@ -292,3 +296,58 @@ def test_the_digest_suggests_promoting_a_va_with_twenty_clean_approvals(live_app
         session.add(newest)
     with session_scope(engine) as session:
         assert promotion_candidates(session, live_app.settings, "T0TEAM") == []
+
+
+def test_a_weekly_assignment_is_acknowledged_once_and_each_week_is_its_own_task(live_app):
+    from tests.scheduling import Rig, posted_to
+
+    rig = Rig(live_app.settings, live_app.engine, live_app.fake)
+    clock.set_now("2026-11-30T14:00:00Z")  # Monday 09:00 in New York
+    _assign(live_app, recurrence="weekly", deadline="2026-12-02")
+    assert (
+        "repeats weekly (occurrence 1)"
+        in _dm_with(live_app, "U0VA1", "assigned you").params["text"]
+    )
+    _press(live_app, "acknowledge", "U0VA1")
+    _dm_with(live_app, "U0OWNER", "acknowledged")
+    assert posted_to(rig.tick("2026-12-07T13:59:00Z", only="assignment-recurrence")) == []
+    outcomes = rig.tick("2026-12-07T14:00:30Z", only="assignment-recurrence")
+    assert posted_to(outcomes) == [("assignment-recurrence", "A-1")]
+    second = _dm_with(live_app, "U0VA1", "occurrence 2")
+    shown = json.dumps(second.json("blocks"))
+    assert "assignment_submit" in shown and "assignment_acknowledge" not in shown
+    assert posted_to(rig.tick("2026-12-07T15:00:00Z", only="assignment-recurrence")) == []
+    with session_scope(live_app.engine) as session:
+        rows = session.exec(select(Assignment).order_by(Assignment.id)).all()
+        tasks = session.exec(select(Task).order_by(Task.number)).all()
+    assert [(a.occurrence, a.state, a.deadline.isoformat()) for a in rows] == [
+        (0, "acknowledged", "2026-12-02"),
+        (1, "acknowledged", "2026-12-09"),
+    ]
+    assert [t.number for t in tasks] == [1, 2] and tasks[1].due.isoformat() == "2026-12-09"
+    # Cancelling the latest occurrence's task ends the series.
+    clock.set_now("2026-12-08T14:00:00Z")
+    live_app.command("/task", "status T-2 cancelled", user="U0OWNER")
+    assert rig.tick("2026-12-14T14:00:30Z", only="assignment-recurrence") == []
+
+
+def test_occurrence_days_skip_days_off():
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    from bot.services.delegation import occurrence_day
+    from bot.services.schedules import Calendar
+
+    calendar = Calendar(
+        ZoneInfo("America/New_York"),
+        time(9),
+        time(17),
+        (0, 1, 2, 3, 4),
+        frozenset({date(2026, 12, 25)}),
+    )
+    thursday = date(2026, 12, 24)
+    assert occurrence_day(calendar, thursday, "daily", 1) == date(2026, 12, 28)  # holiday, weekend
+    assert occurrence_day(calendar, date(2026, 12, 18), "weekly", 1) == date(2026, 12, 28)
+    assert occurrence_day(calendar, date(2027, 1, 29), "monthly", 1) == date(
+        2027, 3, 1
+    )  # Feb 28 is a Sunday

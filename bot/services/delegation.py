@@ -11,6 +11,7 @@ The assignment is a task (`T-n`) assigned to the VA, with its timers; approval c
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,8 +22,8 @@ from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
-from bot.services.people import Actor, role_and_phase
-from bot.services.schedules import add_working_time
+from bot.services.people import Actor, resolve_actor, role_and_phase
+from bot.services.schedules import Calendar, add_working_time
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
 from bot.settings_models import PHASES
@@ -59,6 +60,7 @@ class Brief:
     resources: str | None = None
     category: str | None = None
     override_reason: str | None = None  # an owner assigning above the VA's phase
+    recurrence: str | None = "none"
 
 
 def resource_links(text: str | None) -> list[str]:
@@ -89,6 +91,8 @@ def _checked_brief(
     elif brief.deadline < today:
         errors["deadline"] = f"{brief.deadline.isoformat()} has passed; pick today or later."
     errors.update(_phase_problems(session, settings, actor, brief))
+    if (brief.recurrence or "none") not in RECURRENCES:
+        errors["recurrence"] = f"Pick one of: {', '.join(RECURRENCES)}."
     bad = [link for link in resource_links(brief.resources) if not URL_RE.match(link)]
     if bad:
         errors["resources"] = f"One link per line, each starting with https:// ({bad[0][:40]})."
@@ -154,6 +158,7 @@ def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> 
         deliverables=brief.deliverables.strip(),
         resources="\n".join(resource_links(brief.resources)) or None,
         deadline=brief.deadline,
+        recurrence=brief.recurrence or "none",
         created_at=now,
     )
     session.add(assignment)
@@ -385,3 +390,117 @@ def open_for(session: Session, team_id: str, user_id: str, limit: int):
         .limit(limit)
     ).all()
     return [(assignment, task) for assignment, task in rows]
+
+
+RECURRENCES = ("none", "daily", "weekly", "monthly")
+
+
+def occurrence_day(calendar: Calendar, first: date, recurrence: str, k: int) -> date:
+    """The day occurrence k of a series starts (k = 0: the first): the k-th working day
+    after, or k weeks or k months later (the month's last day when it is shorter), moved
+    to the next working day when it falls on a day off."""
+    if recurrence == "daily":
+        day, left = first, k
+        while left:
+            day += timedelta(days=1)
+            left -= calendar.is_working_day(day)
+    elif recurrence == "weekly":
+        day = first + timedelta(weeks=k)
+    else:
+        month = first.month - 1 + k
+        year, month = first.year + month // 12, month % 12 + 1
+        day = date(year, month, min(first.day, monthrange(year, month)[1]))
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class OccurrenceDue:
+    head: Assignment
+    occurrence: int
+    at: datetime
+
+
+def _latest_of_series(session: Session, head: Assignment) -> Assignment:
+    latest = session.exec(
+        select(Assignment)
+        .where((Assignment.series_id == head.id) | (Assignment.id == head.id))
+        .order_by(Assignment.occurrence.desc())
+    ).first()
+    return latest or head
+
+
+def occurrences_due(
+    session: Session, settings: Settings, team_id: str, until: datetime
+) -> list[OccurrenceDue]:
+    """The next occurrence of each recurring series once its day's work starts (the VA's
+    calendar); a series whose latest task was cancelled has ended."""
+    heads = session.exec(
+        select(Assignment).where(
+            Assignment.team_id == team_id,
+            Assignment.recurrence != "none",
+            Assignment.series_id.is_(None),
+        )
+    ).all()
+    found = []
+    for head in heads:
+        latest = _latest_of_series(session, head)
+        if task_of(session, latest).status == "cancelled":
+            continue
+        calendar = person_calendar(session, settings, team_id, head.assignee_id)
+        first = calendar.local_day(head.created_at)
+        k = latest.occurrence + 1
+        day = occurrence_day(calendar, first, head.recurrence, k)
+        at = calendar.at(day, calendar.start)
+        if at <= until:
+            found.append(OccurrenceDue(head, k, at))
+    return found
+
+
+def create_occurrence(
+    session: Session, settings: Settings, head_id: int, k: int
+) -> Assignment | None:
+    """Occurrence k of the series: its own task, acknowledged when the series was (the VA
+    acknowledges a recurring assignment once). None when it exists already."""
+    head = session.get(Assignment, head_id)
+    latest = _latest_of_series(session, head)
+    if latest.occurrence != k - 1:
+        return None
+    calendar = person_calendar(session, settings, head.team_id, head.assignee_id)
+    first = calendar.local_day(head.created_at)
+    day = occurrence_day(calendar, first, head.recurrence, k)
+    assigner = resolve_actor(session, settings, head.team_id, head.assigner_id)
+    head_task = task_of(session, head)
+    task = create_task(
+        session,
+        assigner,
+        NewTask(
+            title=head_task.title,
+            description=head_task.description,
+            assignee_id=head.assignee_id,
+            due=head.deadline + (day - first),
+            category=head_task.category,
+        ),
+    )
+    state = "acknowledged" if head.acknowledged_at else "assigned"
+    occurrence = Assignment(
+        team_id=head.team_id,
+        task_id=task.id,
+        assigner_id=head.assigner_id,
+        assignee_id=head.assignee_id,
+        objective=head.objective,
+        deliverables=head.deliverables,
+        resources=head.resources,
+        deadline=head.deadline + (day - first),
+        recurrence=head.recurrence,
+        series_id=head.id,
+        occurrence=k,
+        state=state,
+        acknowledged_at=head.acknowledged_at,
+        created_at=clock.now(),
+    )
+    session.add(occurrence)
+    session.flush()
+    _record(session, occurrence, assigner, "recur", state, state, f"occurrence {k}")
+    return occurrence

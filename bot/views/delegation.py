@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.delegation import STATE_WORDS, TITLE_LIMIT, Chase
+from bot.services.delegation import RECURRENCES, STATE_WORDS, TITLE_LIMIT, Chase
 from bot.services.parsing import format_task_id
 from bot.services.text import NOTES_LIMIT, escape, truncate
 from bot.views.blocks import line_sections
@@ -82,6 +82,15 @@ def assign_modal(categories: dict[str, str]) -> View:
                 block_id="deadline", label="Deadline", element=DatePickerElement(action_id="value")
             ),
             _multiline("resources", "Resources (one link per line)", optional=True),
+            InputBlock(
+                block_id="recurrence",
+                label="Recurrence",
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=[Option(value=r, label=r) for r in RECURRENCES],
+                    initial_option=Option(value="none", label="none"),
+                ),
+            ),
             InputBlock(
                 block_id="category",
                 label="Category",
@@ -150,11 +159,17 @@ def _buttons(assignment: Assignment, actions: list[str], labels: dict[str, str])
     )
 
 
+def _repeats(assignment: Assignment) -> str:
+    if assignment.recurrence == "none":
+        return ""
+    return f" · repeats {assignment.recurrence} (occurrence {assignment.occurrence + 1})"
+
+
 def brief_text(assignment: Assignment, task: Task) -> str:
     return (
         f"<@{assignment.assigner_id}> assigned you *{format_task_id(task.number)}* "
         f"{escape(truncate(task.title, 150))}, due {assignment.deadline.isoformat()} "
-        f"· {STATE_WORDS[assignment.state]}"
+        f"· {STATE_WORDS[assignment.state]}{_repeats(assignment)}"
     )
 
 
@@ -162,7 +177,11 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
     """The brief in the VA's DM; its buttons follow the state."""
     blocks: list = [
         HeaderBlock(text=f"{format_task_id(task.number)} · {truncate(task.title, 130)}"),
-        SectionBlock(text=MarkdownTextObject(text=f"Assigned by <@{assignment.assigner_id}>")),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Assigned by <@{assignment.assigner_id}>{_repeats(assignment)}"
+            )
+        ),
         *line_sections(_brief_lines(assignment)),
     ]
     status = f"*Status*: {STATE_WORDS[assignment.state]}"
