@@ -166,6 +166,7 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
         assignment = session.get(delegation.Assignment, assignment_id)
         task = delegation.task_of(session, assignment)
         submission = delegation.last_note(session, assignment, "submit")
+        question = delegation.last_note(session, assignment, "ask")
         note = delegation.last_note(session, assignment, action)
     _update(
         client,
@@ -192,13 +193,23 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             views.review_blocks(assignment, task, submission),
         )
     if action == "ask":
-        _post(
+        channel, ts = _post(
             client,
             assignment.assigner_id,
             views.question_text(assignment, task),
             views.question_blocks(assignment, task),
         )
-    elif action == "acknowledge":
+        with desk.session() as session:
+            delegation.record_message(session, assignment_id, "question", channel, ts)
+    elif action == "answer":
+        _update(
+            client,
+            assignment.question_channel,
+            assignment.question_ts,
+            f"Answered: {question or ''}"[:200],
+            views.question_blocks(assignment, task, question, note),
+        )
+    if action == "acknowledge":
         _post(client, assignment.assigner_id, views.told_text(action, assignment, task, None))
     elif action in ("answer", "approve", "revise"):
         _post(client, assignment.assignee_id, views.told_text(action, assignment, task, note))

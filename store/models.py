@@ -326,6 +326,8 @@ class Assignment(SQLModel, table=True):
     va_ts: str | None = Field(default=None, max_length=32)
     review_channel: str | None = Field(default=None, max_length=32)  # the latest submission
     review_ts: str | None = Field(default=None, max_length=32)
+    question_channel: str | None = Field(default=None, max_length=32)  # the latest question
+    question_ts: str | None = Field(default=None, max_length=32)
 
 
 class AssignmentEvent(SQLModel, table=True):

@@ -131,6 +131,15 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
     assert "Which inbox?" in _dm_with(live_app, "U0OWNER", "asks about").params["text"]
     _form(live_app, "answer", "answer", "The support@ one", "U0OWNER")
     _dm_with(live_app, "U0VA1", "The support@ one")
+    # The question to the assigner now shows the answer, and no Answer button.
+    for _ in range(250):
+        answered = [
+            c for c in live_app.fake.calls("chat.update") if "Answered" in json.dumps(c.params)
+        ]
+        if answered:
+            break
+        time.sleep(0.02)
+    assert "assignment_answer" not in json.dumps(answered[0].json("blocks"))
     # Submitting before acknowledging is refused, naming the state.
     assert "waiting for the VA's acknowledgment" in _press(live_app, "submit", "U0VA1", "early")
     _press(live_app, "acknowledge", "U0VA1")

@@ -280,7 +280,8 @@ def step(
 def record_message(
     session: Session, assignment_id: int, which: str, channel: str, ts: str | None
 ) -> None:
-    """Remember where the brief (`va`) or the latest submission (`review`) was posted."""
+    """Remember where the brief (`va`), the latest submission (`review`) or the latest
+    question (`question`) was posted."""
     assignment = session.get(Assignment, assignment_id)
     setattr(assignment, f"{which}_channel", channel)
     setattr(assignment, f"{which}_ts", ts)

@@ -241,9 +241,20 @@ def question_text(assignment: Assignment, task: Task) -> str:
     )
 
 
-def question_blocks(assignment: Assignment, task: Task) -> list:
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=question_text(assignment, task)))]
-    if assignment.open_question:
+def question_blocks(
+    assignment: Assignment, task: Task, question: str | None = None, answer: str | None = None
+) -> list:
+    """The question for the assigner with Answer; once answered, the answer instead."""
+    if answer is None:
+        text = question_text(assignment, task)
+    else:
+        asked = escape(truncate(question or "", 1200))
+        text = (
+            f"<@{assignment.assignee_id}> asked about *{format_task_id(task.number)}*: "
+            f"{asked}\n*Answered*: {escape(truncate(answer, 1200))}"
+        )
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if answer is None and assignment.open_question:
         blocks.append(_buttons(assignment, ["answer"], {"answer": "Answer"}))
     return blocks
 

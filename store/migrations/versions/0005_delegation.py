@@ -39,6 +39,8 @@ def upgrade() -> None:
         sa.Column("va_ts", sa.String(32), nullable=True),
         sa.Column("review_channel", sa.String(32), nullable=True),
         sa.Column("review_ts", sa.String(32), nullable=True),
+        sa.Column("question_channel", sa.String(32), nullable=True),
+        sa.Column("question_ts", sa.String(32), nullable=True),
     )
     op.create_index("ix_assignment_team_state", "assignment", ["team_id", "state"])
     op.create_table(
