@@ -276,8 +276,31 @@ def handle_step_submission(
     answer_submission(ack, body, client, context, act, field)
 
 
+@guarded
+def handle_direct_message(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The assigner's reply in the thread of a VA's question is the answer."""
+    thread_ts, channel, text = event.get("thread_ts"), event.get("channel"), event.get("text")
+    if event.get("bot_id") or event.get("subtype") or not thread_ts or not channel:
+        return
+    if event.get("channel_type") not in (None, "im") or not isinstance(text, str):
+        return
+    desk, user_id, team_id = desk_of(context), event.get("user"), team_of(body)
+    if not isinstance(user_id, str):
+        return
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            answered = delegation.answer_in_thread(session, actor, channel, thread_ts, text)
+    except VADeskError as refusal:
+        client.chat_postMessage(channel=user_id, text=refusal.message)
+        return
+    if answered is not None:
+        _after_step(desk, client, answered.id, "answer")
+
+
 def register(app: App) -> None:
     app.command("/assign")(handle_assign_command)
+    app.event("message")(handle_direct_message)
     app.shortcut(views.ASSIGN_SHORTCUT)(handle_assign_shortcut)
     app.view(views.ASSIGN_CALLBACK)(handle_assign_submission)
     app.view(views.STEP_CALLBACK)(handle_step_submission)

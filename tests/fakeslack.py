@@ -47,7 +47,7 @@ __all__ = [
     "slash_command_body",
 ]
 
-DEFAULT_SCOPES = "commands,chat:write,users:read,files:write"
+DEFAULT_SCOPES = "commands,chat:write,users:read,files:write,im:history"
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"

@@ -360,3 +360,39 @@ def test_occurrence_days_skip_days_off():
     assert occurrence_day(calendar, date(2027, 1, 29), "monthly", 1) == date(
         2027, 3, 1
     )  # Feb 28 is a Sunday
+
+
+def test_the_assigner_answers_in_the_question_thread(live_app):
+    from tests.fakeslack import event_body
+
+    clock.set_now("2026-11-27T15:00:00Z")
+    _assign(live_app)
+    _dm_with(live_app, "U0VA1", "assigned you")
+    _form(live_app, "ask", "question", "Which inbox?", "U0VA1")
+    _dm_with(live_app, "U0OWNER", "asks about")
+    with session_scope(live_app.engine) as session:
+        asked = session.exec(select(Assignment)).one()
+    assert asked.state == "questioned" and asked.question_ts
+
+    def reply(text: str, thread_ts: str, event_id: str, user: str = "U0OWNER") -> None:
+        event = {
+            "type": "message",
+            "channel": asked.question_channel,
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": "1800000000.000100",
+            "thread_ts": thread_ts,
+        }
+        assert live_app.post(event_body(event, event_id=event_id))[0] == 200
+
+    reply("Unrelated chat", "1700000000.999999", "EvOther")  # not a question thread: ignored
+    reply("The support@ one", asked.question_ts, "EvAnswer")
+    assert (
+        "The support@ one" in _dm_with(live_app, "U0VA1", "answered your question").params["text"]
+    )
+    with session_scope(live_app.engine) as session:
+        answered = session.exec(select(Assignment)).one()
+        events = session.exec(select(AssignmentEvent).order_by(AssignmentEvent.id)).all()
+    assert answered.state == "assigned" and answered.open_question is None
+    assert [(e.action, e.note) for e in events][-1] == ("answer", "The support@ one")

@@ -277,6 +277,23 @@ def step(
     return assignment
 
 
+def answer_in_thread(
+    session: Session, actor: Actor, channel: str, thread_ts: str, text: str
+) -> Assignment | None:
+    """A reply in the thread of a question VA Desk asked the assigner is the answer; None
+    when the thread is not one of those questions."""
+    assignment = session.exec(
+        select(Assignment).where(
+            Assignment.team_id == actor.team_id,
+            Assignment.question_channel == channel,
+            Assignment.question_ts == thread_ts,
+        )
+    ).first()
+    if assignment is None:
+        return None
+    return step(session, actor, assignment.id, "answer", text)
+
+
 def record_message(
     session: Session, assignment_id: int, which: str, channel: str, ts: str | None
 ) -> None:
