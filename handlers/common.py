@@ -81,6 +81,22 @@ def run_command(
     return reply
 
 
+def run_command_or_help(
+    action: Callable[[Call], Reply],
+    help_text: str,
+    *,
+    context: BoltContext,
+    command: dict,
+    client: WebClient,
+) -> None:
+    """A command of one action: `help` shows its grammar, anything else runs it."""
+    text = command.get("text") or ""
+    if text.strip().lower() == "help":
+        desk_of(context).reply(command.get("response_url"), help_text)
+        return
+    run_command(action, context=context, command=command, client=client, text=text)
+
+
 def dispatch_command(
     actions: dict[str, Callable[[Call], Reply]],
     help_text: str,

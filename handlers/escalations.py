@@ -23,7 +23,7 @@ from handlers.common import (
     answer_submission,
     desk_of,
     open_modal,
-    run_command,
+    run_command_or_help,
     tell_privately,
 )
 from handlers.failures import guarded
@@ -68,11 +68,7 @@ def handle_escalate_command(
     ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    text = command.get("text") or ""
-    if text.strip().lower() == "help":
-        desk_of(context).reply(command.get("response_url"), ESCALATE_HELP)
-        return
-    run_command(_open_form, context=context, command=command, client=client, text=text)
+    run_command_or_help(_open_form, ESCALATE_HELP, context=context, command=command, client=client)
 
 
 @guarded

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from bot.services import kpis
 from bot.services.parsing import extract_user_id
 from bot.views.reports import REPORT_HELP, report_blocks
-from handlers.common import Call, Reply, desk_of, run_command
+from handlers.common import Call, Reply, run_command_or_help
 from handlers.failures import guarded
 
 
@@ -26,11 +26,7 @@ def handle_report_command(
     ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    text = command.get("text") or ""
-    if text.strip().lower() == "help":
-        desk_of(context).reply(command.get("response_url"), REPORT_HELP)
-        return
-    run_command(_report, context=context, command=command, client=client, text=text)
+    run_command_or_help(_report, REPORT_HELP, context=context, command=command, client=client)
 
 
 def register(app: App) -> None:

@@ -23,7 +23,7 @@ from bot.services.calendars import person_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor, resolve_actor, role_and_phase
-from bot.services.schedules import Calendar, add_working_time
+from bot.services.schedules import Calendar, latest_repeat
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
 from bot.settings_models import PHASES
@@ -340,16 +340,9 @@ def chases_due(
     ).all()
     for assignment, task in waiting:
         calendar = person_calendar(session, settings, team_id, assignment.assignee_id)
-        moment, count, latest = assignment.created_at, 0, None
-        while True:
-            moment = add_working_time(calendar, moment, every)
-            count += 1
-            if moment > until:
-                break
-            if moment > since:
-                latest = Chase(assignment, task, moment, count)
+        latest = latest_repeat(calendar, assignment.created_at, every, since, until)
         if latest is not None:
-            found.append(latest)
+            found.append(Chase(assignment, task, *latest))
     return found
 
 

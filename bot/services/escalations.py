@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.services.calendars import workspace_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound, PermissionDenied
 from bot.services.people import Actor
-from bot.services.schedules import add_working_time
+from bot.services.schedules import latest_repeat
 from bot.services.text import NOTES_LIMIT, time_token
 from store.models import ESCALATION_URGENCIES, Escalation, Task
 
@@ -206,14 +206,7 @@ def follow_ups_due(
     ).all()
     for escalation in open_ones:
         every = FOLLOW_UP_EVERY[escalation.urgency]
-        moment, count, latest = escalation.created_at, 0, None
-        while True:
-            moment = add_working_time(calendar, moment, every)
-            count += 1
-            if moment > until:
-                break
-            if moment > since:
-                latest = FollowUp(escalation, moment, count)
+        latest = latest_repeat(calendar, escalation.created_at, every, since, until)
         if latest is not None:
-            found.append(latest)
+            found.append(FollowUp(escalation, *latest))
     return found

@@ -200,3 +200,18 @@ def add_working_time(calendar: Calendar, start: datetime, amount: timedelta) -> 
         day += timedelta(days=1)
         moment = calendar.at(day, time(0))
     raise ValueError("no working time in the calendar within two years")
+
+
+def latest_repeat(
+    calendar: Calendar, start: datetime, every: timedelta, since: datetime, until: datetime
+) -> tuple[datetime, int] | None:
+    """Of the instants every `every` of working time after `start`, the latest in
+    (since, until] and its count (1 for the first): follow-ups, chases."""
+    moment, count, latest = start, 0, None
+    while True:
+        moment = add_working_time(calendar, moment, every)
+        count += 1
+        if moment > until:
+            return latest
+        if moment > since:
+            latest = (moment, count)
