@@ -19,13 +19,14 @@ from sqlmodel import Session
 from bot import clock
 from bot.config import Settings
 from bot.notify import FileUpload, Message, Outgoing
-from bot.services import delegation, escalations, focus, reminders, routines
+from bot.services import csat, delegation, escalations, focus, reminders, routines
 from bot.services import digest as digests
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
+from bot.views.csat import prompt_blocks, prompt_text
 from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
 from bot.views.escalations import follow_up_text
@@ -41,6 +42,7 @@ FOCUS = "reminders:focus"
 ESCALATION_FOLLOW_UPS = "escalation-followups"
 ASSIGNMENT_CHASE = "assignment-chase"
 ASSIGNMENT_RECURRENCE = "assignment-recurrence"
+CSAT_PROMPTS = "csat-prompts"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -334,6 +336,39 @@ class AssignmentRecurrenceJob(Job):
         return [_outgoing(due, due.recipient, compose, after_post, channel=head.assignee_id)]
 
 
+class CsatPromptJob(Job):
+    name = CSAT_PROMPTS
+    summary = "the CSAT prompt in a client channel after a client task is done ([clients] csat)"
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = csat.prompts_due(session, ctx.settings, team_id, since, until)
+        far = until + timedelta(days=1)
+        return [
+            Due(self.name, team_id, f"T-{p.task.id}", Slot(p.task.completed_at, far, far), p)
+            for p in found
+        ]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        prompt_due: csat.PromptDue = due.subject
+        made: list[int] = []
+
+        def compose(session: Session) -> Message:
+            prompt = csat.open_prompt(session, due.team_id, prompt_due.task, prompt_due.channel)
+            made.append(prompt.id)
+            return Message(
+                prompt_text(prompt, prompt_due.task), prompt_blocks(prompt, prompt_due.task)
+            )
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            csat.record_posted(session, made[0], ts)
+
+        return [_outgoing(due, due.recipient, compose, after_post, channel=prompt_due.channel)]
+
+
 def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
     """Move a focus session along (inside the claim: once) and say where it stands."""
 
@@ -374,5 +409,6 @@ def all_jobs(settings: Settings) -> dict[str, Job]:
         EscalationFollowUpJob(),
         AssignmentChaseJob(),
         AssignmentRecurrenceJob(),
+        CsatPromptJob(),
     ]
     return {job.name: job for job in jobs}

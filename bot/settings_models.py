@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     WithJsonSchema,
     model_validator,
 )
@@ -475,7 +476,7 @@ class RoutineEntry(Section):
     schedule: ScheduleText | None = None
     audience: Audience | None = None
     items: RoutineItems | None = None
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class Routine(Section):
@@ -501,6 +502,7 @@ class ClientEntry(Section):
     timezone: TimeZoneName | None = None
     business_hours: Hours | None = None
     business_days: Days | None = None
+    csat: StrictBool = False  # ask the client channel "How did we do?" when a task is done
 
 
 class ClientSettings(ClientEntry):

@@ -3,6 +3,7 @@
 from slack_bolt import App
 
 from handlers import (
+    csat,
     delegation,
     escalations,
     home,
@@ -26,5 +27,6 @@ def register_listeners(app: App) -> None:
         escalations,
         delegation,
         roles,
+        csat,
     ):
         module.register(app)

@@ -17,7 +17,7 @@ def _report(call: Call) -> Reply:
     period = " ".join(word for word in call.text.split() if not word.startswith("<@"))
     settings = call.desk.settings
     found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id)
-    blocks = report_blocks(found, settings.kpi.completion_rate)
+    blocks = report_blocks(found, settings.kpi.completion_rate, settings.kpi.csat)
     return Reply(f"Report: {found.period.name}", blocks)
 
 

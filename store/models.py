@@ -343,3 +343,22 @@ class AssignmentEvent(SQLModel, table=True):
     from_state: str = Field(max_length=16)
     to_state: str = Field(max_length=16)
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class CsatPrompt(SQLModel, table=True):
+    """The "How did we do?" prompt in a client channel after a client task is done, and
+    the rating the client gave (one per prompt; the same person may change it)."""
+
+    __tablename__ = "csat_prompt"
+    __table_args__ = (sa.Index("ix_csat_prompt_team_rated", "team_id", "rated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    task_id: int = Field(foreign_key="task.id", unique=True)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=utc_column())
+    closes_at: datetime = Field(sa_column=utc_column())
+    rater_id: str | None = Field(default=None, max_length=32)
+    rating: int | None = None
+    rated_at: datetime | None = Field(default=None, sa_column=utc_column(True))

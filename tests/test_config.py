@@ -277,6 +277,14 @@ def test_full_file_loads(cwd: Path) -> None:
             'vadesk.toml: delegation.categories.research: must be "I", "II" or "III"',
         ),
         (
+            '[clients.acme]\nname = "Acme"\ncsat = "yes"',
+            "vadesk.toml: clients.acme.csat: Input should be a valid boolean",
+        ),
+        (
+            '[routines.hourly]\nenabled = "no"',
+            "vadesk.toml: routines.hourly.enabled: Input should be a valid boolean",
+        ),
+        (
             "[delegation]\nchase_after_business_hours = 0",
             "vadesk.toml: delegation.chase_after_business_hours: must be a positive number",
         ),

@@ -30,6 +30,7 @@ class Digest(TeamFigures):
     unfinished: list[RoutineRun]
     long_timers: list[tuple[TimeEntry, Task]]
     completion_target: float
+    csat_target: float = 4.5
     escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
     unacknowledged: list[tuple[Assignment, Task]] = field(default_factory=list)
     promotions: list[tuple[str, str, str]] = field(default_factory=list)  # VA, phase, next
@@ -64,6 +65,7 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         unfinished=unfinished_runs(session, team_id, period.start, period.end),
         long_timers=long_running_timers(session, settings, team_id),
         completion_target=settings.kpi.completion_rate,
+        csat_target=settings.kpi.csat,
         escalations=list(
             session.exec(
                 select(Escalation)

@@ -11,8 +11,8 @@ Definitions:
 - open escalations: those the person raised that are not resolved yet (now, whatever the
   period);
 - unacknowledged assignments: work delegated to the person not acknowledged yet (now).
-Figures later features bring (CSAT, first response) are reported as no data, never as
-a number.
+- CSAT: the ratings (1-5) clients gave, in the period, for tasks assigned to the person.
+First-response time, which client chats bring, is reported as no data, never as a number.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from store.models import (
     TASK_STATUSES,
     Assignment,
     Client,
+    CsatPrompt,
     Escalation,
     RoutineRun,
     Task,
@@ -42,7 +43,7 @@ from store.models import (
 )
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
-NOT_YET_MEASURED = ("CSAT", "first response")
+NOT_YET_MEASURED = ("First-response time",)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Scorecard:
     routines_posted: int = 0
     open_escalations: int = 0
     unacknowledged: int = 0
+    csat_ratings: list[int] = field(default_factory=list)
     by_client: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -69,6 +71,10 @@ class Scorecard:
     @property
     def tracking_accuracy(self) -> float | None:
         return self.live_timer / self.logged if self.logged else None
+
+    @property
+    def csat(self) -> float | None:
+        return sum(self.csat_ratings) / len(self.csat_ratings) if self.csat_ratings else None
 
     @property
     def routine_completion(self) -> float | None:
@@ -85,6 +91,7 @@ class Scorecard:
         self.routines_posted += other.routines_posted
         self.open_escalations += other.open_escalations
         self.unacknowledged += other.unacknowledged
+        self.csat_ratings += other.csat_ratings
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
 
@@ -126,7 +133,23 @@ def scorecards(
         cards[raiser].open_escalations = count
     for assignee, count in session.exec(unacknowledged_query(team_id, user_ids)).all():
         cards[assignee].unacknowledged = count
+    for assignee, rating in session.exec(csat_query(team_id, user_ids, period)).all():
+        cards[assignee].csat_ratings.append(rating)
     return cards
+
+
+def csat_query(team_id: str, user_ids: list[str], period: Period):
+    """Ratings given in the period, with the assignee of the task rated."""
+    return (
+        select(Task.assignee_id, CsatPrompt.rating)
+        .join(Task, Task.id == CsatPrompt.task_id)
+        .where(
+            CsatPrompt.team_id == team_id,
+            CsatPrompt.rated_at >= period.start,
+            CsatPrompt.rated_at < period.end,
+            Task.assignee_id.in_(user_ids),
+        )
+    )
 
 
 def unacknowledged_query(team_id: str, user_ids: list[str]):

@@ -52,7 +52,10 @@ def digest_blocks(digest: Digest, heading: str) -> list:
     blocks.append(SectionBlock(text=MarkdownTextObject(text="*Team totals*")))
     blocks.append(
         SectionBlock(
-            fields=[MarkdownTextObject(text=f) for f in scorecard_fields(digest.total, target)]
+            fields=[
+                MarkdownTextObject(text=f)
+                for f in scorecard_fields(digest.total, target, digest.csat_target)
+            ]
         )
     )
     blocks += by_client_blocks(digest.by_client)

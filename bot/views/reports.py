@@ -32,7 +32,18 @@ def _completion(card: Scorecard, target: float) -> str:
     return f"{rate:.0%} ({card.done_on_time}/{card.due} on time){mark}"
 
 
-def scorecard_fields(card: Scorecard, target: float) -> list[str]:
+def csat_figure(card: Scorecard, target: float) -> str:
+    """`4.6 (12 ratings, 75% at 4.5 or more)`, marked when below target."""
+    if card.csat is None:
+        return "no ratings yet"
+    count = len(card.csat_ratings)
+    high = sum(1 for rating in card.csat_ratings if rating >= target) / count
+    mark = BELOW_TARGET if card.csat < target else ""
+    ratings = f"{count} rating{'s' if count != 1 else ''}"
+    return f"{card.csat:.1f} ({ratings}, {high:.0%} at {target:g} or more){mark}"
+
+
+def scorecard_fields(card: Scorecard, target: float, csat_target: float = 4.5) -> list[str]:
     return [
         f"*Hours logged*\n{format_duration(card.logged)}",
         f"*Billable*\n{format_duration(card.billable)}",
@@ -42,6 +53,7 @@ def scorecard_fields(card: Scorecard, target: float) -> list[str]:
         f"*Routines completed*\n{routine_completion(card)}",
         f"*Open escalations*\n{card.open_escalations}",
         f"*Unacknowledged assignments*\n{card.unacknowledged}",
+        f"*CSAT* (target {csat_target:g})\n{csat_figure(card, csat_target)}",
     ]
 
 
@@ -73,7 +85,7 @@ def by_client_blocks(clients: dict[str, timedelta]) -> list:
     return [SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}"))]
 
 
-def report_blocks(report: Report, completion_target: float) -> list:
+def report_blocks(report: Report, completion_target: float, csat_target: float = 4.5) -> list:
     period = report.period
     span = (
         period.first.isoformat()
@@ -93,7 +105,10 @@ def report_blocks(report: Report, completion_target: float) -> list:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"<@{total.user_id}>")))
     blocks.append(
         SectionBlock(
-            fields=[MarkdownTextObject(text=f) for f in scorecard_fields(total, completion_target)]
+            fields=[
+                MarkdownTextObject(text=f)
+                for f in scorecard_fields(total, completion_target, csat_target)
+            ]
         )
     )
     blocks += by_client_blocks(report.by_client)

@@ -1,0 +1,48 @@
+"""Block Kit for the CSAT prompt in a client channel: 1-5, and the rating once given."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.services.csat import RATINGS
+from bot.services.text import escape, time_token, truncate
+from store.models import CsatPrompt, Task
+
+RATE_ACTION = "csat_rate"
+
+
+def prompt_text(prompt: CsatPrompt, task: Task) -> str:
+    if prompt.rating is None:
+        return (
+            f"How did we do on {escape(truncate(task.title, 150))}? Rate us 1 (poor) to 5 (great)."
+        )
+    title = escape(truncate(task.title, 150))
+    return f"Thank you, <@{prompt.rater_id}>: {prompt.rating}/5 for {title}."
+
+
+def prompt_blocks(prompt: CsatPrompt, task: Task) -> list:
+    buttons = [
+        ButtonElement(
+            text=f"{n}{' ★' if n == prompt.rating else ''}",
+            action_id=f"{RATE_ACTION}_{n}",
+            value=f"{prompt.id}:{n}",
+            style="primary" if n == prompt.rating else None,
+        )
+        for n in RATINGS
+    ]
+    note = (
+        f"You can change your rating until {time_token(prompt.closes_at)}."
+        if prompt.rating is not None
+        else f"Open until {time_token(prompt.closes_at)}."
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=prompt_text(prompt, task))),
+        ActionsBlock(block_id=f"csat:{prompt.id}", elements=buttons),
+        ContextBlock(elements=[MarkdownTextObject(text=note)]),
+    ]
