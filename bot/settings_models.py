@@ -420,6 +420,9 @@ class SlaSettings(Section):
     acknowledge_business_hours: PositiveHours = 4
     max_open_chats_per_va: PositiveInt = 4
     near_breach_ratio: Ratio = 0.75
+    # A conversation answered by the team closes after this many business minutes with no
+    # client message since the reply; an unanswered one never closes by itself.
+    close_after_idle_minutes: PositiveInt = 120
 
 
 class KpiSettings(Section):

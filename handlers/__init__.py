@@ -3,6 +3,7 @@
 from slack_bolt import App
 
 from handlers import (
+    chats,
     csat,
     delegation,
     escalations,
@@ -28,5 +29,6 @@ def register_listeners(app: App) -> None:
         delegation,
         roles,
         csat,
+        chats,
     ):
         module.register(app)

@@ -294,9 +294,13 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
         _after_step(desk, client, answered.id, "answer")
 
 
+def in_a_direct_message(event: dict) -> bool:
+    return event.get("channel_type") in (None, "im")
+
+
 def register(app: App) -> None:
     app.command("/assign")(handle_assign_command)
-    app.event("message")(handle_direct_message)
+    app.event("message", matchers=[in_a_direct_message])(handle_direct_message)
     app.shortcut(views.ASSIGN_SHORTCUT)(handle_assign_shortcut)
     app.view(views.ASSIGN_CALLBACK)(handle_assign_submission)
     app.view(views.STEP_CALLBACK)(handle_step_submission)

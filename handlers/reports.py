@@ -17,7 +17,9 @@ def _report(call: Call) -> Reply:
     period = " ".join(word for word in call.text.split() if not word.startswith("<@"))
     settings = call.desk.settings
     found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id)
-    blocks = report_blocks(found, settings.kpi.completion_rate, settings.kpi.csat)
+    blocks = report_blocks(
+        found, settings.kpi.completion_rate, settings.kpi.csat, settings.sla.first_response_minutes
+    )
     return Reply(f"Report: {found.period.name}", blocks)
 
 

@@ -362,3 +362,27 @@ class CsatPrompt(SQLModel, table=True):
     rater_id: str | None = Field(default=None, max_length=32)
     rating: int | None = None
     rated_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+
+
+class Conversation(SQLModel, table=True):
+    """A client's chat in a client channel, on the client's business-hours clock: opened
+    by a client message, its first-response clock stopped by a VA's reply."""
+
+    __table_args__ = (
+        sa.Index("ix_conversation_channel_open", "team_id", "channel_id", "closed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    client_id: int | None = Field(default=None, foreign_key="client.id")
+    channel_id: str = Field(max_length=32)
+    thread_ts: str = Field(max_length=32)  # the client's first message
+    opened_by: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_column=utc_column())
+    first_response_due: datetime = Field(sa_column=utc_column())
+    last_client_at: datetime = Field(sa_column=utc_column())
+    first_response_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    first_responder: str | None = Field(default=None, max_length=32)
+    response_minutes: float | None = None  # business minutes to the first response
+    last_team_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(True))

@@ -47,7 +47,9 @@ __all__ = [
     "slash_command_body",
 ]
 
-DEFAULT_SCOPES = "commands,chat:write,users:read,files:write,im:history"
+DEFAULT_SCOPES = (
+    "commands,chat:write,users:read,files:write,im:history,channels:history,groups:history"
+)
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"

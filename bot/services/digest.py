@@ -31,6 +31,7 @@ class Digest(TeamFigures):
     long_timers: list[tuple[TimeEntry, Task]]
     completion_target: float
     csat_target: float = 4.5
+    response_target: int = 15
     escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
     unacknowledged: list[tuple[Assignment, Task]] = field(default_factory=list)
     promotions: list[tuple[str, str, str]] = field(default_factory=list)  # VA, phase, next
@@ -66,6 +67,7 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         long_timers=long_running_timers(session, settings, team_id),
         completion_target=settings.kpi.completion_rate,
         csat_target=settings.kpi.csat,
+        response_target=settings.sla.first_response_minutes,
         escalations=list(
             session.exec(
                 select(Escalation)

@@ -11,8 +11,10 @@ Definitions:
 - open escalations: those the person raised that are not resolved yet (now, whatever the
   period);
 - unacknowledged assignments: work delegated to the person not acknowledged yet (now).
-- CSAT: the ratings (1-5) clients gave, in the period, for tasks assigned to the person.
-First-response time, which client chats bring, is reported as no data, never as a number.
+- CSAT: the ratings (1-5) clients gave, in the period, for tasks assigned to the person;
+- first response: business minutes from a client's message to the team's first reply, for
+  the conversations the person answered first in the period.
+A figure with nothing to measure is reported as no data, never as a number.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from store.models import (
     TASK_STATUSES,
     Assignment,
     Client,
+    Conversation,
     CsatPrompt,
     Escalation,
     RoutineRun,
@@ -43,7 +46,6 @@ from store.models import (
 )
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
-NOT_YET_MEASURED = ("First-response time",)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Scorecard:
     open_escalations: int = 0
     unacknowledged: int = 0
     csat_ratings: list[int] = field(default_factory=list)
+    first_responses: list[float] = field(default_factory=list)  # business minutes
     by_client: dict[str, timedelta] = field(default_factory=dict)
 
     @property
@@ -92,6 +95,7 @@ class Scorecard:
         self.open_escalations += other.open_escalations
         self.unacknowledged += other.unacknowledged
         self.csat_ratings += other.csat_ratings
+        self.first_responses += other.first_responses
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
 
@@ -135,7 +139,19 @@ def scorecards(
         cards[assignee].unacknowledged = count
     for assignee, rating in session.exec(csat_query(team_id, user_ids, period)).all():
         cards[assignee].csat_ratings.append(rating)
+    for responder, minutes in session.exec(first_response_query(team_id, user_ids, period)):
+        cards[responder].first_responses.append(minutes)
     return cards
+
+
+def first_response_query(team_id: str, user_ids: list[str], period: Period):
+    """Business minutes to first response of the conversations answered in the period."""
+    return select(Conversation.first_responder, Conversation.response_minutes).where(
+        Conversation.team_id == team_id,
+        Conversation.first_response_at >= period.start,
+        Conversation.first_response_at < period.end,
+        Conversation.first_responder.in_(user_ids),
+    )
 
 
 def csat_query(team_id: str, user_ids: list[str], period: Period):

@@ -215,3 +215,18 @@ def latest_repeat(
             return latest
         if moment > since:
             latest = (moment, count)
+
+
+def working_time_between(calendar: Calendar, start: datetime, end: datetime) -> timedelta:
+    """How much working time lies between two instants (nights, days off: none)."""
+    total = timedelta(0)
+    day = calendar.local_day(start)
+    last = calendar.local_day(end)
+    while day <= last:
+        if calendar.is_working_day(day):
+            opens, closes = calendar.day_bounds(day)
+            begin, finish = max(start, opens), min(end, closes)
+            if finish > begin:
+                total += finish - begin
+        day += timedelta(days=1)
+    return total

@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
 from bot.services.delegation import PROMOTION_STREAK
 from bot.services.digest import ATTENTION_LIMIT, Digest
 from bot.services.escalations import format_escalation_id
-from bot.services.kpis import NOT_YET_MEASURED
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.views.blocks import line_sections
@@ -54,7 +53,9 @@ def digest_blocks(digest: Digest, heading: str) -> list:
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=f)
-                for f in scorecard_fields(digest.total, target, digest.csat_target)
+                for f in scorecard_fields(
+                    digest.total, target, digest.csat_target, digest.response_target
+                )
             ]
         )
     )
@@ -65,9 +66,8 @@ def digest_blocks(digest: Digest, heading: str) -> list:
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"{BELOW_TARGET.strip()} below target. "
-                    + ", ".join(NOT_YET_MEASURED)
-                    + ": no data yet."
+                    text=f"{BELOW_TARGET.strip()} below target. First response counts "
+                    "business minutes on each client's schedule."
                 )
             ]
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.services.kpis import NOT_YET_MEASURED, Report, Scorecard
+from bot.services.kpis import Report, Scorecard
 from bot.services.parsing import format_duration
 from bot.services.text import escape, truncate
 from bot.views.blocks import line_sections
@@ -43,7 +44,21 @@ def csat_figure(card: Scorecard, target: float) -> str:
     return f"{card.csat:.1f} ({ratings}, {high:.0%} at {target:g} or more){mark}"
 
 
-def scorecard_fields(card: Scorecard, target: float, csat_target: float = 4.5) -> list[str]:
+def first_response_figure(card: Scorecard, target_minutes: int) -> str:
+    """`avg 6.5 min, p90 12 min, 80% within 15 min`, marked when the average misses."""
+    minutes = sorted(card.first_responses)
+    if not minutes:
+        return "no data"
+    average = sum(minutes) / len(minutes)
+    p90 = minutes[min(len(minutes) - 1, math.ceil(0.9 * len(minutes)) - 1)]
+    within = sum(1 for m in minutes if m <= target_minutes) / len(minutes)
+    mark = BELOW_TARGET if average > target_minutes else ""
+    return f"avg {average:.1f} min, p90 {p90:g} min, {within:.0%} within {target_minutes} min{mark}"
+
+
+def scorecard_fields(
+    card: Scorecard, target: float, csat_target: float = 4.5, response_target: int = 15
+) -> list[str]:
     return [
         f"*Hours logged*\n{format_duration(card.logged)}",
         f"*Billable*\n{format_duration(card.billable)}",
@@ -54,6 +69,7 @@ def scorecard_fields(card: Scorecard, target: float, csat_target: float = 4.5) -
         f"*Open escalations*\n{card.open_escalations}",
         f"*Unacknowledged assignments*\n{card.unacknowledged}",
         f"*CSAT* (target {csat_target:g})\n{csat_figure(card, csat_target)}",
+        f"*First response* (business minutes)\n{first_response_figure(card, response_target)}",
     ]
 
 
@@ -85,7 +101,12 @@ def by_client_blocks(clients: dict[str, timedelta]) -> list:
     return [SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}"))]
 
 
-def report_blocks(report: Report, completion_target: float, csat_target: float = 4.5) -> list:
+def report_blocks(
+    report: Report,
+    completion_target: float,
+    csat_target: float = 4.5,
+    response_target: int = 15,
+) -> list:
     period = report.period
     span = (
         period.first.isoformat()
@@ -107,7 +128,7 @@ def report_blocks(report: Report, completion_target: float, csat_target: float =
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=f)
-                for f in scorecard_fields(total, completion_target, csat_target)
+                for f in scorecard_fields(total, completion_target, csat_target, response_target)
             ]
         )
     )
@@ -116,7 +137,7 @@ def report_blocks(report: Report, completion_target: float, csat_target: float =
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=", ".join(NOT_YET_MEASURED) + ": no data yet. Days are in your time zone."
+                    text="Days are in your time zone; first response counts business minutes."
                 )
             ]
         )
