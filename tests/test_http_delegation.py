@@ -60,6 +60,17 @@ def _dm_with(live_app, user: str, needle: str):
     raise AssertionError(f"no DM to {user} with {needle!r}")
 
 
+def _stored(live_app, field: str) -> Assignment:
+    """The assignment once `field` (where a message went) is stored: just after the post."""
+    for _ in range(250):
+        with session_scope(live_app.engine) as session:
+            assignment = session.exec(select(Assignment).order_by(Assignment.id)).first()
+        if assignment is not None and getattr(assignment, field):
+            return assignment
+        time.sleep(0.02)
+    raise AssertionError(f"the assignment's {field} was never stored")
+
+
 def _press(live_app, step: str, user: str, name: str | None = None) -> str | None:
     payload = block_action(f"assignment_{step}", "1", user=user)
     if name:
@@ -129,6 +140,7 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
     assert "question" in json.loads(body)["errors"]
     _form(live_app, "ask", "question", "Which inbox?", "U0VA1")
     assert "Which inbox?" in _dm_with(live_app, "U0OWNER", "asks about").params["text"]
+    _stored(live_app, "question_ts")
     _form(live_app, "answer", "answer", "The support@ one", "U0OWNER")
     _dm_with(live_app, "U0VA1", "The support@ one")
     # The question to the assigner now shows the answer, and no Answer button.
@@ -185,7 +197,7 @@ def test_unacknowledged_work_is_chased_in_the_brief_thread_until_acknowledged(li
     rig = Rig(live_app.settings, live_app.engine, live_app.fake)
     clock.set_now("2026-11-30T14:00:00Z")  # Monday 09:00 in New York
     _assign(live_app)
-    _dm_with(live_app, "U0VA1", "assigned you")
+    _dm_with(live_app, "U0OWNER", "Assigned *T-1*")  # sent once the brief's place is stored
     shown = json.dumps(live_app.command("/report", "today")["blocks"])
     assert "*Unacknowledged assignments*\\n1" in shown
     # Two business hours later (11:00), in the thread of the brief.
@@ -370,9 +382,8 @@ def test_the_assigner_answers_in_the_question_thread(live_app):
     _dm_with(live_app, "U0VA1", "assigned you")
     _form(live_app, "ask", "question", "Which inbox?", "U0VA1")
     _dm_with(live_app, "U0OWNER", "asks about")
-    with session_scope(live_app.engine) as session:
-        asked = session.exec(select(Assignment)).one()
-    assert asked.state == "questioned" and asked.question_ts
+    asked = _stored(live_app, "question_ts")
+    assert asked.state == "questioned"
 
     def reply(text: str, thread_ts: str, event_id: str, user: str = "U0OWNER") -> None:
         event = {
