@@ -76,3 +76,33 @@ def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
         )
     else:
         yield Check("scopes", True, "all the manifest's bot scopes are granted")
+    for configured in settings.clients:
+        if configured.channel is not None:
+            yield _client_channel(client, configured.key, configured.channel)
+
+
+def _client_channel(client, key: str, channel: str) -> Check:
+    """The app sees a client's messages only in channels it is a member of."""
+    name = f"client {key}"
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as error:
+        problem = error.response.get("error")
+        if problem == "channel_not_found":
+            return Check(
+                name,
+                False,
+                f"{channel} not found: a wrong id, or a private channel the app is not in "
+                "(invite the app there)",
+            )
+        return Check(name, False, f"cannot look at {channel}: {problem}")
+    except OSError as error:
+        return Check(name, False, f"cannot reach Slack: {error}")
+    if not info.get("is_member"):
+        return Check(
+            name,
+            False,
+            f"the app is not in #{info.get('name') or channel} ({channel}): invite it "
+            "there, or the client's messages are not seen",
+        )
+    return Check(name, True, f"watching #{info.get('name') or channel} ({channel})")

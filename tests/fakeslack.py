@@ -48,7 +48,8 @@ __all__ = [
 ]
 
 DEFAULT_SCOPES = (
-    "commands,chat:write,users:read,files:write,im:history,channels:history,groups:history"
+    "commands,chat:write,users:read,files:write,im:history,channels:history,groups:history,"
+    "channels:read,groups:read"
 )
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
@@ -208,6 +209,8 @@ class FakeSlack:
         so the socket server may be started after this fake)."""
         self.socket_server = socket_server
         self.users: dict[str, dict[str, Any]] = {}
+        self.left: set[str] = set()  # channels the app is not a member of
+        self.unknown_channels: set[str] = set()  # conversations.info: channel_not_found
         self._calls: list[Call] = []
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
@@ -520,6 +523,12 @@ class FakeSlack:
         if m == "conversations.open":
             users = str(p.get("users", "")).split(",")[0].strip()
             return 200, {"ok": True, "channel": {"id": "D" + users}}, {}
+        if m == "conversations.info":
+            channel = str(p.get("channel", ""))
+            if channel in self.unknown_channels:
+                return 200, {"ok": False, "error": "channel_not_found"}, {}
+            info = {"id": channel, "name": channel.lower(), "is_member": channel not in self.left}
+            return 200, {"ok": True, "channel": info}, {}
         if m == "files.getUploadURLExternal":
             file_id = self._next_id("F")
             return (

@@ -393,3 +393,28 @@ def test_serve_reports_unhealthy_database_as_503(tmp_path, fake_slack):
         assert status == 503
         assert health["ok"] is False
         assert health["database"]["ok"] is False
+
+
+def test_doctor_names_the_client_channels_the_app_cannot_see(
+    tmp_path, engine, database_url, fake_slack
+):
+    (tmp_path / "vadesk.toml").write_text(
+        '[clients.acme]\nname = "Acme"\nchannel = "C0ACME"\n'
+        '[clients.globex]\nname = "Globex"\nchannel = "C0GLOBEX"\n'
+        '[clients.initech]\nname = "Initech"\nchannel = "G0INITECH"\n',
+        encoding="utf-8",
+    )
+    fake_slack.left.add("C0GLOBEX")
+    fake_slack.unknown_channels.add("G0INITECH")
+    result = run_vadesk(
+        "doctor", env=_doctor_env(database_url, fake_slack, **ALL_TOKENS), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "ok    client acme: watching #c0acme (C0ACME)" in lines
+    assert any(
+        line.startswith("FAIL  client globex: the app is not in #c0globex (C0GLOBEX): invite it")
+        for line in lines
+    )
+    assert any(line.startswith("FAIL  client initech: G0INITECH not found") for line in lines)
+    assert lines[-1] == "2 check(s) failed."
