@@ -40,6 +40,28 @@ def _person_row(session: Session, settings: Settings, team_id: str, user_id: str
     return user
 
 
+def _change(
+    session: Session, settings: Settings, actor: Actor, user_id: str, what: str, value: str
+) -> str:
+    """Store a role or phase over the settings, audited; the value it replaced."""
+    role, phase = role_and_phase(session, settings, actor.team_id, user_id)
+    before = role if what == "role" else phase
+    user = _person_row(session, settings, actor.team_id, user_id)
+    setattr(user, f"{what}_override", value)
+    setattr(user, what, value)
+    session.add(user)
+    audit.record(
+        session,
+        actor,
+        "person",
+        0,
+        what,
+        {"user": user_id, what: before},
+        {"user": user_id, what: value},
+    )
+    return before
+
+
 def set_role(session: Session, settings: Settings, actor: Actor, user_id: str, role: str) -> str:
     _owner_only(actor)
     role = role.strip().lower()
@@ -47,20 +69,7 @@ def set_role(session: Session, settings: Settings, actor: Actor, user_id: str, r
         raise InputError(f"A role is one of {', '.join(ROLES)}.")
     if user_id == actor.user_id and role != "owner":
         raise InputError("You cannot step down yourself; another owner can change your role.")
-    before, _ = role_and_phase(session, settings, actor.team_id, user_id)
-    user = _person_row(session, settings, actor.team_id, user_id)
-    user.role_override = role
-    user.role = role
-    session.add(user)
-    audit.record(
-        session,
-        actor,
-        "person",
-        0,
-        "role",
-        {"user": user_id, "role": before},
-        {"user": user_id, "role": role},
-    )
+    before = _change(session, settings, actor, user_id, "role", role)
     return f"<@{user_id}> is now {'an' if role == 'owner' else 'a'} {role} (was {before})."
 
 
@@ -69,20 +78,7 @@ def set_phase(session: Session, settings: Settings, actor: Actor, user_id: str, 
     phase = phase.strip().upper()
     if phase not in PHASES:
         raise InputError(f"A trust phase is {', '.join(PHASES)}.")
-    _, before = role_and_phase(session, settings, actor.team_id, user_id)
-    user = _person_row(session, settings, actor.team_id, user_id)
-    user.phase_override = phase
-    user.phase = phase
-    session.add(user)
-    audit.record(
-        session,
-        actor,
-        "person",
-        0,
-        "phase",
-        {"user": user_id, "phase": before},
-        {"user": user_id, "phase": phase},
-    )
+    before = _change(session, settings, actor, user_id, "phase", phase)
     return f"<@{user_id}> is now in trust phase {phase} (was {before})."
 
 
