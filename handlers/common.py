@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -150,6 +151,28 @@ def answer_submission(
         text = reply.then(client) or text
     client.chat_postMessage(channel=user_id, text=text)
     desk.refresh_homes(team_id, reply.refresh_users | {user_id})
+
+
+_REFUSED = object()
+
+
+def clicked(
+    body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], Any]
+) -> Any:
+    """Run a click's service call in one unit of work as its presser; a refusal is told
+    to the presser alone and comes back as `refused(result)` true."""
+    desk, user_id = desk_of(context), user_of(body)
+    try:
+        actor = desk.actor(team_of(body), user_id, client)
+        with desk.session() as session:
+            return act(session, actor)
+    except VADeskError as refusal:
+        tell_privately(desk, client, body, user_id, refusal.message)
+        return _REFUSED
+
+
+def refused(result: Any) -> bool:
+    return result is _REFUSED
 
 
 def tell_privately(desk: Desk, client: WebClient, body: dict, user_id: str, text: str) -> None:

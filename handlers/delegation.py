@@ -21,8 +21,10 @@ from handlers.common import (
     Call,
     Reply,
     answer_submission,
+    clicked,
     desk_of,
     open_modal,
+    refused,
     run_command_or_help,
     tell_privately,
 )
@@ -215,25 +217,23 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
 def _button(body: dict, action: dict, client: WebClient, context: BoltContext, step: str) -> None:
     """A step without a form runs at once; one with a form opens it after checking that
     the step is allowed (so nobody fills a form in vain)."""
-    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     assignment_id = button_number(action)
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            if step in views.STEP_FORMS:
-                assignment = delegation.get_assignment(session, team_id, assignment_id)
-                delegation.check_step(session, actor, assignment, step)
-                form = views.step_modal(step, assignment, delegation.task_of(session, assignment))
-            else:
-                delegation.step(session, actor, assignment_id, step)
-                form = None
-    except VADeskError as refusal:
-        tell_privately(desk, client, body, user_id, refusal.message)
+
+    def act(session: Session, actor: Actor):
+        if step not in views.STEP_FORMS:
+            delegation.step(session, actor, assignment_id, step)
+            return None
+        assignment = delegation.get_assignment(session, actor.team_id, assignment_id)
+        delegation.check_step(session, actor, assignment, step)
+        return views.step_modal(step, assignment, delegation.task_of(session, assignment))
+
+    form = clicked(body, client, context, act)
+    if refused(form):
         return
     if form is not None:
         client.views_open(trigger_id=body.get("trigger_id"), view=form)
     else:
-        _after_step(desk, client, assignment_id, step)
+        _after_step(desk_of(context), client, assignment_id, step)
 
 
 def _button_listener(step: str):

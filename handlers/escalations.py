@@ -21,8 +21,10 @@ from handlers.common import (
     Call,
     Reply,
     answer_submission,
+    clicked,
     desk_of,
     open_modal,
+    refused,
     run_command_or_help,
     tell_privately,
 )
@@ -33,7 +35,6 @@ from handlers.payload import (
     number_from,
     picked_option,
     state_values,
-    team_of,
     text_input,
     user_of,
     view_metadata,
@@ -157,18 +158,18 @@ def handle_escalate_submission(
 
 
 def _changed(body: dict, client: WebClient, context: BoltContext, change, tell_raiser) -> None:
-    """Run a state change; update the channel message in place, tell the VA who raised it,
-    or tell the presser privately why nothing changed."""
-    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            escalation = change(session, actor)
-            task = _task_of(session, escalation)
-    except VADeskError as refusal:
-        tell_privately(desk, client, body, user_id, refusal.message)
+    """Run a state change; update the channel message in place and tell the VA who raised
+    it (a refusal is told to the presser alone)."""
+
+    def act(session: Session, actor: Actor):
+        escalation = change(session, actor)
+        return escalation, _task_of(session, escalation)
+
+    result = clicked(body, client, context, act)
+    if refused(result):
         return
-    _post(desk, client, escalation, task)
+    escalation, task = result
+    _post(desk_of(context), client, escalation, task)
     client.chat_postMessage(channel=escalation.raised_by, text=tell_raiser(escalation))
 
 
@@ -192,14 +193,14 @@ def handle_resolve_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     escalation_id = button_number(action)
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            escalation = escalations.check_resolvable(session, actor, escalation_id)
-    except VADeskError as refusal:
-        tell_privately(desk, client, body, user_id, refusal.message)
+    escalation = clicked(
+        body,
+        client,
+        context,
+        lambda session, actor: escalations.check_resolvable(session, actor, escalation_id),
+    )
+    if refused(escalation):
         return
     client.views_open(trigger_id=body.get("trigger_id"), view=views.resolve_modal(escalation))
 
