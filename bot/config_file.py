@@ -16,8 +16,10 @@ from bot.settings_models import (
     RoutineEntry,
     SettingProblem,
     SettingsFile,
+    TemplateEntry,
     UserSettings,
     describe,
+    tags_in_effect,
 )
 
 # Tables keyed by name (a client key, a user id) hold one model each.
@@ -25,6 +27,7 @@ _KEYED_SECTIONS: dict[str, type[BaseModel]] = {
     "clients": ClientEntry,
     "users": UserSettings,
     "routines": RoutineEntry,
+    "templates": TemplateEntry,
 }
 
 
@@ -61,7 +64,8 @@ def parse_settings_file(path: Path) -> dict[str, Any]:
         "reports": parsed.reports,
         "delegation": parsed.delegation,
         "routines": parsed.routines_in_effect(),
-        "reserved": parsed.reserved(),
+        "tags": tags_in_effect(parsed.tags),
+        "templates": parsed.templates_in_effect(),
     }
 
 

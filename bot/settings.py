@@ -20,9 +20,11 @@ from bot.settings_models import (
     RoleSettings,
     Routine,
     SlaSettings,
+    Template,
     TimerSettings,
     UserSettings,
     WorkspaceSettings,
+    tags_in_effect,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
@@ -91,8 +93,9 @@ class Settings:
     reports: ReportSettings = field(default_factory=ReportSettings)
     delegation: DelegationSettings = field(default_factory=DelegationSettings)
     routines: tuple[Routine, ...] = field(default_factory=lambda: DEFAULT_ROUTINES)
-    # The sections of features still to come (tags, templates), as written.
-    reserved: dict[str, Any] = field(default_factory=dict)
+    # The contact taxonomy as "Category – Subcategory" labels, and the approved templates.
+    tags: tuple[str, ...] = field(default_factory=lambda: tags_in_effect(None))
+    templates: tuple[Template, ...] = ()
 
     def for_display(self) -> dict[str, Any]:
         """The settings in effect, as `vadesk config show` prints them: secrets hidden,
@@ -142,7 +145,11 @@ class Settings:
                 "LOG_LEVEL": self.log_level,
             },
             **sections,
-            **self.reserved,
+            "tags": list(self.tags),
+            "templates": {
+                t.name: t.model_dump(mode="json", exclude={"name"}, exclude_none=True)
+                for t in self.templates
+            },
         }
 
     def client_for_channel(self, channel_id: str) -> ClientSettings | None:
@@ -158,6 +165,10 @@ class Settings:
             if client.key == key:
                 return client
         return None
+
+    def template(self, name: str) -> Template | None:
+        """The approved template with this name, if any."""
+        return next((t for t in self.templates if t.name == name), None)
 
     def routine(self, name: str) -> Routine | None:
         """The routine in effect with this name, if any."""

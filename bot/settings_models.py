@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
@@ -44,8 +45,17 @@ CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 PHASES = ("I", "II", "III")
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
-# Sections for features still to come (tag taxonomy, templates): kept as written.
-RESERVED_SECTIONS = ("tags", "templates")
+# A tag is shown as "Category – Subcategory" (an en dash between spaces).
+TAG_SEPARATOR = " – "
+# The SOP's examples of the contact taxonomy, used when the file has no [tags].
+DEFAULT_TAGS: dict[str, tuple[str, ...]] = {
+    "Lead": ("Hot Prospect", "Cold Lead"),
+    "Client": ("Onboarding", "Active"),
+    "Support": ("Technical Issue",),
+    "Billing": ("Payment Question",),
+}
+# What a template may ask to have filled in, from the channel it is posted in.
+TEMPLATE_PLACEHOLDERS = ("client", "contact", "va", "task", "due")
 AUDIENCES = ("vas", "supervisors", "owners")
 ROUTINE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Slack's limits for a checklist: ten checkboxes, 75 characters each.
@@ -227,6 +237,37 @@ def _items(value: Any) -> tuple[str, ...]:
     return items
 
 
+def _tag_part(value: Any) -> str:
+    text = _nonempty(value)
+    if "–" in text or len(text) > 60:
+        raise _refuse(f"{text!r} must be at most 60 characters, without an en dash (–)")
+    return text
+
+
+def _subcategories(value: Any) -> tuple[str, ...]:
+    names = tuple(_tag_part(item) for item in _strings(value))
+    if not names:
+        raise _refuse("must list at least one subcategory")
+    if len(set(names)) != len(names):
+        raise _refuse("lists a subcategory twice")
+    return names
+
+
+def _template_text(value: Any) -> str:
+    text = _nonempty(value)
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError as error:
+        raise _refuse(
+            f"is not a valid template ({error}); write a literal brace as {{{{ or }}}}"
+        ) from None
+    for field in fields:
+        if field not in TEMPLATE_PLACEHOLDERS:
+            known = " ".join(f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS)
+            raise _refuse(f"unknown placeholder {{{field}}}; use {known}")
+    return text
+
+
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise _refuse(f"must be a positive integer, got {describe(value)}")
@@ -339,6 +380,23 @@ RoutineItems = Annotated[
             "minItems": 1,
             "maxItems": MAX_ROUTINE_ITEMS,
             "items": {"type": "string", "minLength": 1, "maxLength": MAX_ITEM_CHARS},
+        }
+    ),
+]
+TagPart = Annotated[str, BeforeValidator(_tag_part), WithJsonSchema({"type": "string"})]
+Subcategories = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_subcategories),
+    WithJsonSchema({"type": "array", "minItems": 1, "items": {"type": "string"}}),
+]
+TemplateText = Annotated[
+    str,
+    BeforeValidator(_template_text),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "description": "placeholders: " + " ".join(f"{{{p}}}" for p in TEMPLATE_PLACEHOLDERS),
         }
     ),
 ]
@@ -495,6 +553,27 @@ class Routine(Section):
     @property
     def to_channel(self) -> bool:
         return self.audience not in AUDIENCES
+
+
+class TemplateEntry(Section):
+    """`[templates.<name>]`: an approved message with placeholders, who owns it and when it
+    was last reviewed (the monthly template review lists those older than 30 days)."""
+
+    text: TemplateText
+    owner: UserId | None = None
+    reviewed: date | None = None
+
+
+class Template(TemplateEntry):
+    name: str
+
+
+def tags_in_effect(taxonomy: dict[str, tuple[str, ...]] | None) -> tuple[str, ...]:
+    """Every "Category – Subcategory" of the taxonomy, in the file's order."""
+    categories = DEFAULT_TAGS if taxonomy is None else taxonomy
+    return tuple(
+        f"{category}{TAG_SEPARATOR}{sub}" for category, subs in categories.items() for sub in subs
+    )
 
 
 class ClientEntry(Section):
@@ -657,8 +736,8 @@ class SettingsFile(Section):
     reports: ReportSettings = Field(default_factory=ReportSettings)
     delegation: DelegationSettings = Field(default_factory=DelegationSettings)
     routines: dict[RoutineName, RoutineEntry] = Field(default_factory=dict)
-    tags: Any = None
-    templates: Any = None
+    tags: dict[TagPart, Subcategories] | None = None
+    templates: dict[RoutineName, TemplateEntry] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _keys_that_refer_to_each_other(self) -> SettingsFile:
@@ -708,6 +787,5 @@ class SettingsFile(Section):
     def client_settings(self) -> tuple[ClientSettings, ...]:
         return tuple(ClientSettings(key=key, **dict(entry)) for key, entry in self.clients.items())
 
-    def reserved(self) -> dict[str, Any]:
-        written = self.model_fields_set
-        return {name: getattr(self, name) for name in RESERVED_SECTIONS if name in written}
+    def templates_in_effect(self) -> tuple[Template, ...]:
+        return tuple(Template(name=name, **dict(entry)) for name, entry in self.templates.items())

@@ -86,6 +86,7 @@ class Task(SQLModel, table=True):
         sa.UniqueConstraint("team_id", "number"),
         sa.Index("ix_task_team_assignee_due", "team_id", "assignee_id", "due"),
         sa.Index("ix_task_team_status_due", "team_id", "status", "due"),
+        sa.Index("ix_task_team_tag", "team_id", "tag"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +108,7 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
     completed_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    tag: str | None = Field(default=None, max_length=130)  # "Category – Subcategory"
 
 
 class FollowUp(SQLModel, table=True):
@@ -370,6 +372,7 @@ class Conversation(SQLModel, table=True):
 
     __table_args__ = (
         sa.Index("ix_conversation_channel_open", "team_id", "channel_id", "closed_at"),
+        sa.Index("ix_conversation_open_assignee", "team_id", "closed_at", "assignee_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -386,3 +389,73 @@ class Conversation(SQLModel, table=True):
     response_minutes: float | None = None  # business minutes to the first response
     last_team_at: datetime | None = Field(default=None, sa_column=utc_column(True))
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    permalink: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    assignee_id: str | None = Field(default=None, max_length=32)  # None: queued
+    assigned_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    queued_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    # A VA marked it an asynchronous request: acknowledged within the longer target.
+    asynchronous: bool = False
+    acknowledge_due: datetime | None = Field(default=None, sa_column=utc_column(True))
+    near_breach_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    breached_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    closed_by: str | None = Field(default=None, max_length=32)
+    close_reason: str | None = Field(default=None, max_length=16)  # resolved | idle
+    tag: str | None = Field(default=None, max_length=130)
+
+
+class ConversationEvent(SQLModel, table=True):
+    """One step of a conversation, for the record: opened, assigned, queued, claimed,
+    transferred, near breach, breach, first response, marked asynchronous, resolved,
+    closed when idle."""
+
+    __tablename__ = "conversation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    kind: str = Field(max_length=24)
+    at: datetime = Field(sa_column=utc_column())
+    actor_id: str | None = Field(default=None, max_length=32)
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class ChannelMessage(SQLModel, table=True):
+    """A client-channel message already counted, so a redelivered event counts once."""
+
+    __tablename__ = "channel_message"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    ts: str = Field(primary_key=True, max_length=32)
+    conversation_id: int | None = None
+
+
+class ContactTag(SQLModel, table=True):
+    """A client contact (a Slack user) tagged with the taxonomy; the latest row is the
+    contact's tag, the earlier ones its history."""
+
+    __tablename__ = "contact_tag"
+    __table_args__ = (sa.Index("ix_contact_tag_contact", "team_id", "contact_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    contact_id: str = Field(max_length=32)
+    tag: str = Field(max_length=130)
+    tagged_by: str = Field(max_length=32)
+    tagged_at: datetime = Field(sa_column=utc_column())
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class TemplateReview(SQLModel, table=True):
+    """An owner marked a message template reviewed; the latest one per template wins
+    over the `reviewed` date in the settings file."""
+
+    __tablename__ = "template_review"
+    __table_args__ = (sa.Index("ix_template_review_name", "team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=64)
+    reviewed_on: date
+    reviewed_by: str = Field(max_length=32)
+    recorded_at: datetime = Field(sa_column=utc_column())

@@ -65,7 +65,8 @@ rounding_minutes = 6
 rates = { acme = 35, globex = 42.5 }
 
 [tags]
-categories = ["Lead – Hot Prospect"]
+Lead = ["Hot Prospect", "Cold Lead"]
+Billing = ["Payment Question"]
 
 [routines.morning]
 items = ["Review PSA", "Check chats"]
@@ -82,7 +83,9 @@ items = ["Send the invoices"]
 digest = "daily 16:45"
 
 [templates.welcome]
-text = "Hi {client}"
+text = "Hi {contact}, thanks for writing to {client}."
+owner = "U0OWNER"
+reviewed = 2026-11-01
 """
 
 
@@ -191,7 +194,13 @@ def test_full_file_loads(cwd: Path) -> None:
 
     assert settings.billing.rounding_minutes == 6
     assert settings.billing.rates == {"acme": 35.0, "globex": 42.5}
-    assert set(settings.reserved) == {"tags", "templates"}
+    assert settings.tags == (
+        "Lead – Hot Prospect",
+        "Lead – Cold Lead",
+        "Billing – Payment Question",
+    )
+    welcome = settings.template("welcome")
+    assert welcome.owner == "U0OWNER" and welcome.reviewed == date(2026, 11, 1)
     names = [routine.name for routine in settings.routines]
     assert "hourly" not in names and names[-1] == "invoices"
     morning = settings.routine("morning")
@@ -358,6 +367,21 @@ def test_full_file_loads(cwd: Path) -> None:
             "vadesk.toml: billing.rates.acme: must be an hourly rate of 0 or more, got -1",
         ),
         ('sla = "fast"', "vadesk.toml: sla: must be a table, got 'fast'"),
+        (
+            '[templates.welcome]\ntext = "Hi {name}, I am {va}"',
+            "vadesk.toml: templates.welcome.text: unknown placeholder {name}; use {client}",
+        ),
+        (
+            '[templates.welcome]\ntext = "Hi {contact"',
+            "vadesk.toml: templates.welcome.text: is not a valid template",
+        ),
+        (
+            '[templates.welcome]\nowner = "U0OWNER"',
+            "vadesk.toml: templates.welcome.text: is required",
+        ),
+        ("[tags]\nLead = []", "vadesk.toml: tags.Lead: must list at least one subcategory"),
+        ('[tags]\nLead = ["Hot", "Hot"]', "vadesk.toml: tags.Lead: lists a subcategory twice"),
+        ('[tags]\nLead = "Hot"', "vadesk.toml: tags.Lead: must be an array of strings"),
     ],
 )
 def test_invalid_values_name_file_key_and_reason(cwd: Path, text: str, message: str) -> None:
