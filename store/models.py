@@ -384,6 +384,7 @@ class Conversation(SQLModel, table=True):
     opened_at: datetime = Field(sa_column=utc_column())
     first_response_due: datetime = Field(sa_column=utc_column())
     last_client_at: datetime = Field(sa_column=utc_column())
+    last_client_id: str | None = Field(default=None, max_length=32)  # who wrote last
     first_response_at: datetime | None = Field(default=None, sa_column=utc_column(True))
     first_responder: str | None = Field(default=None, max_length=32)
     response_minutes: float | None = None  # business minutes to the first response

@@ -16,6 +16,7 @@ depends_on = None
 
 _CONVERSATION_COLUMNS = (
     ("permalink", sa.Text()),
+    ("last_client_id", sa.String(32)),
     ("assignee_id", sa.String(32)),
     ("assigned_at", sa.DateTime()),
     ("queued_at", sa.DateTime()),
