@@ -19,13 +19,23 @@ from sqlmodel import Session
 from bot import clock
 from bot.config import Settings
 from bot.notify import FileUpload, Message, Outgoing
-from bot.services import csat, delegation, escalations, focus, reminders, routines
+from bot.services import (
+    chat_targets,
+    chats,
+    csat,
+    delegation,
+    escalations,
+    focus,
+    reminders,
+    routines,
+)
 from bot.services import digest as digests
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
+from bot.views.chats import assigned_blocks, assigned_text, breach_text, near_breach_text
 from bot.views.csat import prompt_blocks, prompt_text
 from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
@@ -43,6 +53,7 @@ ESCALATION_FOLLOW_UPS = "escalation-followups"
 ASSIGNMENT_CHASE = "assignment-chase"
 ASSIGNMENT_RECURRENCE = "assignment-recurrence"
 CSAT_PROMPTS = "csat-prompts"
+SLA_SWEEP = "sla-sweep"
 ROUTINE_PREFIX = "routine:"
 
 
@@ -369,6 +380,66 @@ class CsatPromptJob(Job):
         return [_outgoing(due, due.recipient, compose, after_post, channel=prompt_due.channel)]
 
 
+class SlaSweepJob(Job):
+    name = SLA_SWEEP
+    summary = (
+        "client chats: near-breach DMs, breach posts to [channels] digest, idle closes, "
+        "queued chats to VAs with room"
+    )
+
+    def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        with session_scope(ctx.engine) as session:
+            found = chat_targets.sweep_due(session, ctx.settings, team_id, until)
+        far = until + timedelta(days=1)  # useful while the conversation is open
+        return [
+            Due(self.name, team_id, f"{t.kind}:C-{t.conversation.id}", Slot(t.at, far, far), t)
+            for t in found
+        ]
+
+    def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
+        return after  # checked on every tick
+
+    def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        target: chat_targets.TargetDue = due.subject
+        conversation_id = target.conversation.id
+        settings = ctx.settings
+
+        def near_breach(session: Session) -> Message | None:
+            row = chat_targets.record_near_breach(session, conversation_id, target.at)
+            if row is None or not target.conversation.assignee_id:
+                return None  # queued: the supervisors were told when it was queued
+            waited = settings.sla.near_breach_ratio * chat_targets.target_minutes(settings, row)
+            return Message(near_breach_text(row, chats.client_name(session, row), waited))
+
+        def breach(session: Session) -> Message | None:
+            row = chat_targets.record_breach(session, conversation_id, target.at)
+            if row is None or not settings.channels.digest:
+                return None
+            return Message(breach_text(row, chats.client_name(session, row)))
+
+        def idle(session: Session) -> None:
+            chat_targets.close_idle(session, settings, conversation_id, clock.now())
+            return None
+
+        def from_queue(session: Session) -> Message | None:
+            row = chat_targets.give_from_queue(
+                session, settings, conversation_id, target.to, clock.now()
+            )
+            if row is None:
+                return None
+            name = chats.client_name(session, row)
+            return Message(assigned_text(row, name), assigned_blocks(row, name))
+
+        compose, channel = {
+            chat_targets.NEAR_BREACH: (near_breach, target.conversation.assignee_id),
+            chat_targets.BREACH: (breach, settings.channels.digest),
+            chat_targets.IDLE: (idle, None),
+            chat_targets.FROM_QUEUE: (from_queue, target.to),
+        }[target.kind]
+        # Nowhere to post (no VA yet, no digest channel): the stamp is still recorded.
+        return [_outgoing(due, due.recipient, compose, channel=channel or "-")]
+
+
 def _focus_change(focus_id: int) -> Callable[[Session], Message | None]:
     """Move a focus session along (inside the claim: once) and say where it stands."""
 
@@ -410,5 +481,6 @@ def all_jobs(settings: Settings) -> dict[str, Job]:
         AssignmentChaseJob(),
         AssignmentRecurrenceJob(),
         CsatPromptJob(),
+        SlaSweepJob(),
     ]
     return {job.name: job for job in jobs}

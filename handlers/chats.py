@@ -1,34 +1,301 @@
-"""Messages in client channels: each one opens, joins or answers a client conversation
-(`bot.services.chats`). Everything else Slack sends about channels is ignored."""
+"""Client chats in Slack: every message in a client channel opens, joins or answers a
+conversation (`bot.services.chats`), a new one is given to a VA with room or queued
+(`bot.services.chat_assignment`), and the VA's buttons resolve, claim, mark asynchronous
+or transfer it. Everything else Slack sends about channels is ignored."""
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext
+import logging
+import threading
+import time
 
-from bot.services import chats
-from handlers.common import desk_of
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import clock
+from bot.desk import Desk
+from bot.services import chat_assignment, chats
+from bot.services.chat_assignment import Placement
+from bot.services.people import Actor
+from bot.views.chats import (
+    ASYNC_ACTION,
+    CLAIM_ACTION,
+    RESOLVE_ACTION,
+    TRANSFER_ACTION,
+    TRANSFER_CALLBACK,
+    assigned_blocks,
+    assigned_text,
+    queued_blocks,
+    queued_text,
+    resolved_text,
+    transfer_modal,
+)
+from handlers.common import Reply, answer_submission, clicked, desk_of, refused, tell_privately
 from handlers.failures import guarded
-from handlers.payload import team_of
+from handlers.payload import (
+    MalformedPayload,
+    button_number,
+    input_of,
+    number_from,
+    state_values,
+    team_of,
+    user_of,
+    view_metadata,
+)
+from handlers.shortcuts import message_permalink
+from store.models import Conversation
+
+logger = logging.getLogger(__name__)
+
+CONNECT_CHECK_SECONDS = 600.0  # how long "not a Slack Connect channel" is believed
+
+
+class SharedChannels:
+    """Which channels are Slack Connect channels (conversations.info is_ext_shared), asked
+    once per channel and remembered for a while."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], tuple[bool, str | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, client: WebClient, team_id: str, channel: str) -> tuple[bool, str | None]:
+        key = (team_id, channel)
+        with self._lock:
+            known = self._known.get(key)
+        if known is not None and time.monotonic() - known[2] < CONNECT_CHECK_SECONDS:
+            return known[0], known[1]
+        try:
+            info = client.conversations_info(channel=channel).get("channel") or {}
+        except SlackApiError as error:
+            logger.warning("conversations.info %s: %s", channel, error.response.get("error"))
+            info = {}
+        found = (bool(info.get("is_ext_shared")), info.get("name"), time.monotonic())
+        with self._lock:
+            self._known[key] = found
+        return found[0], found[1]
+
+
+SHARED_CHANNELS = SharedChannels()
+
+
+def _external(event: dict, team_id: str) -> bool:
+    """Posted by someone of another organization (Slack Connect names their team)."""
+    teams = {event.get("user_team"), event.get("source_team")} - {None, ""}
+    return any(team != team_id for team in teams)
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 @guarded
-def handle_channel_message(event: dict, body: dict, context: BoltContext) -> None:
-    channel, ts = event.get("channel"), event.get("ts")
-    if not isinstance(channel, str) or not isinstance(ts, str):
+def handle_channel_message(
+    event: dict, body: dict, client: WebClient, context: BoltContext
+) -> None:
+    channel, ts = _text(event.get("channel")), _text(event.get("ts"))
+    if channel is None or ts is None:
         return
-    desk = desk_of(context)
-    user = event.get("user")
+    desk, team_id = desk_of(context), team_of(body)
     message = chats.ChatMessage(
-        team_id=team_of(body),
+        team_id=team_id,
         channel=channel,
-        user=user if isinstance(user, str) else None,
+        user=_text(event.get("user")),
         ts=ts,
-        thread_ts=event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None,
-        subtype=event.get("subtype"),
+        thread_ts=_text(event.get("thread_ts")),
+        subtype=_text(event.get("subtype")),
         bot=bool(event.get("bot_id")),
+        external=_external(event, team_id),
     )
+    if message.external and desk.settings.client_for_channel(channel) is None:
+        _watch_if_shared(desk, client, team_id, channel)
     with desk.session() as session:
-        chats.record_message(session, desk.settings, message)
+        outcome = chats.record_message(session, desk.settings, message)
+        placement = None
+        if outcome is not None and outcome.what == "opened":
+            placement = chat_assignment.place(
+                session, desk.settings, outcome.conversation, clock.now()
+            )
+    if placement is not None:
+        _announce(desk, client, placement)
+    elif outcome is not None and outcome.conversation.assignee_id:
+        desk.refresh_homes(team_id, {outcome.conversation.assignee_id})
+
+
+def _watch_if_shared(desk: Desk, client: WebClient, team_id: str, channel: str) -> None:
+    with desk.session() as session:
+        if chats.is_connect_channel_known(session, team_id, channel):
+            return
+    shared, name = SHARED_CHANNELS.lookup(client, team_id, channel)
+    if shared:
+        with desk.session() as session:
+            chats.add_connect_channel(session, desk.settings, team_id, channel, name)
+
+
+def _announce(desk: Desk, client: WebClient, placement: Placement) -> None:
+    """Tell the VA who got a new conversation, or the supervisors that it waits."""
+    conversation = placement.conversation
+    permalink = message_permalink(client, conversation.channel_id, conversation.thread_ts)
+    with desk.session() as session:
+        row = session.get(Conversation, conversation.id)
+        row.permalink = permalink
+        session.add(row)
+        name = chats.client_name(session, row)
+    if placement.assignee is not None:
+        _dm_holder(client, row, name, placement.assignee, "assigned")
+        desk.refresh_homes(row.team_id, {placement.assignee})
+        return
+    digest = desk.settings.channels.digest
+    if digest:
+        cap = desk.settings.sla.max_open_chats_per_va
+        client.chat_postMessage(
+            channel=digest,
+            text=queued_text(row, name, cap),
+            blocks=queued_blocks(row, name, cap),
+            unfurl_links=False,
+        )
+    desk.refresh_homes(row.team_id, set(desk.settings.roles.vas))
+
+
+def _dm_holder(
+    client: WebClient, conversation: Conversation, name: str, user_id: str, how: str
+) -> None:
+    client.chat_postMessage(
+        channel=user_id,
+        text=assigned_text(conversation, name, how),
+        blocks=assigned_blocks(conversation, name, how),
+        unfurl_links=False,
+    )
+
+
+def _show_in_place(body: dict, client: WebClient, text: str, blocks: list | None) -> bool:
+    """Update the message the button was on (a DM or a channel post); False on the Home."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not (isinstance(channel, str) and isinstance(ts, str)):
+        return False
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+    except SlackApiError as error:
+        logger.warning("could not update a client chat message: %s", error.response.get("error"))
+    return True
+
+
+def _named(desk: Desk, conversation: Conversation) -> str:
+    with desk.session() as session:
+        return chats.client_name(session, conversation)
+
+
+@guarded
+def handle_resolve(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    ack()
+    desk, conversation_id = desk_of(context), button_number(action)
+
+    def act(session: Session, actor: Actor):
+        return chat_assignment.resolve(session, desk.settings, actor, conversation_id, clock.now())
+
+    result = clicked(body, client, context, act)
+    if refused(result):
+        return
+    conversation, next_one = result
+    name = _named(desk, conversation)
+    text = resolved_text(conversation, name)
+    if not _show_in_place(body, client, text, None):
+        tell_privately(desk, client, body, user_of(body), text)
+    team_id = conversation.team_id
+    desk.refresh_homes(team_id, {user_of(body), conversation.assignee_id})
+    if next_one is not None:
+        _dm_holder(
+            client,
+            next_one.conversation,
+            _named(desk, next_one.conversation),
+            next_one.assignee,
+            "assigned",
+        )
+        desk.refresh_homes(team_id, set(desk.settings.roles.vas))
+
+
+@guarded
+def handle_claim(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    ack()
+    desk, conversation_id = desk_of(context), button_number(action)
+
+    def act(session: Session, actor: Actor):
+        return chat_assignment.claim(session, desk.settings, actor, conversation_id, clock.now())
+
+    conversation = clicked(body, client, context, act)
+    if refused(conversation):
+        return
+    name = _named(desk, conversation)
+    _dm_holder(client, conversation, name, user_of(body), "claimed")
+    if body.get("container", {}).get("type") == "message":
+        _show_in_place(
+            body, client, f"<@{user_of(body)}> claimed the client chat from {name}.", None
+        )
+    desk.refresh_homes(conversation.team_id, set(desk.settings.roles.vas) | {user_of(body)})
+
+
+@guarded
+def handle_mark_async(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    ack()
+    desk, conversation_id = desk_of(context), button_number(action)
+
+    def act(session: Session, actor: Actor):
+        return chat_assignment.mark_asynchronous(
+            session, desk.settings, actor, conversation_id, clock.now()
+        )
+
+    conversation = clicked(body, client, context, act)
+    if refused(conversation):
+        return
+    name = _named(desk, conversation)
+    text = assigned_text(conversation, name)
+    if not _show_in_place(body, client, text, assigned_blocks(conversation, name)):
+        tell_privately(desk, client, body, user_of(body), text)
+    desk.refresh_homes(conversation.team_id, {user_of(body)})
+
+
+@guarded
+def handle_transfer_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+):
+    ack()
+    desk, conversation_id = desk_of(context), button_number(action)
+    with desk.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None or conversation.team_id != team_of(body):
+            raise MalformedPayload("a transfer button for no client chat")
+        name = chats.client_name(session, conversation)
+        view = transfer_modal(conversation, name)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@guarded
+def handle_transfer_submission(ack: Ack, body: dict, client: WebClient, context: BoltContext):
+    desk = desk_of(context)
+    view = body.get("view")
+    conversation_id = number_from(view_metadata(view).get("conversation"), "the client chat")
+    to_user = _text(input_of(state_values(view), "to", "selected_user"))
+    if to_user is None:
+        raise MalformedPayload("a transfer without a person")
+
+    def act(session: Session, actor: Actor) -> Reply:
+        conversation = chat_assignment.transfer(
+            session, desk.settings, actor, conversation_id, to_user, clock.now()
+        )
+        name = chats.client_name(session, conversation)
+
+        def tell_new_holder(slack: WebClient) -> None:
+            _dm_holder(slack, conversation, name, to_user, "transferred")
+
+        return Reply(
+            text=f"Transferred the client chat from {name} to <@{to_user}>.",
+            refresh_users={to_user},
+            then=tell_new_holder,
+        )
+
+    answer_submission(ack, body, client, context, act, "to")
 
 
 def in_a_channel(event: dict) -> bool:
@@ -37,3 +304,8 @@ def in_a_channel(event: dict) -> bool:
 
 def register(app: App) -> None:
     app.event("message", matchers=[in_a_channel])(handle_channel_message)
+    app.action(RESOLVE_ACTION)(handle_resolve)
+    app.action(CLAIM_ACTION)(handle_claim)
+    app.action(ASYNC_ACTION)(handle_mark_async)
+    app.action(TRANSFER_ACTION)(handle_transfer_button)
+    app.view(TRANSFER_CALLBACK)(handle_transfer_submission)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
-from bot.services import delegation, routines, tasks, timers
+from bot.services import chat_assignment, chats, delegation, routines, tasks, timers
 from bot.services.board import team_board
 from bot.services.calendars import away_status, person_calendar
 from bot.services.errors import VADeskError
@@ -44,6 +44,9 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             away_until=away_status(session, actor),
             board=team_board(session, desk.settings, team_id) if actor.is_manager else None,
             delegated=delegation.open_for(session, team_id, user_id, HOME_DELEGATED_LIMIT),
+            my_chats=chat_assignment.held_by(session, team_id, user_id),
+            chat_queue=chat_assignment.queued(session, team_id),
+            client_names=chats.client_names(session, team_id),
         )
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 

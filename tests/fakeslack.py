@@ -211,6 +211,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.left: set[str] = set()  # channels the app is not a member of
         self.unknown_channels: set[str] = set()  # conversations.info: channel_not_found
+        self.shared_channels: set[str] = set()  # conversations.info: is_ext_shared (Connect)
         self._calls: list[Call] = []
         self._cond = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
@@ -527,7 +528,12 @@ class FakeSlack:
             channel = str(p.get("channel", ""))
             if channel in self.unknown_channels:
                 return 200, {"ok": False, "error": "channel_not_found"}, {}
-            info = {"id": channel, "name": channel.lower(), "is_member": channel not in self.left}
+            info = {
+                "id": channel,
+                "name": channel.lower(),
+                "is_member": channel not in self.left,
+                "is_ext_shared": channel in self.shared_channels,
+            }
             return 200, {"ok": True, "channel": info}, {}
         if m == "files.getUploadURLExternal":
             file_id = self._next_id("F")

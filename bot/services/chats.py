@@ -1,12 +1,14 @@
 """Client chats (SOP: answer every client chat within 15 minutes during business hours).
 
-A message from a client in a client channel (anyone who is not on the team and not a
-bot) opens a conversation, or joins the open one: the same thread, or top-level while
-one is open in the channel. The first reply by someone on the team (top-level or in the
-thread) stops its first-response clock. The clock counts business minutes only, on the
-client's schedule (its hours, days and time zone, else the workspace's; holidays skip),
-from the message's own ts. Edits, deletions, joins and bot messages never open or stop
-a clock.
+A message from a client in a client channel opens a conversation, or joins the open one:
+the same thread, or top-level while one is open in the channel. A client is anyone who
+is not on the team and not a bot; in a Slack Connect channel that is not configured as a
+client's, only people of another organization. The first reply by someone on the team
+(top-level or in the thread) stops its first-response clock. The clock counts business
+minutes only, on the client's schedule (its hours, days and time zone, else the
+workspace's; holidays skip), from the message's own ts. Edits, deletions, joins and bot
+messages never open or stop a clock, and each message counts once however often Slack
+delivers it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot.config import Settings
-from bot.services.people import client_for_channel, ensure_workspace
+from bot.services.calendars import workspace_calendar
+from bot.services.people import _insert_once, client_for_channel, ensure_workspace
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.settings_models import ClientSettings
-from store.models import Conversation, User
+from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent, User
+
+# The key of a client VA Desk made for a Slack Connect channel it was not told about.
+CONNECT_KEY_PREFIX = "connect-"
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,16 @@ class ChatMessage:
     thread_ts: str | None = None
     subtype: str | None = None
     bot: bool = False
+    external: bool = False  # posted by a member of another organization (Slack Connect)
+
+
+@dataclass(frozen=True)
+class ClientChannel:
+    """A channel whose messages are client chats, and the clock they run on."""
+
+    client_id: int | None
+    calendar: Calendar
+    connect_only: bool  # a Slack Connect channel: only external members are clients
 
 
 def instant_of(ts: str) -> datetime:
@@ -51,12 +69,76 @@ def client_calendar(settings: Settings, client: ClientSettings) -> Calendar:
     )
 
 
+def client_channel(
+    session: Session, settings: Settings, team_id: str, channel_id: str
+) -> ClientChannel | None:
+    """The configured client of this channel, or the Slack Connect client made for it."""
+    configured = settings.client_for_channel(channel_id)
+    row = client_for_channel(session, team_id, channel_id)
+    if configured is not None:
+        return ClientChannel(row.id if row else None, client_calendar(settings, configured), False)
+    if row is not None and row.key.startswith(CONNECT_KEY_PREFIX):
+        return ClientChannel(row.id, workspace_calendar(settings), True)
+    return None
+
+
+def calendar_of(session: Session, settings: Settings, conversation: Conversation) -> Calendar:
+    configured = settings.client_for_channel(conversation.channel_id)
+    if configured is not None:
+        return client_calendar(settings, configured)
+    return workspace_calendar(settings)
+
+
+def is_connect_channel_known(session: Session, team_id: str, channel_id: str) -> bool:
+    return client_for_channel(session, team_id, channel_id) is not None
+
+
+def add_connect_channel(
+    session: Session, settings: Settings, team_id: str, channel_id: str, name: str | None
+) -> None:
+    """Watch a Slack Connect channel an external member posted in, as a client of its own
+    on the workspace's schedule (named after the channel)."""
+    ensure_workspace(session, settings, team_id)
+    _insert_once(
+        session,
+        Client(
+            team_id=team_id,
+            key=f"{CONNECT_KEY_PREFIX}{channel_id.lower()}",
+            name=f"#{name}" if name else channel_id,
+            channel_id=channel_id,
+        ),
+    )
+
+
 def on_the_team(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
     roles = settings.roles
     if user_id in (*roles.owners, *roles.supervisors, *roles.vas):
         return True
     user = session.get(User, (team_id, user_id))
     return bool(user and user.role_override)
+
+
+def target_due(conversation: Conversation) -> datetime:
+    """When the conversation must be answered: 15 business minutes, or 4 business hours
+    for one marked an asynchronous request."""
+    if conversation.asynchronous and conversation.acknowledge_due is not None:
+        return conversation.acknowledge_due
+    return conversation.first_response_due
+
+
+def record_event(
+    session: Session,
+    conversation: Conversation,
+    kind: str,
+    at: datetime,
+    actor_id: str | None = None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        ConversationEvent(
+            conversation_id=conversation.id, kind=kind, at=at, actor_id=actor_id, note=note
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -69,75 +151,146 @@ def record_message(
     session: Session, settings: Settings, message: ChatMessage
 ) -> ChatOutcome | None:
     """Open, join or answer a conversation; None for anything that does not count."""
-    configured = settings.client_for_channel(message.channel)
-    if configured is None or message.bot or message.subtype or not message.user:
+    if message.bot or message.subtype or not message.user:
         return None
-    ensure_workspace(session, settings, message.team_id)
-    at = instant_of(message.ts)
-    calendar = client_calendar(settings, configured)
-    open_here = session.exec(
-        select(Conversation)
-        .where(
-            Conversation.team_id == message.team_id,
-            Conversation.channel_id == message.channel,
-            Conversation.closed_at.is_(None),
-        )
-        .order_by(Conversation.opened_at)
-    ).all()
+    where = client_channel(session, settings, message.team_id, message.channel)
+    if where is None:
+        return None
     team_member = on_the_team(session, settings, message.team_id, message.user)
+    if not team_member and where.connect_only and not message.external:
+        return None  # a colleague outside the roster, in a shared channel
+    if not _first_time(session, message):
+        return None
+    at = instant_of(message.ts)
+    open_here = list(
+        session.exec(
+            select(Conversation)
+            .where(
+                Conversation.team_id == message.team_id,
+                Conversation.channel_id == message.channel,
+                Conversation.closed_at.is_(None),
+            )
+            .order_by(Conversation.opened_at)
+        )
+    )
     if not team_member:
-        idle = timedelta(minutes=settings.sla.close_after_idle_minutes)
-        open_here = [c for c in open_here if not _closed_when_idle(c, calendar, idle, at, session)]
+        open_here = [
+            c for c in open_here if not close_if_idle(session, settings, c, where.calendar, at)
+        ]
     in_thread = [c for c in open_here if message.thread_ts and c.thread_ts == message.thread_ts]
+    replied_to = in_thread or ([] if message.thread_ts else open_here)
     if team_member:
-        replied_to = in_thread or ([] if message.thread_ts else open_here)
-        outcome = None
-        for conversation in replied_to:
-            conversation.last_team_at = max(conversation.last_team_at or at, at)
-            if conversation.first_response_at is None and at >= conversation.opened_at:
-                conversation.first_response_at = at
-                conversation.first_responder = message.user
-                spent = working_time_between(calendar, conversation.opened_at, at)
-                conversation.response_minutes = round(spent / timedelta(minutes=1), 2)
-                outcome = outcome or ChatOutcome(conversation, "answered")
-            session.add(conversation)
-        return outcome
-    joined = in_thread or ([] if message.thread_ts else open_here)
-    if joined:
-        conversation = joined[0]
+        return _answer(session, replied_to, message, where.calendar, at)
+    if replied_to:
+        conversation = replied_to[0]
         conversation.last_client_at = max(conversation.last_client_at, at)
+        conversation.last_client_id = message.user
         session.add(conversation)
         return ChatOutcome(conversation, "joined")
-    client_row = client_for_channel(session, message.team_id, message.channel)
     conversation = Conversation(
         team_id=message.team_id,
-        client_id=client_row.id if client_row else None,
+        client_id=where.client_id,
         channel_id=message.channel,
         thread_ts=message.thread_ts or message.ts,
         opened_by=message.user,
         opened_at=at,
         first_response_due=add_working_time(
-            calendar, at, timedelta(minutes=settings.sla.first_response_minutes)
+            where.calendar, at, timedelta(minutes=settings.sla.first_response_minutes)
         ),
         last_client_at=at,
+        last_client_id=message.user,
+        tag=contact_tag(session, message.team_id, message.user),
     )
     session.add(conversation)
     session.flush()
+    record_event(session, conversation, "opened", at, message.user)
     return ChatOutcome(conversation, "opened")
 
 
-def _closed_when_idle(
-    conversation: Conversation, calendar: Calendar, idle: timedelta, now: datetime, session
-) -> bool:
-    """Close an answered conversation the client has been quiet in since the team's last
-    reply."""
+def contact_tag(session: Session, team_id: str, contact_id: str) -> str | None:
+    """The contact's current tag (the latest one given), if any."""
+    return session.exec(
+        select(ContactTag.tag)
+        .where(ContactTag.team_id == team_id, ContactTag.contact_id == contact_id)
+        .order_by(ContactTag.tagged_at.desc(), ContactTag.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _first_time(session: Session, message: ChatMessage) -> bool:
+    """Note the message as counted; False when it already was (a redelivered event)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(ChannelMessage.__table__)
+        .values(team_id=message.team_id, channel_id=message.channel, ts=message.ts)
+        .on_conflict_do_nothing()
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def _answer(
+    session: Session,
+    replied_to: list[Conversation],
+    message: ChatMessage,
+    calendar: Calendar,
+    at: datetime,
+) -> ChatOutcome | None:
+    outcome = None
+    for conversation in replied_to:
+        conversation.last_team_at = max(conversation.last_team_at or at, at)
+        if conversation.first_response_at is None and at >= conversation.opened_at:
+            conversation.first_response_at = at
+            conversation.first_responder = message.user
+            spent = working_time_between(calendar, conversation.opened_at, at)
+            conversation.response_minutes = round(spent / timedelta(minutes=1), 2)
+            record_event(session, conversation, "first_response", at, message.user)
+            outcome = outcome or ChatOutcome(conversation, "answered")
+        session.add(conversation)
+    return outcome
+
+
+def idle_close_at(
+    settings: Settings, conversation: Conversation, calendar: Calendar
+) -> datetime | None:
+    """When an answered conversation the client has been quiet in since the team's last
+    reply closes by itself; None for one still waiting on the team."""
     answered = conversation.last_team_at
     if conversation.first_response_at is None or answered is None:
-        return False
+        return None
     if conversation.last_client_at > answered:
+        return None
+    return add_working_time(
+        calendar, answered, timedelta(minutes=settings.sla.close_after_idle_minutes)
+    )
+
+
+def close_if_idle(
+    session: Session,
+    settings: Settings,
+    conversation: Conversation,
+    calendar: Calendar,
+    now: datetime,
+) -> bool:
+    closes = idle_close_at(settings, conversation, calendar)
+    if closes is None or closes > now:
         return False
-    if working_time_between(calendar, answered, now) < idle:
-        return False
-    conversation.closed_at = add_working_time(calendar, answered, idle)
-    session.add(conversation)
+    changed = session.execute(
+        sa.update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.closed_at.is_(None))
+        .values(closed_at=closes, close_reason="idle")
+    ).rowcount
+    session.refresh(conversation)
+    if changed:
+        record_event(session, conversation, "closed_idle", closes)
     return True
+
+
+def client_names(session: Session, team_id: str) -> dict[int, str]:
+    """Each client's name by id, for showing conversations."""
+    rows = session.exec(select(Client.id, Client.name).where(Client.team_id == team_id))
+    return dict(rows.all())
+
+
+def client_name(session: Session, conversation: Conversation) -> str:
+    client = session.get(Client, conversation.client_id) if conversation.client_id else None
+    return client.name if client else f"<#{conversation.channel_id}>"

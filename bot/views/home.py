@@ -25,10 +25,11 @@ from bot.services.parsing import format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
+from bot.views.chats import home_chat_blocks
 from bot.views.routines import checklist_blocks
 from bot.views.tasks import task_line
 from bot.views.timers import status_text
-from store.models import Assignment, RoutineRun, RoutineTick, Task
+from store.models import Assignment, Conversation, RoutineRun, RoutineTick, Task
 
 HOME_TASK_LIMIT = 20
 HOME_ROUTINE_LIMIT = 3  # the latest checklists of today
@@ -44,6 +45,9 @@ class HomeExtras:
     away_until: date | None
     board: list[BoardRow] | None  # None: not a supervisor or owner
     delegated: list[tuple[Assignment, Task]] = field(default_factory=list)
+    my_chats: list[Conversation] = field(default_factory=list)
+    chat_queue: list[Conversation] = field(default_factory=list)
+    client_names: dict[int, str] = field(default_factory=dict)
 
 
 def home_view(
@@ -92,7 +96,9 @@ def home_view(
             ContextBlock(elements=[MarkdownTextObject(text=f"{more} more: `/task list mine`")])
         )
     if extras is not None:
-        blocks[2:2] = _checklist_blocks(extras)
+        blocks[2:2] = _checklist_blocks(extras) + home_chat_blocks(
+            extras.my_chats, extras.chat_queue, extras.client_names
+        )
         blocks += _delegated_blocks(extras.delegated)
         blocks += _away_blocks(extras.away_until, today)
         if extras.board is not None:

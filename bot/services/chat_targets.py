@@ -1,0 +1,147 @@
+"""The response-time targets of client conversations, as the `sla-sweep` job checks them.
+
+An unanswered conversation reaches near breach at `near_breach_ratio` of its target
+(15 business minutes, or 4 business hours for an asynchronous request) and breach at
+the target itself, both counted on the client's business-hours clock from the client's
+message. Each is recorded once, when the job reaches it. An answered conversation the
+client has gone quiet in closes after `close_after_idle_minutes`; queued conversations
+go to VAs who came on shift or were freed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.services import chat_assignment
+from bot.services.chats import calendar_of, close_if_idle, idle_close_at, record_event, target_due
+from bot.services.schedules import Calendar, add_working_time
+from store.models import Conversation
+
+NEAR_BREACH, BREACH, IDLE, FROM_QUEUE = "near-breach", "breach", "idle", "from-queue"
+
+
+@dataclass(frozen=True)
+class TargetDue:
+    conversation: Conversation
+    kind: str  # near-breach | breach | idle | from-queue
+    at: datetime
+    to: str | None = None  # from-queue: the VA with room
+
+
+def target_minutes(settings: Settings, conversation: Conversation) -> float:
+    if conversation.asynchronous:
+        return settings.sla.acknowledge_business_hours * 60
+    return float(settings.sla.first_response_minutes)
+
+
+def near_breach_at(settings: Settings, conversation: Conversation, calendar: Calendar) -> datetime:
+    minutes = target_minutes(settings, conversation) * settings.sla.near_breach_ratio
+    return add_working_time(calendar, conversation.opened_at, timedelta(minutes=minutes))
+
+
+def sweep_due(
+    session: Session, settings: Settings, team_id: str, until: datetime
+) -> list[TargetDue]:
+    """What the sweep has to do up to `until`; nothing is changed here."""
+    calendars: dict[str, Calendar] = {}
+    found: list[TargetDue] = []
+    open_rows = session.exec(
+        select(Conversation).where(
+            Conversation.team_id == team_id, Conversation.closed_at.is_(None)
+        )
+    )
+    for conversation in open_rows:
+        channel = conversation.channel_id
+        if channel not in calendars:
+            calendars[channel] = calendar_of(session, settings, conversation)
+        calendar = calendars[channel]
+        if conversation.first_response_at is not None:
+            closes = idle_close_at(settings, conversation, calendar)
+            if closes is not None and closes <= until:
+                found.append(TargetDue(conversation, IDLE, closes))
+            continue
+        due = target_due(conversation)
+        if conversation.breached_at is None and due <= until:
+            found.append(TargetDue(conversation, BREACH, due))
+        elif conversation.near_breach_at is None and conversation.breached_at is None:
+            near = near_breach_at(settings, conversation, calendar)
+            if near <= until:
+                found.append(TargetDue(conversation, NEAR_BREACH, near))
+    found += _queue_moves(session, settings, team_id, until)
+    return found
+
+
+def _queue_moves(
+    session: Session, settings: Settings, team_id: str, until: datetime
+) -> list[TargetDue]:
+    waiting = chat_assignment.queued(session, team_id)
+    if not waiting:
+        return []
+    counts = chat_assignment.open_counts(session, team_id)
+    shifts = chat_assignment.Shifts(session, settings, team_id, until)
+    moves: list[TargetDue] = []
+    for conversation in waiting:
+        va = chat_assignment.choose_va(session, settings, conversation, counts, shifts)
+        if va is None:
+            break
+        counts[va] = counts.get(va, 0) + 1
+        moves.append(TargetDue(conversation, FROM_QUEUE, until, va))
+    return moves
+
+
+def record_near_breach(session: Session, conversation_id: int, at: datetime) -> Conversation | None:
+    """Stamp the near breach (once); None if it no longer applies."""
+    return _stamp(session, conversation_id, Conversation.near_breach_at, "near_breach", at)
+
+
+def record_breach(session: Session, conversation_id: int, at: datetime) -> Conversation | None:
+    return _stamp(session, conversation_id, Conversation.breached_at, "breach", at)
+
+
+def _stamp(session: Session, conversation_id: int, column, kind: str, at: datetime):
+    changed = session.execute(
+        sa.update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.closed_at.is_(None),
+            Conversation.first_response_at.is_(None),
+            column.is_(None),
+        )
+        .values({column.key: at})
+    ).rowcount
+    if not changed:
+        return None
+    conversation = session.get(Conversation, conversation_id, populate_existing=True)
+    record_event(session, conversation, kind, at)
+    return conversation
+
+
+def close_idle(session: Session, settings: Settings, conversation_id: int, now: datetime) -> bool:
+    conversation = session.get(Conversation, conversation_id, populate_existing=True)
+    if conversation is None or conversation.closed_at is not None:
+        return False
+    calendar = calendar_of(session, settings, conversation)
+    return close_if_idle(session, settings, conversation, calendar, now)
+
+
+def give_from_queue(
+    session: Session, settings: Settings, conversation_id: int, va: str, now: datetime
+) -> Conversation | None:
+    """Assign a queued conversation to the VA the sweep chose, if both still hold."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    chat_assignment.serialize_placements(session, conversation.team_id)
+    session.refresh(conversation)
+    if conversation.closed_at is not None or conversation.assignee_id is not None:
+        return None
+    counts = chat_assignment.open_counts(session, conversation.team_id)
+    if counts.get(va, 0) >= settings.sla.max_open_chats_per_va:
+        return None
+    chat_assignment.assign(session, conversation, va, now, "assigned", actor="vadesk")
+    return conversation

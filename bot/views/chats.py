@@ -1,0 +1,191 @@
+"""Block Kit for client chats: the DM to the VA who holds one (Resolve, Asynchronous
+request, Transfer), the queue post in the supervisor channel, near-breach DMs, breach
+posts, and the Client chats section of the App Home (Resolve, Claim)."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.chats import target_due
+from bot.services.text import escape, time_token
+from store.models import Conversation
+
+RESOLVE_ACTION = "chat_resolve"
+CLAIM_ACTION = "chat_claim"
+ASYNC_ACTION = "chat_async"
+TRANSFER_ACTION = "chat_transfer"
+TRANSFER_CALLBACK = "chat_transfer"
+HOME_CHAT_LIMIT = 10
+
+
+def where(conversation: Conversation, client_name: str) -> str:
+    """The client and a link to the message that opened the conversation."""
+    name = f"*{escape(client_name)}*"
+    if conversation.permalink:
+        return f"{name} (<{conversation.permalink}|open the message>)"
+    return f"{name} in <#{conversation.channel_id}>"
+
+
+def target_words(conversation: Conversation) -> str:
+    kind = "acknowledgment" if conversation.asynchronous else "first response"
+    return f"{kind} due {time_token(target_due(conversation))}"
+
+
+def _buttons(conversation: Conversation, with_transfer: bool = True) -> ActionsBlock:
+    value = str(conversation.id)
+    elements = [
+        ButtonElement(text="Resolve", action_id=RESOLVE_ACTION, value=value, style="primary")
+    ]
+    if conversation.first_response_at is None and not conversation.asynchronous:
+        elements.append(
+            ButtonElement(text="Asynchronous request", action_id=ASYNC_ACTION, value=value)
+        )
+    if with_transfer:
+        elements.append(ButtonElement(text="Transfer", action_id=TRANSFER_ACTION, value=value))
+    return ActionsBlock(block_id=f"chat_{conversation.id}", elements=elements)
+
+
+def assigned_text(conversation: Conversation, client_name: str, how: str = "assigned") -> str:
+    opened = time_token(conversation.opened_at)
+    lead = "You claimed" if how == "claimed" else "New client chat for you:"
+    if how == "transferred":
+        lead = "A client chat was transferred to you:"
+    state = "answered" if conversation.first_response_at is not None else target_words(conversation)
+    return f"{lead} {where(conversation, client_name)}, opened {opened}; {state}."
+
+
+def assigned_blocks(conversation: Conversation, client_name: str, how: str = "assigned") -> list:
+    return [
+        SectionBlock(text=MarkdownTextObject(text=assigned_text(conversation, client_name, how))),
+        _buttons(conversation),
+    ]
+
+
+def resolved_text(conversation: Conversation, client_name: str) -> str:
+    return (
+        f"Resolved: {where(conversation, client_name)} by <@{conversation.closed_by}> "
+        f"{time_token(conversation.closed_at)}."
+    )
+
+
+def queued_blocks(conversation: Conversation, client_name: str, cap: int) -> list:
+    return [
+        SectionBlock(
+            text=MarkdownTextObject(text=queued_text(conversation, client_name, cap)),
+            accessory=ButtonElement(
+                text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
+            ),
+        )
+    ]
+
+
+def queued_text(conversation: Conversation, client_name: str, cap: int) -> str:
+    return (
+        f":hourglass: A client chat from {where(conversation, client_name)} is waiting: no VA "
+        f"on shift has room (at most {cap} open chats each). It shows with *Claim* on every "
+        f"VA's App Home; {target_words(conversation)}."
+    )
+
+
+def near_breach_text(conversation: Conversation, client_name: str, waited_minutes: float) -> str:
+    return (
+        f":warning: {where(conversation, client_name)} has waited {waited_minutes:.0f} "
+        f"business minutes; {target_words(conversation)}."
+    )
+
+
+def breach_text(conversation: Conversation, client_name: str) -> str:
+    holder = (
+        f"held by <@{conversation.assignee_id}>" if conversation.assignee_id else "still queued"
+    )
+    kind = "acknowledgment" if conversation.asynchronous else "first-response"
+    return (
+        f":rotating_light: {where(conversation, client_name)} passed its {kind} target "
+        f"({time_token(target_due(conversation))}) with no reply; {holder}."
+    )
+
+
+def transfer_modal(conversation: Conversation, client_name: str) -> View:
+    return View(
+        type="modal",
+        callback_id=TRANSFER_CALLBACK,
+        private_metadata=json.dumps({"conversation": conversation.id}),
+        title="Transfer client chat",
+        submit="Transfer",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{where(conversation, client_name)} · tag: "
+                    + (escape(conversation.tag) if conversation.tag else "*none yet*")
+                )
+            ),
+            InputBlock(
+                block_id="to",
+                label="Transfer to (an owner or a VA)",
+                element=UserSelectElement(action_id="value"),
+            ),
+        ],
+    )
+
+
+def home_chat_blocks(
+    mine: list[Conversation],
+    queue: list[Conversation],
+    client_names: dict[int, str],
+) -> list:
+    """My open client chats (Resolve) and the queue (Claim)."""
+    if not mine and not queue:
+        return []
+
+    def name(conversation: Conversation) -> str:
+        return client_names.get(conversation.client_id or 0, conversation.channel_id)
+
+    blocks: list = [DividerBlock(), HeaderBlock(text="Client chats")]
+    for conversation in mine[:HOME_CHAT_LIMIT]:
+        state = (
+            "answered" if conversation.first_response_at is not None else target_words(conversation)
+        )
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=f"{where(conversation, name(conversation))} · {state}")
+            )
+        )
+        blocks.append(_buttons(conversation))
+    if queue:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a VA* ({len(queue)})"))
+        )
+    for conversation in queue[:HOME_CHAT_LIMIT]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{where(conversation, name(conversation))} · waiting since "
+                    f"{time_token(conversation.queued_at or conversation.opened_at)} · "
+                    f"{target_words(conversation)}"
+                ),
+                accessory=ButtonElement(
+                    text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
+                ),
+            )
+        )
+    if len(queue) > HOME_CHAT_LIMIT:
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text=f"{len(queue) - HOME_CHAT_LIMIT} more waiting")]
+            )
+        )
+    return blocks
