@@ -145,9 +145,11 @@ def scorecards(
 
 
 def first_response_query(team_id: str, user_ids: list[str], period: Period):
-    """Business minutes to first response of the conversations answered in the period."""
+    """Business minutes to first response of the chats answered in the period (not the
+    asynchronous requests: those have their own, 4-hour target)."""
     return select(Conversation.first_responder, Conversation.response_minutes).where(
         Conversation.team_id == team_id,
+        Conversation.asynchronous.is_(False),
         Conversation.first_response_at >= period.start,
         Conversation.first_response_at < period.end,
         Conversation.first_responder.in_(user_ids),
