@@ -12,6 +12,7 @@ from handlers import (
     roles,
     routines,
     shortcuts,
+    tags,
     tasks,
     timers,
 )
@@ -30,5 +31,6 @@ def register_listeners(app: App) -> None:
         roles,
         csat,
         chats,
+        tags,
     ):
         module.register(app)

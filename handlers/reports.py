@@ -1,22 +1,25 @@
-"""`/report [today|week|month] [@user]`: the KPI scorecard, scoped by role."""
+"""`/report [today|week|month] [@user] [#tag]`: the KPI scorecard, scoped by role, and
+by a tag when one is named."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import kpis
-from bot.services.parsing import extract_user_id
+from bot.services import kpis, tags
+from bot.services.parsing import extract_user_id, take_tag
 from bot.views.reports import REPORT_HELP, report_blocks
 from handlers.common import Call, Reply, run_command_or_help
 from handlers.failures import guarded
 
 
 def _report(call: Call) -> Reply:
-    user_id = extract_user_id(call.text)
-    period = " ".join(word for word in call.text.split() if not word.startswith("<@"))
     settings = call.desk.settings
-    found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id)
+    text, tag_word = take_tag(call.text)
+    tag = tags.resolve_tag(settings.tags, tag_word) if tag_word else None
+    user_id = extract_user_id(text)
+    period = " ".join(word for word in text.split() if not word.startswith("<@"))
+    found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id, tag)
     blocks = report_blocks(
         found, settings.kpi.completion_rate, settings.kpi.csat, settings.sla.first_response_minutes
     )

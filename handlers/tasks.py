@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import people, tasks
+from bot.services import people, tags, tasks
 from bot.services.errors import InputError
 from bot.services.parsing import (
     extract_user_id,
@@ -17,11 +17,13 @@ from bot.services.parsing import (
     parse_followup,
     parse_task_add,
     parse_task_id,
+    take_tag,
 )
 from bot.services.people import Actor
 from bot.services.tasks import NewTask
+from bot.services.text import escape
 from bot.views import tasks as views
-from bot.views.help import TASK_HELP
+from bot.views.help import task_help
 from bot.views.timers import stopped_text
 from handlers.common import (
     Call,
@@ -55,6 +57,7 @@ def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
 
 def _add(call: Call) -> Reply:
     draft = parse_task_add(call.text, today=_today(call))
+    tag = tags.resolve_tag(call.desk.settings.tags, draft.tag) if draft.tag else None
     client = people.client_for_channel(call.session, call.actor.team_id, draft.channel_id)
     task = tasks.create_task(
         call.session,
@@ -66,22 +69,27 @@ def _add(call: Call) -> Reply:
             assignee_id=draft.assignee_id,
             due=draft.due,
             priority=draft.priority,
+            tag=tag,
         ),
     )
     return _created_reply(task, call.actor.user_id)
 
 
 def _list(call: Call) -> Reply:
-    word = call.text.strip().lower() or "mine"
-    user_id = extract_user_id(call.text)
+    text, tag_word = take_tag(call.text)
+    tag = tags.resolve_tag(call.desk.settings.tags, tag_word) if tag_word else None
+    word = text.strip().lower() or "mine"
+    user_id = extract_user_id(text)
     scope = "user" if user_id else word
-    found = tasks.list_tasks(call.session, call.actor, scope, user_id, _today(call))
+    found = tasks.list_tasks(call.session, call.actor, scope, user_id, _today(call), tag)
     heading = {
         "mine": "My open tasks",
         "all": "All open tasks",
         "overdue": "Overdue tasks",
         "user": f"Open tasks of <@{user_id}>",
     }[scope]
+    if tag is not None:
+        heading += f" tagged {escape(tag)}"
     return Reply(heading, views.task_list_blocks(found, heading, _today(call)))
 
 
@@ -129,7 +137,7 @@ def _followup(call: Call) -> Reply:
 
 
 def _help(call: Call) -> Reply:
-    return Reply(TASK_HELP)
+    return Reply(task_help(call.desk.settings.tags))
 
 
 TASK_ACTIONS = {
@@ -151,7 +159,8 @@ def handle_task_command(
     if not (command.get("text") or "").strip():
         open_new_task_modal(client, desk_of(context), team_of(command), command.get("trigger_id"))
         return
-    dispatch_command(TASK_ACTIONS, TASK_HELP, context=context, command=command, client=client)
+    help_text = task_help(desk_of(context).settings.tags)
+    dispatch_command(TASK_ACTIONS, help_text, context=context, command=command, client=client)
 
 
 def _metadata_text(meta: dict, key: str) -> str | None:

@@ -14,6 +14,8 @@ Definitions:
 - CSAT: the ratings (1-5) clients gave, in the period, for tasks assigned to the person;
 - first response: business minutes from a client's message to the team's first reply, for
   the conversations the person answered first in the period.
+Filtered by a tag, the scorecard counts only tasks with the tag, time on them, their CSAT
+and conversations with the tag; routines, escalations and assignments are left out.
 A figure with nothing to measure is reported as no data, never as a number.
 """
 
@@ -104,12 +106,18 @@ NO_CLIENT = "no client"
 
 
 def scorecards(
-    session: Session, team_id: str, user_ids: list[str], period: Period, zone: ZoneInfo
+    session: Session,
+    team_id: str,
+    user_ids: list[str],
+    period: Period,
+    zone: ZoneInfo,
+    tag: str | None = None,
 ) -> dict[str, Scorecard]:
-    """Each person's scorecard for the period, in two queries (entries, tasks)."""
+    """Each person's scorecard for the period, in two queries (entries, tasks); with a
+    tag, only what carries it (see the module's docstring)."""
     now = clock.now()
     cards = {user_id: Scorecard(user_id) for user_id in user_ids}
-    entries = session.exec(entries_query(team_id, user_ids, period)).all()
+    entries = session.exec(entries_query(team_id, user_ids, period, tag)).all()
     names = {c.id: c.name for c in session.exec(select(Client).where(Client.team_id == team_id))}
     for user_id, started_at, ended_at, source, billable, client_id in entries:
         spent = min(ended_at or now, period.end, now) - max(started_at, period.start)
@@ -122,7 +130,7 @@ def scorecards(
         client = names.get(client_id, NO_CLIENT)
         card.by_client[client] = card.by_client.get(client, timedelta(0)) + spent
     today = now.astimezone(zone).date()
-    tasks = session.exec(tasks_query(team_id, user_ids, period, today)).all()
+    tasks = session.exec(tasks_query(team_id, user_ids, period, today, tag)).all()
     for assignee_id, due, status, completed_at in tasks:
         card = cards[assignee_id]
         if status not in CLOSED_STATUSES and due < today:
@@ -131,34 +139,37 @@ def scorecards(
             card.due += 1
             if status == "done" and completed_at and completed_at.astimezone(zone).date() <= due:
                 card.done_on_time += 1
+    for assignee, rating in session.exec(csat_query(team_id, user_ids, period, tag)).all():
+        cards[assignee].csat_ratings.append(rating)
+    for responder, minutes in session.exec(first_response_query(team_id, user_ids, period, tag)):
+        cards[responder].first_responses.append(minutes)
+    if tag is not None:
+        return cards
     for owner, done, posted in session.exec(routines_query(team_id, user_ids, period)).all():
         cards[owner].routines_done, cards[owner].routines_posted = done, posted
     for raiser, count in session.exec(escalations_query(team_id, user_ids)).all():
         cards[raiser].open_escalations = count
     for assignee, count in session.exec(unacknowledged_query(team_id, user_ids)).all():
         cards[assignee].unacknowledged = count
-    for assignee, rating in session.exec(csat_query(team_id, user_ids, period)).all():
-        cards[assignee].csat_ratings.append(rating)
-    for responder, minutes in session.exec(first_response_query(team_id, user_ids, period)):
-        cards[responder].first_responses.append(minutes)
     return cards
 
 
-def first_response_query(team_id: str, user_ids: list[str], period: Period):
+def first_response_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
     """Business minutes to first response of the chats answered in the period (not the
     asynchronous requests: those have their own, 4-hour target)."""
-    return select(Conversation.first_responder, Conversation.response_minutes).where(
+    query = select(Conversation.first_responder, Conversation.response_minutes).where(
         Conversation.team_id == team_id,
         Conversation.asynchronous.is_(False),
         Conversation.first_response_at >= period.start,
         Conversation.first_response_at < period.end,
         Conversation.first_responder.in_(user_ids),
     )
+    return query if tag is None else query.where(Conversation.tag == tag)
 
 
-def csat_query(team_id: str, user_ids: list[str], period: Period):
+def csat_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
     """Ratings given in the period, with the assignee of the task rated."""
-    return (
+    query = (
         select(Task.assignee_id, CsatPrompt.rating)
         .join(Task, Task.id == CsatPrompt.task_id)
         .where(
@@ -168,6 +179,7 @@ def csat_query(team_id: str, user_ids: list[str], period: Period):
             Task.assignee_id.in_(user_ids),
         )
     )
+    return query if tag is None else query.where(Task.tag == tag)
 
 
 def unacknowledged_query(team_id: str, user_ids: list[str]):
@@ -215,7 +227,7 @@ def routines_query(team_id: str, user_ids: list[str], period: Period):
     )
 
 
-def entries_query(team_id: str, user_ids: list[str], period: Period):
+def entries_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
     """The period's time entries of these people, each with its task's client: columns,
     not ORM objects, since a team's month is tens of thousands of rows. Finished entries
     are found by their end (ix_time_entry_user_end), so a year of earlier ones is never
@@ -229,6 +241,8 @@ def entries_query(team_id: str, user_ids: list[str], period: Period):
         Task.client_id,
     )
     mine = (TimeEntry.team_id == team_id, TimeEntry.user_id.in_(user_ids))
+    if tag is not None:
+        mine = (*mine, Task.tag == tag)
     finished = (
         select(*columns)
         .join(Task, Task.id == TimeEntry.task_id)
@@ -242,11 +256,15 @@ def entries_query(team_id: str, user_ids: list[str], period: Period):
     return finished.union_all(running)
 
 
-def tasks_query(team_id: str, user_ids: list[str], period: Period, today: date):
+def tasks_query(
+    team_id: str, user_ids: list[str], period: Period, today: date, tag: str | None = None
+):
     """These people's tasks due in the period (ix_task_team_assignee_due), and their open
     ones due before it (ix_task_team_status_due): never a year of finished tasks."""
     columns = (Task.assignee_id, Task.due, Task.status, Task.completed_at)
     mine = (Task.team_id == team_id, Task.assignee_id.in_(user_ids))
+    if tag is not None:
+        mine = (*mine, Task.tag == tag)
     due_now = select(*columns).where(*mine, Task.due >= period.first, Task.due <= today)
     still_open = select(*columns).where(
         *mine, Task.status.in_(OPEN_STATUSES), Task.due < period.first
@@ -291,6 +309,7 @@ class Report(TeamFigures):
     period: Period
     cards: dict[str, Scorecard]
     team: bool
+    tag: str | None = None  # only what carries this tag
 
 
 def report(
@@ -299,21 +318,25 @@ def report(
     roster: tuple[str, ...],
     period_name: str,
     user_id: str | None = None,
+    tag: str | None = None,
 ) -> Report:
     """A VA sees their own scorecard; supervisors and owners anyone's, or the team's: the
-    roster plus whoever tracked time in the period. Periods are in the asker's time zone."""
+    roster plus whoever tracked time in the period. Periods are in the asker's time zone.
+    A tag restricts it to tasks, time, CSAT and conversations with that tag."""
     period = period_of(period_name, actor.zone)
     if user_id is not None and user_id != actor.user_id and not actor.is_manager:
         raise PermissionDenied(
             "You can see your own scorecard (/report); a supervisor or an owner sees others'."
         )
     if user_id is not None or not actor.is_manager:
-        cards = scorecards(session, actor.team_id, [user_id or actor.user_id], period, actor.zone)
+        cards = scorecards(
+            session, actor.team_id, [user_id or actor.user_id], period, actor.zone, tag
+        )
     else:
         # Everyone VA Desk knows in the workspace (a few dozen rows), kept when rostered or
         # when they tracked time: cheaper than asking a year of entries who tracked.
         known = session.exec(select(User.id).where(User.team_id == actor.team_id)).all()
         everyone = list(dict.fromkeys([*roster, *sorted(known)]))
-        cards = scorecards(session, actor.team_id, everyone, period, actor.zone)
+        cards = scorecards(session, actor.team_id, everyone, period, actor.zone, tag)
         cards = {who: card for who, card in cards.items() if who in roster or card.logged}
-    return Report(period, cards, team=user_id is None and actor.is_manager)
+    return Report(period, cards, team=user_id is None and actor.is_manager, tag=tag)

@@ -18,7 +18,7 @@ from bot.services.text import escape, quoted, truncate
 DURATION_HINT = "use 1h30m, 90m, 1.5h or 0:45"
 DATE_HINT = "use today, yesterday, tomorrow, a weekday (mon, tuesday, ...) or YYYY-MM-DD"
 TIME_HINT = "use 9:00, 17:30, 9am or 5:30pm"
-TASK_ADD_GRAMMAR = "/task add <title> [#channel] [@user] [due <date>] [!high|!low]"
+TASK_ADD_GRAMMAR = "/task add <title> [#channel] [@user] [due <date>] [!high|!low] [#tag]"
 PRIORITIES = ("high", "normal", "low")
 MAX_TITLE_LENGTH = 500
 MAX_ID = 2**31 - 1  # the largest id an SQL INTEGER column holds
@@ -42,6 +42,10 @@ _CHANNEL_MENTION_RE = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^<>]*)?>")
 _ANGLE_TOKEN_RE = re.compile(r"<[^<>]*>")
 _DUE_RE = re.compile(r"(?<!\S)due\s+(\S+)(?!\S)", re.IGNORECASE)
 _PRIORITY_RE = re.compile(r"(?<!\S)!([A-Za-z]+)(?!\S)")
+# `#word` typed as is (a channel arrives escaped as <#C123|name>): a tag, unless it is a
+# number ("Invoice #123").
+_TAG_RE = re.compile(r"(?<!\S)#([^\s\0]+)")
+_NUMBER_WORD_RE = re.compile(r"[\d.,:;!?)]+")
 
 
 # --------------------------------------------------------------------------- durations
@@ -218,6 +222,7 @@ class TaskDraft:
     assignee_id: str | None = None
     due: date | None = None
     priority: str = "normal"
+    tag: str | None = None  # as typed after `#`; bot/services/tags.py resolves it
 
 
 def _mask(text: str, start: int, end: int) -> str:
@@ -225,11 +230,48 @@ def _mask(text: str, start: int, end: int) -> str:
     return text[:start] + "\0" * (end - start) + text[end:]
 
 
+def _masked_markup(text: str) -> str:
+    """The text with every Slack markup token (<...>) blanked out."""
+    for token in _ANGLE_TOKEN_RE.finditer(text):
+        text = _mask(text, *token.span())
+    return text
+
+
+def _tag_words(masked: str) -> list[tuple[tuple[int, int], str]]:
+    """The `#tag` words outside markup, with their spans; at most one tag is meant."""
+    found: list[tuple[tuple[int, int], str]] = []
+    for match in _TAG_RE.finditer(masked):
+        if _NUMBER_WORD_RE.fullmatch(match[1]):
+            continue
+        if found and found[0][1].casefold() != match[1].casefold():
+            raise InputError(
+                f"Name one tag; you wrote {quoted('#' + found[0][1])} and {quoted('#' + match[1])}."
+            )
+        found.append((match.span(), match[1]))
+    return found
+
+
+def take_tag(text: str) -> tuple[str, str | None]:
+    """Split a `#tag` word (not a channel link, not a number) off a command's text:
+    (the rest, the tag as typed without `#`, or None)."""
+    found = _tag_words(_masked_markup(text))
+    if not found:
+        return text, None
+    kept, position = [], 0
+    for (start, end), _word in found:
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return " ".join(" ".join(kept).split()), found[0][1]
+
+
 def parse_task_add(text: str, *, today: date) -> TaskDraft:
-    """Read `<title> [#channel] [@user] [due <date>] [!high|!low]`, options anywhere.
+    """Read `<title> [#channel] [@user] [due <date>] [!high|!low] [#tag]`, options
+    anywhere.
 
     Links and other Slack markup in the title are left alone; only escaped
-    channel/user mentions, `due <date>` and `!priority` are taken out of it.
+    channel/user mentions, `due <date>`, `!priority` and a `#tag` word are taken out of
+    it (a `#` before a number stays: "Invoice #123").
     """
     remove: list[tuple[int, int]] = []
     masked = text
@@ -284,6 +326,9 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
         priority = word
         remove.append(match.span())
 
+    tags = _tag_words(masked)
+    remove += [span for span, _word in tags]
+
     kept: list[str] = []
     position = 0
     for start, end in sorted(remove):
@@ -304,6 +349,7 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
         assignee_id=assignee_id,
         due=due,
         priority=priority or "normal",
+        tag=tags[0][1] if tags else None,
     )
 
 

@@ -51,6 +51,7 @@ class NewTask:
     priority: str = "normal"
     category: str | None = None
     source_permalink: str | None = None
+    tag: str | None = None  # a label of the taxonomy (bot/services/tags.py resolves it)
 
 
 @dataclass
@@ -96,6 +97,7 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
         priority=new.priority,
         category=checked_text(new.category, "category", 100),
         source_permalink=new.source_permalink,
+        tag=new.tag,
         created_at=now,
         updated_at=now,
     )
@@ -133,9 +135,13 @@ def list_tasks(
     scope: str = "mine",
     user_id: str | None = None,
     today: date | None = None,
+    tag: str | None = None,
 ) -> list[Task]:
-    """Open tasks: mine (default), all, overdue, or one user's."""
+    """Open tasks: mine (default), all, overdue, or one user's; only those with `tag`
+    when given."""
     query = select(Task).where(Task.team_id == actor.team_id, Task.status.not_in(CLOSED_STATUSES))
+    if tag is not None:
+        query = query.where(Task.tag == tag)
     if scope == "mine":
         query = query.where(Task.assignee_id == actor.user_id)
     elif scope == "user":

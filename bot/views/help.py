@@ -1,17 +1,19 @@
 """The grammar of each command, shown for `help` and for anything not understood.
 Escaped, so Slack shows `<title>` as typed instead of reading it as a link."""
 
+from bot.services.tags import tag_list_text
 from bot.services.text import escape
 
 TASK_HELP = escape("""*`/task`* — tasks (every client interaction is one)
 • `/task` — open the *New task* form
-• `/task add <title> [#channel] [@user] [due <date>] [!high|!low]` — create a task
-• `/task list [mine|all|overdue|@user]` — open tasks (mine by default)
-• `/task show T-12` — details, follow-ups and time tracked
+• `/task add <title> [#channel] [@user] [due <date>] [!high|!low] [#tag]` — create a task
+• `/task list [mine|all|overdue|@user] [#tag]` — open tasks (mine by default)
+• `/task show T-12` — details, follow-ups, tag and time tracked
 • `/task done T-12 <notes>` — complete with notes on what was done (a running timer stops)
 • `/task status T-12 <open|in progress|waiting|cancelled>` — change the status
 • `/task followup T-12 <text> [due <date>]` — log a follow-up action
 Dates: `today`, `tomorrow`, `friday`, `2026-12-01`.""")
+
 
 TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per person)
 • `/timer start T-12` or `/timer start <what you are doing>` — start (a running timer stops first)
@@ -22,3 +24,11 @@ TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per perso
 • `/timer log T-12 <duration> [date] [notes]` — add time worked without a timer
 • `/timer edit [E-7]` — fix an entry's start, end or notes (the change is audited)
 Durations: `1h30m`, `90m`, `1.5h`, `0:45`. Dates: `today`, `yesterday`, `monday`, `2026-11-20`.""")
+
+
+def task_help(tags: tuple[str, ...]) -> str:
+    """`/task help`, naming the tags of the taxonomy in effect."""
+    return (
+        f"{TASK_HELP}\nTags (`#` and the short form, or the *Tag contact* shortcut on a "
+        f"client's message): {tag_list_text(tags)}."
+    )

@@ -16,9 +16,12 @@ REPORT_HELP = (
     "*`/report`* — KPI scorecard\n"
     "• `/report [today|week|month]` — your own (today by default; a week starts on Monday)\n"
     "• `/report week @maria` — someone else's (supervisors and owners)\n"
+    "• `/report week #lead-hot-prospect` — only tasks with that tag, the time on them, "
+    "their CSAT and conversations with that tag (`/task help` lists the tags)\n"
     "Supervisors and owners see the whole team with `/report [today|week|month]`."
 )
 BELOW_TARGET = " :warning:"
+HEADER_LIMIT = 150  # Slack's limit for a header block's text
 
 
 def _percent(value: float | None) -> str:
@@ -56,10 +59,18 @@ def first_response_figure(card: Scorecard, target_minutes: int) -> str:
     return f"avg {average:.1f} min, p90 {p90:g} min, {within:.0%} within {target_minutes} min{mark}"
 
 
+# Figures that belong to no task or conversation: a report by tag leaves them out.
+UNTAGGED_FIELDS = ("*Routines completed*", "*Open escalations*", "*Unacknowledged assignments*")
+
+
 def scorecard_fields(
-    card: Scorecard, target: float, csat_target: float = 4.5, response_target: int = 15
+    card: Scorecard,
+    target: float,
+    csat_target: float = 4.5,
+    response_target: int = 15,
+    tagged: bool = False,
 ) -> list[str]:
-    return [
+    fields = [
         f"*Hours logged*\n{format_duration(card.logged)}",
         f"*Billable*\n{format_duration(card.billable)}",
         f"*Task completion* (target {target:.0%})\n{_completion(card, target)}",
@@ -71,6 +82,9 @@ def scorecard_fields(
         f"*CSAT* (target {csat_target:g})\n{csat_figure(card, csat_target)}",
         f"*First response* (business minutes)\n{first_response_figure(card, response_target)}",
     ]
+    if tagged:
+        fields = [f for f in fields if not f.startswith(UNTAGGED_FIELDS)]
+    return fields
 
 
 def routine_completion(card: Scorecard) -> str:
@@ -81,13 +95,14 @@ def routine_completion(card: Scorecard) -> str:
     return f"{rate:.0%} ({card.routines_done}/{card.routines_posted}){mark}"
 
 
-def person_line(card: Scorecard, target: float) -> str:
-    return (
+def person_line(card: Scorecard, target: float, tagged: bool = False) -> str:
+    line = (
         f"<@{card.user_id}> · {format_duration(card.logged)} logged "
         f"({format_duration(card.billable)} billable) · completion {_completion(card, target)} · "
         f"accuracy {_percent(card.tracking_accuracy)} · overdue {card.overdue}"
-        f"{BELOW_TARGET if card.overdue else ''} · routines {routine_completion(card)}"
+        f"{BELOW_TARGET if card.overdue else ''}"
     )
+    return line if tagged else f"{line} · routines {routine_completion(card)}"
 
 
 def by_client_blocks(clients: dict[str, timedelta]) -> list:
@@ -113,33 +128,39 @@ def report_blocks(
         if period.first == period.last
         else f"{period.first.isoformat()} to {period.last.isoformat()}"
     )
+    tagged = report.tag is not None
+    filtered = f" · tag {report.tag}" if tagged else ""
     blocks: list = []
     if report.team:
-        blocks.append(HeaderBlock(text=f"Team report: {period.name} ({span})"))
-        lines = [person_line(card, completion_target) for card in report.cards.values()]
+        heading = f"Team report: {period.name} ({span}){filtered}"
+        blocks.append(HeaderBlock(text=truncate(heading, HEADER_LIMIT)))
+        lines = [person_line(card, completion_target, tagged) for card in report.cards.values()]
         blocks += line_sections(lines or ["Nobody is on the roster or tracked time yet."])
         total = report.total
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Team totals*")))
     else:
         (total,) = report.cards.values()
-        blocks.append(HeaderBlock(text=f"Scorecard: {period.name} ({span})"))
+        heading = f"Scorecard: {period.name} ({span}){filtered}"
+        blocks.append(HeaderBlock(text=truncate(heading, HEADER_LIMIT)))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"<@{total.user_id}>")))
     blocks.append(
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=f)
-                for f in scorecard_fields(total, completion_target, csat_target, response_target)
-            ]
-        )
-    )
-    blocks += by_client_blocks(report.by_client)
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Days are in your time zone; first response counts business minutes."
+                for f in scorecard_fields(
+                    total, completion_target, csat_target, response_target, tagged
                 )
             ]
         )
     )
+    blocks += by_client_blocks(report.by_client)
+    notes = "Days are in your time zone; first response counts business minutes."
+    if tagged:
+        shown = escape(report.tag)
+        notes = (
+            f"Only tasks tagged *{shown}*, the time tracked on them, their CSAT and "
+            f"conversations tagged *{shown}*; routines, escalations and assignments are left "
+            f"out. {notes}"
+        )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=notes)]))
     return blocks

@@ -34,7 +34,7 @@ TITLE_DISPLAY_LIMIT = 150
 
 
 def task_line(task: Task, today: date | None = None) -> str:
-    """One mrkdwn line: id, title, status, due date and assignee."""
+    """One mrkdwn line: id, title, status, due date, assignee and tag."""
     parts = [f"*{format_task_id(task.number)}*{PRIORITY_MARKS[task.priority]}"]
     parts.append(escape(truncate(task.title, TITLE_DISPLAY_LIMIT)))
     parts.append(f"_{status_word(task.status)}_")
@@ -45,6 +45,8 @@ def task_line(task: Task, today: date | None = None) -> str:
         parts.append(("overdue since " if overdue else "due ") + task.due.isoformat())
     if task.assignee_id:
         parts.append(f"<@{task.assignee_id}>")
+    if task.tag:
+        parts.append(f":label: {escape(task.tag)}")
     return " · ".join(parts)
 
 
@@ -67,6 +69,7 @@ def task_detail_blocks(details: TaskDetails) -> list:
         f"*Due*\n{task.due.isoformat() if task.due else '—'}",
         f"*Client*\n{escape(details.client.name) if details.client else '—'}",
         f"*Tracked*\n{format_duration(details.tracked)}",
+        f"*Tag*\n{escape(task.tag) if task.tag else '—'}",
     ]
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=f"*{format_task_id(task.number)}* {title}")),
