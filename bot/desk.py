@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.homes import HomePublisher
 from bot.replies import ResponseUrlSender
 from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
+from bot.shared_channels import SharedChannels
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Desk:
     engine: Engine
     homes: HomePublisher | None = None
     replies: ResponseUrlSender = field(default_factory=ResponseUrlSender)
+    shared_channels: SharedChannels = field(default_factory=SharedChannels)
     _actors: dict[tuple[str, str], tuple[Actor, float]] = field(default_factory=dict)
     _actors_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -75,6 +75,9 @@ def client_channel(
     """The configured client of this channel, or the Slack Connect client made for it."""
     configured = settings.client_for_channel(channel_id)
     row = client_for_channel(session, team_id, channel_id)
+    if configured is not None and row is None:  # a workspace seen for the first time
+        ensure_workspace(session, settings, team_id)
+        row = client_for_channel(session, team_id, channel_id)
     if configured is not None:
         return ClientChannel(row.id if row else None, client_calendar(settings, configured), False)
     if row is not None and row.key.startswith(CONNECT_KEY_PREFIX):
@@ -224,8 +227,9 @@ def _first_time(session: Session, message: ChatMessage) -> bool:
         dialect.insert(ChannelMessage.__table__)
         .values(team_id=message.team_id, channel_id=message.channel, ts=message.ts)
         .on_conflict_do_nothing()
+        .returning(ChannelMessage.__table__.c.ts)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).scalar_one_or_none() is not None
 
 
 def _answer(
@@ -293,4 +297,4 @@ def client_names(session: Session, team_id: str) -> dict[int, str]:
 
 def client_name(session: Session, conversation: Conversation) -> str:
     client = session.get(Client, conversation.client_id) if conversation.client_id else None
-    return client.name if client else f"<#{conversation.channel_id}>"
+    return client.name if client else conversation.channel_id
