@@ -74,6 +74,14 @@ def test_a_client_opens_a_conversation_and_a_va_reply_stops_its_clock(live_app):
     send(live_app, "Ev3", subtype="message_deleted", ts=ts_of("2026-11-30T10:02:00"))
     send(live_app, "Ev4", subtype="channel_join", user="U0NEW", ts=ts_of("2026-11-30T10:03:00"))
     send(live_app, "Ev5", bot_id="B0OTHER", user="U0BOTUSER", ts=ts_of("2026-11-30T10:04:00"))
+    send(
+        live_app,
+        "Ev5b",
+        subtype="channel_topic",
+        user="U0VA1",
+        ts=ts_of("2026-11-30T10:04:30"),
+        topic="Acme",
+    )
     send(live_app, "Ev6", channel="C0RANDOM", user="U0CLIENT", ts=ts_of("2026-11-30T10:05:00"))
     # More from the client in the thread joins it.
     send(live_app, "Ev7", user="U0CLIENT", ts=ts_of("2026-11-30T10:06:00"), thread_ts=opened)
@@ -137,3 +145,47 @@ def test_working_time_between_and_add_agree_across_a_weekend_and_dst():
     assert add_working_time(london, christmas_eve, timedelta(hours=1)).isoformat() == (
         "2026-12-28T09:30:00+00:00"
     )
+
+
+def test_a_file_from_the_client_opens_and_a_reply_also_sent_to_the_channel_answers(live_app):
+    opened = ts_of("2026-11-30T10:00:00")
+    send(live_app, "Ev1", subtype="file_share", user="U0CLIENT", ts=opened, files=[{"id": "F1"}])
+    (conversation,) = wait_until(live_app, lambda rows: len(rows) == 1)
+    assert conversation.thread_ts == opened
+    send(
+        live_app,
+        "Ev2",
+        subtype="thread_broadcast",
+        user="U0VA1",
+        ts=ts_of("2026-11-30T10:03:00"),
+        thread_ts=opened,
+    )
+    (conversation,) = wait_until(live_app, lambda rows: rows[0].first_response_at is not None)
+    assert conversation.response_minutes == 3
+
+
+def test_message_changed_and_deleted_events_as_slack_sends_them_never_count(live_app):
+    opened = ts_of("2026-11-30T10:00:00")
+    send(live_app, "Ev1", user="U0CLIENT", ts=opened, text="Hi")
+    wait_until(live_app, lambda rows: len(rows) == 1)
+    edited = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "ts": ts_of("2026-11-30T10:02:00"),
+        "message": {"type": "message", "user": "U0VA1", "text": "Hi!", "ts": opened},
+        "previous_message": {"type": "message", "user": "U0CLIENT", "text": "Hi", "ts": opened},
+    }
+    send(live_app, "Ev2", **edited)
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "deleted_ts": opened,
+        "ts": ts_of("2026-11-30T10:03:00"),
+        "previous_message": {"type": "message", "user": "U0CLIENT", "text": "Hi", "ts": opened},
+    }
+    send(live_app, "Ev3", **deleted)
+    send(live_app, "Ev4", user="U0VA1", ts=ts_of("2026-11-30T10:04:00"))
+    (conversation,) = wait_until(live_app, lambda rows: rows[0].first_response_at is not None)
+    assert conversation.response_minutes == 4  # neither the edit nor the deletion answered

@@ -28,6 +28,9 @@ from bot.services.schedules import Calendar, add_working_time, working_time_betw
 from bot.settings_models import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent, User
 
+# Message subtypes that are someone writing: a file with a comment, a thread reply also
+# sent to the channel. Every other subtype (edits, deletions, joins, topics) never counts.
+WRITTEN_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
 # The key of a client VA Desk made for a Slack Connect channel it was not told about.
 CONNECT_KEY_PREFIX = "connect-"
 
@@ -154,7 +157,9 @@ def record_message(
     session: Session, settings: Settings, message: ChatMessage
 ) -> ChatOutcome | None:
     """Open, join or answer a conversation; None for anything that does not count."""
-    if message.bot or message.subtype or not message.user:
+    if message.bot or not message.user:
+        return None
+    if message.subtype is not None and message.subtype not in WRITTEN_SUBTYPES:
         return None
     where = client_channel(session, settings, message.team_id, message.channel)
     if where is None:
