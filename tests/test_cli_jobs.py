@@ -117,3 +117,30 @@ def test_the_scheduler_catches_up_once_at_start_and_stops_on_sigterm(
         ["Hourly check: 0 of 3 done", "Monday audit: 0 of 2 done", "Morning routine: 0 of 4 done"]
         * 2
     )
+
+
+def test_sla_sweep_runs_from_the_command_line_once(tmp_path, engine, database_url, fake_slack):
+    from bot import clock
+    from bot.services import chat_assignment, chats
+    from store.db import session_scope
+    from tests.scheduling import schedule_settings
+
+    settings = schedule_settings(tmp_path, database_url, fake_slack)
+    clock.set_now("2026-11-30T15:00:00Z")  # Monday 10:00 in New York
+    message = chats.ChatMessage("T0TEAM", "C0ACME", "U0CLIENT", "1796050800.000000")
+    with session_scope(engine) as session:
+        outcome = chats.record_message(session, settings, message)
+        chat_assignment.place(session, settings, outcome.conversation, clock.now())
+    clock.set_now(None)
+    env = _env(tmp_path, database_url, fake_slack)
+    argv = ("job", "sla-sweep", "--now", "2026-11-30T15:20:00Z")
+    result = run_vadesk(*argv, "--dry-run", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "-- sla-sweep to C0DIGEST" in result.stdout and "passed its first-response" in (
+        result.stdout
+    )
+    assert fake_slack.calls("chat.postMessage") == []
+    assert run_vadesk(*argv, env=env, cwd=tmp_path).returncode == 0
+    assert run_vadesk(*argv, env=env, cwd=tmp_path).returncode == 0
+    posted = [c.params["channel"] for c in fake_slack.calls("chat.postMessage")]
+    assert posted == ["C0DIGEST"]  # the breach, once (the near breach is past: not sent)
