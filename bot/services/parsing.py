@@ -222,7 +222,7 @@ class TaskDraft:
     assignee_id: str | None = None
     due: date | None = None
     priority: str = "normal"
-    tag: str | None = None  # as typed after `#`; bot/services/tags.py resolves it
+    tag: str | None = None  # `#word` as typed; bot/services/tags.py resolves it
 
 
 def _mask(text: str, start: int, end: int) -> str:
@@ -238,22 +238,23 @@ def _masked_markup(text: str) -> str:
 
 
 def _tag_words(masked: str) -> list[tuple[tuple[int, int], str]]:
-    """The `#tag` words outside markup, with their spans; at most one tag is meant."""
+    """The `#tag` words outside markup (`#` included), with their spans; at most one tag
+    is meant."""
     found: list[tuple[tuple[int, int], str]] = []
     for match in _TAG_RE.finditer(masked):
         if _NUMBER_WORD_RE.fullmatch(match[1]):
             continue
-        if found and found[0][1].casefold() != match[1].casefold():
+        if found and found[0][1].casefold() != match[0].casefold():
             raise InputError(
-                f"Name one tag; you wrote {quoted('#' + found[0][1])} and {quoted('#' + match[1])}."
+                f"Name one tag; you wrote {quoted(found[0][1])} and {quoted(match[0])}."
             )
-        found.append((match.span(), match[1]))
+        found.append((match.span(), match[0]))
     return found
 
 
 def take_tag(text: str) -> tuple[str, str | None]:
     """Split a `#tag` word (not a channel link, not a number) off a command's text:
-    (the rest, the tag as typed without `#`, or None)."""
+    (the rest, the tag as typed with its `#`, or None)."""
     found = _tag_words(_masked_markup(text))
     if not found:
         return text, None
