@@ -14,6 +14,7 @@ from handlers import (
     shortcuts,
     tags,
     tasks,
+    templates,
     timers,
 )
 
@@ -32,5 +33,6 @@ def register_listeners(app: App) -> None:
         csat,
         chats,
         tags,
+        templates,
     ):
         module.register(app)

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
-from bot.services import reminders, routines
+from bot.services import reminders, routines, templates
 from bot.services.calendars import AWAY_HELP, away_status, set_away
 from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import parse_date
@@ -26,6 +26,7 @@ from bot.views.routines import (
     checklist_blocks,
     checklist_text,
 )
+from bot.views.templates import review_blocks
 from handlers.common import Call, Reply, desk_of, dispatch_command, tell_privately
 from handlers.failures import guarded
 from handlers.home import answer_button
@@ -47,20 +48,25 @@ def _ticked_items(action: dict) -> set[int]:
     return items
 
 
-def _refresh_message(desk: Desk, client: WebClient, run_id: int) -> None:
-    """Show the checklist as recorded, wherever it was posted (a refused click too)."""
+def refresh_checklist(desk: Desk, client: WebClient, run_id: int) -> None:
+    """Show the checklist as recorded, wherever it was posted (a refused click too); the
+    template review's list shows the reviews marked since it was posted."""
     with desk.session() as session:
         run = session.get(routines.RoutineRun, run_id)
         if run is None or not run.channel_id or not run.message_ts:
             return
         items = routines.run_items(run)
         ticks = routines.ticks_of(session, run_id)
+        extra = None
+        if run.routine == templates.REVIEW_ROUTINE:
+            listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
+            extra = review_blocks(run.id, listed)
     try:
         client.chat_update(
             channel=run.channel_id,
             ts=run.message_ts,
             text=checklist_text(run, items, ticks),
-            blocks=checklist_blocks(run, items, ticks),
+            blocks=checklist_blocks(run, items, ticks, extra=extra),
         )
     except SlackApiError as error:
         logger.warning("could not update checklist %s: %s", run_id, error.response.get("error"))
@@ -83,10 +89,10 @@ def handle_tick(
             done = result.just_completed
     except VADeskError as refusal:
         tell_privately(desk, client, body, user_id, refusal.message)
-        _refresh_message(desk, client, run_id)
+        refresh_checklist(desk, client, run_id)
         desk.refresh_homes(team_id, {user_id})
         return
-    _refresh_message(desk, client, run_id)
+    refresh_checklist(desk, client, run_id)
     desk.refresh_homes(team_id, {user_id})
     if done:
         logger.info("checklist %s completed by %s", run_id, user_id)

@@ -43,7 +43,10 @@ def checklist_blocks(
     ticks: dict[int, RoutineTick],
     tasks: list[tuple[str, Task]] | None = None,
     today: date | None = None,
+    extra: list | None = None,
 ) -> list:
+    """The checklist, the morning's tasks if given, and blocks a routine adds (the
+    templates due for review)."""
     options = [_option(i, item) for i, item in enumerate(items)]
     ticked = [options[i] for i in sorted(ticks) if i < len(options)]
     checkboxes = CheckboxesElement(
@@ -55,6 +58,8 @@ def checklist_blocks(
     ]
     if tasks is not None:
         blocks += morning_task_blocks(tasks, today)
+    if extra:
+        blocks += extra
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text=progress_line(run, items, ticks))])
     )
