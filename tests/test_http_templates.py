@@ -169,6 +169,24 @@ def test_an_unknown_name_is_answered_with_the_valid_ones(live_app):
     assert live_app.fake.calls("views.open") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "user", "answer"),
+    [
+        ("reviewed", "U0OWNER", "Name a template. Approved templates: `welcome`,"),
+        ("<!channel> \0 😀", "U0VA1", "There is no template '&lt;!channel&gt;'."),
+        ("9" * 4400, "U0VA2", "There is no template '99999"),
+        ("reviewed <@U0VA1>", "U0OWNER", "There is no template '&lt;@U0VA1&gt;'."),
+        ("WELCOME please", "U0VA1", None),  # a name in any case opens its preview
+    ],
+)
+def test_odd_input_gets_a_sentence_or_the_form(live_app, text, user, answer):
+    if answer is None:
+        assert preview(live_app, text, user=user)["callback_id"] == "template_post"
+        return
+    reply = command(live_app, text, user=user)["text"]
+    assert reply.startswith(answer) and "went wrong" not in reply
+
+
 # -- preview and post --------------------------------------------------------------------
 
 
