@@ -20,7 +20,7 @@ from store.db import session_scope
 from store.models import Conversation, TemplateReview
 from tests.conftest import APP_TOKEN, BOT_TOKEN, CONFIG_TOML, TEAM
 from tests.fakeslack import event_body, slash_command_body
-from tests.scheduling import Rig, posted_to
+from tests.scheduling import Rig, posted_to, schedule_settings
 from tests.slack_payloads import checklist_click, text_value, view_submission
 from tests.vadesk_process import NOWHERE_API_URL, one_line, run_vadesk, vadesk_env
 
@@ -397,6 +397,17 @@ def test_with_every_template_reviewed_the_routine_says_so(live_app):
     post = _review_message(rig, "2026-11-02T15:05:00Z")
     assert _listed(post.json("blocks")) == {}
     assert "every template was reviewed in the last 30 days" in json.dumps(post.json("blocks"))
+
+
+def test_without_templates_the_routine_says_so_and_keeps_its_checklist(
+    tmp_path, engine, database_url, fake_slack
+):
+    rig = Rig(schedule_settings(tmp_path, database_url, fake_slack), engine, fake_slack)
+    post = _review_message(rig, "2026-11-02T15:05:00Z")
+    blocks = post.json("blocks")
+    assert "no approved templates yet" in json.dumps(blocks)
+    (checklist,) = [b for b in blocks if b["type"] == "actions"]
+    assert [o["value"] for o in checklist["elements"][0]["options"]] == ["0", "1"]
 
 
 # -- start-up ----------------------------------------------------------------------------

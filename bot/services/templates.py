@@ -117,9 +117,12 @@ class ReviewItem:
 
 def review_list(
     session: Session, settings: Settings, team_id: str, posted_at: datetime
-) -> list[ReviewItem]:
+) -> list[ReviewItem] | None:
     """The templates due for review when a review routine was posted (`posted_at`), each
-    with the review marked since then: the routine's message shows exactly these."""
+    with the review marked since then: the routine's message shows exactly these. None
+    when there are no approved templates at all."""
+    if not settings.templates:
+        return None
     today = today_for_reviews(settings, posted_at)
     before = _latest_reviews(session, team_id, before=posted_at)
     latest = _latest_reviews(session, team_id)

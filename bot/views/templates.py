@@ -156,8 +156,15 @@ def refused_post_text(name: str, channel: str, problem: str | None) -> str:
     return f"Slack refused to post *{name}* in <#{channel}> ({problem}); nothing was posted.{hint}"
 
 
-def review_blocks(run_id: int, items: list[ReviewItem]) -> list:
+def review_blocks(run_id: int, items: list[ReviewItem] | None) -> list:
     """The templates due for review when the routine was posted; an owner marks each."""
+    if items is None:
+        return line_sections(
+            [
+                "*Templates*: no approved templates yet "
+                "(an owner adds them as `[templates.<name>]` in vadesk.toml)."
+            ]
+        )
     if not items:
         return line_sections(["*Templates*: every template was reviewed in the last 30 days."])
     blocks: list = line_sections(
