@@ -28,6 +28,7 @@ from bot.services import (
     focus,
     reminders,
     routines,
+    templates,
 )
 from bot.services import digest as digests
 from bot.services.calendars import workspace_calendar
@@ -35,7 +36,7 @@ from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
-from bot.views.chats import assigned_blocks, assigned_text, breach_text, near_breach_text
+from bot.views.chats import assigned_blocks, assigned_text, breaches_text, near_breach_text
 from bot.views.csat import prompt_blocks, prompt_text
 from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
@@ -43,6 +44,7 @@ from bot.views.escalations import follow_up_text
 from bot.views.focus import focus_blocks, focus_text
 from bot.views.reminders import nudge_blocks, nudge_text
 from bot.views.routines import checklist_blocks, checklist_text
+from bot.views.templates import review_blocks
 from store.db import session_scope
 
 DIGEST = "daily-digest"
@@ -123,9 +125,13 @@ class RoutineJob(Job):
                 tasks = routines.tasks_for_the_morning(
                     session, settings, due.team_id, due.recipient, calendar
                 )
+            extra = None
+            if self.routine.name == templates.REVIEW_ROUTINE:
+                listed = templates.review_list(session, settings, due.team_id, run.slot)
+                extra = review_blocks(run.id, listed)
             return Message(
                 checklist_text(run, items, ticks),
-                checklist_blocks(run, items, ticks, tasks, today),
+                checklist_blocks(run, items, ticks, tasks, today, extra),
             )
 
         def after_post(session: Session, channel: str, ts: str | None) -> None:
@@ -391,17 +397,14 @@ class SlaSweepJob(Job):
         with session_scope(ctx.engine) as session:
             found = chat_targets.sweep_due(session, ctx.settings, team_id, until)
         far = until + timedelta(days=1)  # useful while the conversation is open
-        return [
-            Due(self.name, team_id, f"{t.kind}:C-{t.conversation.id}", Slot(t.at, far, far), t)
-            for t in found
-        ]
+        return [Due(self.name, team_id, t.key, Slot(t.at, far, far), t) for t in found]
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         return after  # checked on every tick
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         target: chat_targets.TargetDue = due.subject
-        conversation_id = target.conversation.id
+        conversation_id = target.conversation.id if target.conversation else None
         settings = ctx.settings
 
         def near_breach(session: Session) -> Message | None:
@@ -412,13 +415,14 @@ class SlaSweepJob(Job):
             return Message(near_breach_text(row, chats.client_name(session, row), waited))
 
         def breach(session: Session) -> Message | None:
-            row = chat_targets.record_breach(session, conversation_id, target.at)
-            if row is None or not settings.channels.digest:
+            rows = chat_targets.record_breaches(session, target.ids)
+            if not rows or not settings.channels.digest:
                 return None
-            return Message(breach_text(row, chats.client_name(session, row)))
+            names = chats.client_names(session, due.team_id)
+            return Message(breaches_text(rows, names))
 
         def idle(session: Session) -> None:
-            chat_targets.close_idle(session, settings, conversation_id, clock.now())
+            chat_targets.close_idle(session, settings, target.ids, clock.now())
             return None
 
         def from_queue(session: Session) -> Message | None:
@@ -431,7 +435,10 @@ class SlaSweepJob(Job):
             return Message(assigned_text(row, name), assigned_blocks(row, name))
 
         compose, channel = {
-            chat_targets.NEAR_BREACH: (near_breach, target.conversation.assignee_id),
+            chat_targets.NEAR_BREACH: (
+                near_breach,
+                target.conversation and target.conversation.assignee_id,
+            ),
             chat_targets.BREACH: (breach, settings.channels.digest),
             chat_targets.IDLE: (idle, None),
             chat_targets.FROM_QUEUE: (from_queue, target.to),

@@ -73,7 +73,7 @@ def test_near_breach_dms_the_va_and_breach_posts_once(rig: Rig):
     assert "first response due <!date^1796051700^" in dm.params["text"]
     assert posted_to(rig.tick("2026-11-30T15:14:00Z", only=SWEEP)) == []
     outcomes = rig.tick("2026-11-30T15:15:10Z", only=SWEEP)
-    assert posted_to(outcomes) == [(SWEEP, f"breach:C-{acme}")]
+    assert posted_to(outcomes) == [(SWEEP, "breach:2026-11-30T15:15")]
     (breach,) = rig.posts(DIGEST)
     assert "Acme Corp" in breach.params["text"] and "held by <@U0VA1>" in breach.params["text"]
     assert posted_to(rig.tick("2026-11-30T15:30:00Z", only=SWEEP)) == []
@@ -81,6 +81,19 @@ def test_near_breach_dms_the_va_and_breach_posts_once(rig: Rig):
     assert stored.near_breach_at.isoformat() == "2026-11-30T15:11:15+00:00"
     assert stored.breached_at.isoformat() == "2026-11-30T15:15:00+00:00"
     assert kinds(rig, acme) == ["opened", "assigned", "near_breach", "breach"]
+
+
+def test_breaches_found_by_one_sweep_go_out_as_one_post(rig: Rig):
+    acme = say(rig, "2026-11-30T15:00:00", "U0CLIENT")
+    globex = say(rig, "2026-11-30T15:01:00", "U0GLOBEX", channel="C0GLOBEX")
+    rig.tick("2026-11-30T15:40:00Z", only=SWEEP)
+    rig.tick("2026-11-30T15:41:00Z", only=SWEEP)
+    (post,) = rig.posts(DIGEST)
+    text = post.params["text"]
+    assert text.startswith(":rotating_light: 2 client chats passed their target:")
+    assert "*Acme Corp*" in text and "*Globex*" in text
+    assert chat(rig, globex).breached_at.isoformat() == "2026-11-30T15:16:00+00:00"
+    assert kinds(rig, acme).count("breach") == 1
 
 
 def test_an_answered_chat_never_nears_breach(rig: Rig):
@@ -110,7 +123,8 @@ def test_an_asynchronous_request_nears_breach_after_three_business_hours(rig: Ri
     outcomes = rig.tick("2026-11-30T18:00:30Z", only=SWEEP)  # 3 hours = 75 % of 4
     assert posted_to(outcomes) == [(SWEEP, f"near-breach:C-{acme}")]
     assert "acknowledgment due" in rig.posts(NY_VA)[-1].params["text"]
-    assert posted_to(rig.tick("2026-11-30T19:00:30Z", only=SWEEP)) == [(SWEEP, f"breach:C-{acme}")]
+    outcomes = rig.tick("2026-11-30T19:00:30Z", only=SWEEP)
+    assert posted_to(outcomes) == [(SWEEP, "breach:2026-11-30T19:00")]
 
 
 def test_idle_chats_close_and_a_freed_va_gets_the_oldest_queued_one(rig: Rig):

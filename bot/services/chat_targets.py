@@ -27,10 +27,19 @@ NEAR_BREACH, BREACH, IDLE, FROM_QUEUE = "near-breach", "breach", "idle", "from-q
 
 @dataclass(frozen=True)
 class TargetDue:
-    conversation: Conversation
+    conversation: Conversation | None  # None: breaches or idle closes, all in one
     kind: str  # near-breach | breach | idle | from-queue
     at: datetime
     to: str | None = None  # from-queue: the VA with room
+    ids: tuple[int, ...] = ()  # breach, idle: the conversations
+
+    @property
+    def key(self) -> str:
+        """What the sweep's delivery is claimed under: one per conversation and kind, and
+        one for each minute's breaches and idle closes."""
+        if self.conversation is None:
+            return f"{self.kind}:{self.at:%Y-%m-%dT%H:%M}"
+        return f"{self.kind}:C-{self.conversation.id}"
 
 
 def target_minutes(settings: Settings, conversation: Conversation) -> float:
@@ -50,6 +59,8 @@ def sweep_due(
     """What the sweep has to do up to `until`; nothing is changed here."""
     calendars: dict[str, Calendar] = {}
     found: list[TargetDue] = []
+    idle: list[int] = []
+    breached: list[int] = []
     open_rows = session.exec(
         select(Conversation).where(
             Conversation.team_id == team_id, Conversation.closed_at.is_(None)
@@ -63,15 +74,21 @@ def sweep_due(
         if conversation.first_response_at is not None:
             closes = idle_close_at(settings, conversation, calendar)
             if closes is not None and closes <= until:
-                found.append(TargetDue(conversation, IDLE, closes))
+                idle.append(conversation.id)
             continue
         due = target_due(conversation)
         if conversation.breached_at is None and due <= until:
-            found.append(TargetDue(conversation, BREACH, due))
+            breached.append(conversation.id)
         elif conversation.near_breach_at is None and conversation.breached_at is None:
             near = near_breach_at(settings, conversation, calendar)
             if near <= until:
                 found.append(TargetDue(conversation, NEAR_BREACH, near))
+    minute = until.replace(second=0, microsecond=0)
+    # Breaches of one sweep go out as one post: the supervisor channel takes 1 post/s.
+    if breached:
+        found.append(TargetDue(None, BREACH, minute, ids=tuple(breached)))
+    if idle:
+        found.append(TargetDue(None, IDLE, minute, ids=tuple(idle)))
     found += _queue_moves(session, settings, team_id, until)
     return found
 
@@ -99,8 +116,18 @@ def record_near_breach(session: Session, conversation_id: int, at: datetime) -> 
     return _stamp(session, conversation_id, Conversation.near_breach_at, "near_breach", at)
 
 
-def record_breach(session: Session, conversation_id: int, at: datetime) -> Conversation | None:
-    return _stamp(session, conversation_id, Conversation.breached_at, "breach", at)
+def record_breaches(session: Session, conversation_ids: tuple[int, ...]) -> list[Conversation]:
+    """Stamp each breach (once, at its due time); the conversations stamped now."""
+    stamped = []
+    for conversation in session.exec(
+        select(Conversation).where(Conversation.id.in_(conversation_ids))
+    ).all():
+        row = _stamp(
+            session, conversation.id, Conversation.breached_at, "breach", target_due(conversation)
+        )
+        if row is not None:
+            stamped.append(row)
+    return stamped
 
 
 def _stamp(session: Session, conversation_id: int, column, kind: str, at: datetime):
@@ -121,12 +148,20 @@ def _stamp(session: Session, conversation_id: int, column, kind: str, at: dateti
     return conversation
 
 
-def close_idle(session: Session, settings: Settings, conversation_id: int, now: datetime) -> bool:
-    conversation = session.get(Conversation, conversation_id, populate_existing=True)
-    if conversation is None or conversation.closed_at is not None:
-        return False
-    calendar = calendar_of(session, settings, conversation)
-    return close_if_idle(session, settings, conversation, calendar, now)
+def close_idle(
+    session: Session, settings: Settings, conversation_ids: tuple[int, ...], now: datetime
+) -> int:
+    """Close those still idle (each at the instant it went idle); how many closed."""
+    closed = 0
+    rows = session.exec(
+        select(Conversation).where(
+            Conversation.id.in_(conversation_ids), Conversation.closed_at.is_(None)
+        )
+    )
+    for conversation in rows.all():
+        calendar = calendar_of(session, settings, conversation)
+        closed += close_if_idle(session, settings, conversation, calendar, now)
+    return closed
 
 
 def give_from_queue(

@@ -118,6 +118,21 @@ def breach_text(conversation: Conversation, client_name: str) -> str:
     )
 
 
+def breaches_text(conversations: list[Conversation], client_names: dict[int, str]) -> str:
+    """One post for the breaches one sweep found (one line each when several)."""
+
+    def name(conversation: Conversation) -> str:
+        return client_names.get(conversation.client_id or 0, conversation.channel_id)
+
+    if len(conversations) == 1:
+        return breach_text(conversations[0], name(conversations[0]))
+    lines = [f":rotating_light: {len(conversations)} client chats passed their target:"]
+    lines += [
+        "• " + breach_text(c, name(c)).removeprefix(":rotating_light: ") for c in conversations
+    ]
+    return "\n".join(lines)
+
+
 def transfer_modal(conversation: Conversation, client_name: str) -> View:
     return View(
         type="modal",
