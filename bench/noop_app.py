@@ -19,7 +19,7 @@ EVENTS_PATH = "/slack/events"
 
 
 def build_noop_app(signing_secret: str, api_url: str, process_before_response: bool) -> App:
-    """A Bolt app whose only listener acknowledges `/noop` and does nothing else."""
+    """A Bolt app whose listeners acknowledge `/noop` and message events, nothing else."""
     app = App(
         client=WebClient(token="xoxb-bench", base_url=api_url),
         signing_secret=signing_secret,
@@ -30,6 +30,10 @@ def build_noop_app(signing_secret: str, api_url: str, process_before_response: b
     @app.command("/noop")
     def noop(ack: Ack) -> None:
         ack()
+
+    @app.event("message")
+    def noop_message() -> None:
+        """Events are acknowledged by Bolt before the listener runs; it does nothing."""
 
     return app
 
