@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -14,7 +13,6 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.desk import Desk
 from bot.homes import HomePublisher
-from bot.services.events import first_delivery, forget_old_events
 from bot.slack_client import make_web_client
 from handlers import register_listeners
 from handlers.failures import answer_failure, handle_unexpected_error
@@ -60,17 +58,17 @@ def build_app(
 
 
 class DeskMiddleware(Middleware):
-    """Hands the desk to every listener, scrubs text both databases can store, and drops
-    events Slack delivers again.
+    """Hands the desk to every listener and scrubs text both databases can store.
+
+    Events are acknowledged without touching the database: a listener that must not
+    act twice on an event Slack delivers again checks `handlers.common.first_time`
+    when it runs (client-channel messages are counted once by their ts instead).
 
     A plain Middleware subclass: Bolt calls it directly, without the argument
     injection a function middleware costs on every request."""
 
-    PRUNE_EVERY_SECONDS = 3600.0
-
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
-        self._next_prune = 0.0
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
@@ -81,14 +79,6 @@ class DeskMiddleware(Middleware):
         if problem is not None:
             answer_failure(MalformedPayload(problem), body, req.context.client, self.desk)
             return BoltResponse(status=400, body="")
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            if not first_delivery(self.desk.engine, event_id):
-                logger.info("event %s already handled; ignoring the redelivery", event_id)
-                return BoltResponse(status=200, body="")
-            if time.monotonic() >= self._next_prune:
-                self._next_prune = time.monotonic() + self.PRUNE_EVERY_SECONDS
-                forget_old_events(self.desk.engine)
         return next()
 
 

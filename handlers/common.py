@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.services.errors import FieldErrors, VADeskError
+from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import escape, truncate, unescape
@@ -173,6 +174,13 @@ def clicked(
 
 def refused(result: Any) -> bool:
     return result is _REFUSED
+
+
+def first_time(body: dict, context: BoltContext) -> bool:
+    """False for an event Slack delivers again (it retries what it thinks was missed).
+    Checked by the listener once it runs, so acknowledging never waits for the database."""
+    event_id = body.get("event_id")
+    return not isinstance(event_id, str) or first_delivery(desk_of(context).engine, event_id)
 
 
 def tell_privately(desk: Desk, client: WebClient, body: dict, user_id: str, text: str) -> None:

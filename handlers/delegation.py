@@ -23,6 +23,7 @@ from handlers.common import (
     answer_submission,
     clicked,
     desk_of,
+    first_time,
     open_modal,
     refused,
     run_command_or_help,
@@ -281,7 +282,7 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
     if event.get("channel_type") not in (None, "im") or not isinstance(text, str):
         return
     desk, user_id, team_id = desk_of(context), event.get("user"), team_of(body)
-    if not isinstance(user_id, str):
+    if not isinstance(user_id, str) or not first_time(body, context):
         return
     try:
         actor = desk.actor(team_id, user_id, client)

@@ -407,3 +407,15 @@ def test_the_assigner_answers_in_the_question_thread(live_app):
         events = session.exec(select(AssignmentEvent).order_by(AssignmentEvent.id)).all()
     assert answered.state == "assigned" and answered.open_question is None
     assert [(e.action, e.note) for e in events][-1] == ("answer", "The support@ one")
+    # Slack delivers the same event again: nothing more happens, nobody is told anything.
+    before = len(live_app.fake.calls("chat.postMessage"))
+    reply("The support@ one", asked.question_ts, "EvAnswer")
+    reply("Later note", asked.question_ts, "EvLater")  # a new event: refused, told once
+    for _ in range(250):
+        posted = live_app.fake.calls("chat.postMessage")[before:]
+        if posted:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)
+    posted = live_app.fake.calls("chat.postMessage")[before:]
+    assert [c.params["channel"] for c in posted] == ["U0OWNER"], [c.params for c in posted]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -15,9 +16,18 @@ from store.models import ProcessedEvent
 REMEMBER_FOR = timedelta(days=1)
 
 
+PRUNE_EVERY = timedelta(hours=1)
+_next_prune: WeakKeyDictionary[Engine, datetime] = WeakKeyDictionary()
+
+
 def first_delivery(engine: Engine, event_id: str) -> bool:
-    """Record the event id; False when it was already recorded."""
+    """Record the event id; False when it was already recorded. Ids older than a day
+    are dropped now and then (at most hourly per process)."""
     now = clock.now()
+    due = _next_prune.get(engine)
+    if due is None or now >= due:
+        _next_prune[engine] = now + PRUNE_EVERY
+        forget_old_events(engine)
     try:
         with session_scope(engine) as session:
             session.add(ProcessedEvent(event_id=event_id, received_at=now))
