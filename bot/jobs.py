@@ -36,7 +36,13 @@ from bot.services.people import display_name
 from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
-from bot.views.chats import assigned_blocks, assigned_text, breaches_text, near_breach_text
+from bot.views.chats import (
+    assigned_blocks,
+    assigned_text,
+    breaches_text,
+    near_breach_text,
+    queue_post,
+)
 from bot.views.csat import prompt_blocks, prompt_text
 from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
@@ -389,8 +395,8 @@ class CsatPromptJob(Job):
 class SlaSweepJob(Job):
     name = SLA_SWEEP
     summary = (
-        "client chats: near-breach DMs, breach posts to [channels] digest, idle closes, "
-        "queued chats to VAs with room"
+        "client chats: near-breach DMs; breaches and newly queued chats posted to "
+        "[channels] digest; idle closes; queued chats to VAs with room"
     )
 
     def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
@@ -421,6 +427,14 @@ class SlaSweepJob(Job):
             names = chats.client_names(session, due.team_id)
             return Message(breaches_text(rows, names))
 
+        def queued(session: Session) -> Message | None:
+            rows = chat_targets.record_announced(session, target.ids, clock.now())
+            if not rows or not settings.channels.digest:
+                return None
+            names = chats.client_names(session, due.team_id)
+            text, blocks = queue_post(rows, names, settings.sla.max_open_chats_per_va)
+            return Message(text, blocks)
+
         def idle(session: Session) -> None:
             chat_targets.close_idle(session, settings, target.ids, clock.now())
             return None
@@ -441,6 +455,7 @@ class SlaSweepJob(Job):
             ),
             chat_targets.BREACH: (breach, settings.channels.digest),
             chat_targets.IDLE: (idle, None),
+            chat_targets.QUEUED: (queued, settings.channels.digest),
             chat_targets.FROM_QUEUE: (from_queue, target.to),
         }[target.kind]
         # Nowhere to post (no VA yet, no digest channel): the stamp is still recorded.

@@ -25,8 +25,6 @@ from bot.views.chats import (
     TRANSFER_CALLBACK,
     assigned_blocks,
     assigned_text,
-    queued_blocks,
-    queued_text,
     resolved_text,
     transfer_modal,
 )
@@ -102,7 +100,7 @@ def _watch_if_shared(desk: Desk, client: WebClient, team_id: str, channel: str) 
 
 
 def _announce(desk: Desk, client: WebClient, placement: Placement) -> None:
-    """Tell the VA who got a new conversation, or the supervisors that it waits."""
+    """Tell the VA who got a new conversation, or show the VAs that it waits."""
     conversation = placement.conversation
     permalink = message_permalink(client, conversation.channel_id, conversation.thread_ts)
     with desk.session() as session:
@@ -114,15 +112,7 @@ def _announce(desk: Desk, client: WebClient, placement: Placement) -> None:
         _dm_holder(client, row, name, placement.assignee, "assigned")
         desk.refresh_homes(row.team_id, {placement.assignee})
         return
-    digest = desk.settings.channels.digest
-    if digest:
-        cap = desk.settings.sla.max_open_chats_per_va
-        client.chat_postMessage(
-            channel=digest,
-            text=queued_text(row, name, cap),
-            blocks=queued_blocks(row, name, cap),
-            unfurl_links=False,
-        )
+    # Queued: it shows on every VA's Home now; the next sla-sweep tells the supervisors.
     desk.refresh_homes(row.team_id, set(desk.settings.roles.vas))
 
 

@@ -17,6 +17,7 @@ from bot.services.board import team_board
 from bot.services.calendars import away_status, person_calendar
 from bot.services.errors import VADeskError
 from bot.services.people import Actor
+from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
 from bot.views.tasks import complete_task_modal
 from bot.views.timers import started_text, stopped_text
@@ -45,7 +46,8 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             board=team_board(session, desk.settings, team_id) if actor.is_manager else None,
             delegated=delegation.open_for(session, team_id, user_id, HOME_DELEGATED_LIMIT),
             my_chats=chat_assignment.held_by(session, team_id, user_id),
-            chat_queue=chat_assignment.queued(session, team_id),
+            chat_queue=chat_assignment.queued(session, team_id, HOME_CHAT_LIMIT),
+            chat_queue_length=chat_assignment.queue_length(session, team_id),
             client_names=chats.client_names(session, team_id),
         )
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)

@@ -394,6 +394,7 @@ class Conversation(SQLModel, table=True):
     assignee_id: str | None = Field(default=None, max_length=32)  # None: queued
     assigned_at: datetime | None = Field(default=None, sa_column=utc_column(True))
     queued_at: datetime | None = Field(default=None, sa_column=utc_column(True))
+    queue_announced_at: datetime | None = Field(default=None, sa_column=utc_column(True))
     # A VA marked it an asynchronous request: acknowledged within the longer target.
     asynchronous: bool = False
     acknowledge_due: datetime | None = Field(default=None, sa_column=utc_column(True))

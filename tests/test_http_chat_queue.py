@@ -20,6 +20,7 @@ from store.db import session_scope
 from store.models import Client, Conversation, ConversationEvent
 from tests.conftest import CONFIG_TOML
 from tests.fakeslack import event_body
+from tests.scheduling import Rig
 from tests.slack_payloads import view_submission
 
 DIGEST = "C0DIGEST"
@@ -155,11 +156,13 @@ def test_new_chats_go_to_the_va_with_fewest_then_queue_when_everyone_is_full(liv
     found = wait_for(live_app, lambda r: len(r) == 5 and r[4].queued_at, "queued")
     queued = found[4]
     assert queued.assignee_id is None
-    wait_dm(live_app, DIGEST, "is waiting")
-    announced = [
-        c for c in live_app.fake.calls("chat.postMessage") if c.params["channel"] == DIGEST
-    ]
-    assert len(announced) == 1 and "chat_claim" in json.dumps(announced[0].params)
+    # The next sla-sweep tells the supervisor channel, once.
+    rig = Rig(live_app.settings, live_app.engine, live_app.fake)
+    rig.tick(MONDAY_10_NY + "Z", only="sla-sweep")
+    rig.tick(MONDAY_10_NY + "Z", only="sla-sweep")
+    (announced,) = rig.posts(DIGEST)
+    assert "A client chat is waiting" in announced.params["text"]
+    assert "chat_claim" in json.dumps(announced.params["blocks"])
     # The queue shows on a VA's Home with Claim.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -148,6 +148,22 @@ def test_idle_chats_close_and_a_freed_va_gets_the_oldest_queued_one(rig: Rig):
     assert "still queued" in rig.posts(DIGEST)[0].params["text"]
 
 
+def test_newly_queued_chats_are_posted_once_to_the_supervisor_channel(rig: Rig):
+    first = say(rig, "2026-11-30T08:00:00", "U0CLIENT")  # nobody on shift
+    second = say(rig, "2026-11-30T08:01:00", "U0GLOBEX", channel="C0GLOBEX")
+    outcomes = rig.tick("2026-11-30T08:01:30Z", only=SWEEP)
+    assert posted_to(outcomes) == [(SWEEP, "queued:2026-11-30T08:01")]
+    (post,) = rig.posts(DIGEST)
+    assert post.params["text"].startswith(":hourglass: 2 client chats are waiting")
+    assert json.dumps(post.params["blocks"]).count("chat_claim") == 2
+    assert posted_to(rig.tick("2026-11-30T08:05:00Z", only=SWEEP)) == []
+    third = say(rig, "2026-11-30T08:06:00", "U0CLIENT", thread="3.3")
+    rig.tick("2026-11-30T08:06:30Z", only=SWEEP)
+    assert "A client chat is waiting" in rig.posts(DIGEST)[-1].params["text"]
+    assert len(rig.posts(DIGEST)) == 2
+    assert all(chat(rig, c).queue_announced_at for c in (first, second, third))
+
+
 def test_chats_queued_overnight_go_to_vas_as_they_come_on_shift(rig: Rig):
     night = say(rig, "2026-11-30T08:00:00", "U0CLIENT")  # 03:00 in New York
     assert chat(rig, night).queued_at is not None

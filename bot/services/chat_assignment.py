@@ -148,19 +148,29 @@ def place(
     return Placement(conversation, va)
 
 
-def queued(session: Session, team_id: str) -> list[Conversation]:
-    """Conversations waiting for a VA, oldest first."""
-    return list(
-        session.exec(
-            select(Conversation)
-            .where(
-                Conversation.team_id == team_id,
-                Conversation.closed_at.is_(None),
-                Conversation.assignee_id.is_(None),
-            )
-            .order_by(Conversation.opened_at, Conversation.id)
-        )
+def _waiting(team_id: str):
+    return (
+        Conversation.team_id == team_id,
+        Conversation.closed_at.is_(None),
+        Conversation.assignee_id.is_(None),
     )
+
+
+def queued(session: Session, team_id: str, limit: int | None = None) -> list[Conversation]:
+    """Conversations waiting for a VA, oldest first (the first `limit` of them)."""
+    query = (
+        select(Conversation)
+        .where(*_waiting(team_id))
+        .order_by(Conversation.opened_at, Conversation.id)
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def queue_length(session: Session, team_id: str) -> int:
+    return session.exec(
+        select(func.count()).select_from(Conversation).where(*_waiting(team_id))
+    ).one()
 
 
 def held_by(session: Session, team_id: str, user_id: str) -> list[Conversation]:
@@ -175,27 +185,6 @@ def held_by(session: Session, team_id: str, user_id: str) -> list[Conversation]:
             .order_by(Conversation.opened_at, Conversation.id)
         )
     )
-
-
-def take_from_queue(
-    session: Session, settings: Settings, team_id: str, now: datetime
-) -> list[Placement]:
-    """Give queued conversations, oldest first, to VAs on shift who have room."""
-    serialize_placements(session, team_id)
-    waiting = queued(session, team_id)
-    if not waiting:
-        return []
-    counts = open_counts(session, team_id)
-    shifts = Shifts(session, settings, team_id, now)
-    placed: list[Placement] = []
-    for conversation in waiting:
-        va = choose_va(session, settings, conversation, counts, shifts)
-        if va is None:
-            break  # nobody has room: the rest wait too
-        assign(session, conversation, va, now, "assigned", actor="vadesk")
-        counts[va] = counts.get(va, 0) + 1
-        placed.append(Placement(conversation, va))
-    return placed
 
 
 def _locked(session: Session, team_id: str, conversation_id: int) -> Conversation:
@@ -278,7 +267,7 @@ def _give_oldest_queued(
         return None
     if not Shifts(session, settings, team_id, now).on_shift(va):
         return None
-    waiting = queued(session, team_id)
+    waiting = queued(session, team_id, 1)
     if not waiting:
         return None
     assign(session, waiting[0], va, now, "assigned", actor="vadesk")

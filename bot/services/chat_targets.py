@@ -23,20 +23,21 @@ from bot.services.schedules import Calendar, add_working_time
 from store.models import Conversation
 
 NEAR_BREACH, BREACH, IDLE, FROM_QUEUE = "near-breach", "breach", "idle", "from-queue"
+QUEUED = "queued"
 
 
 @dataclass(frozen=True)
 class TargetDue:
     conversation: Conversation | None  # None: breaches or idle closes, all in one
-    kind: str  # near-breach | breach | idle | from-queue
+    kind: str  # near-breach | breach | idle | from-queue | queued
     at: datetime
     to: str | None = None  # from-queue: the VA with room
-    ids: tuple[int, ...] = ()  # breach, idle: the conversations
+    ids: tuple[int, ...] = ()  # breach, idle, queued: the conversations
 
     @property
     def key(self) -> str:
         """What the sweep's delivery is claimed under: one per conversation and kind, and
-        one for each minute's breaches and idle closes."""
+        one for each minute's breaches, idle closes and newly queued."""
         if self.conversation is None:
             return f"{self.kind}:{self.at:%Y-%m-%dT%H:%M}"
         return f"{self.kind}:C-{self.conversation.id}"
@@ -89,8 +90,56 @@ def sweep_due(
         found.append(TargetDue(None, BREACH, minute, ids=tuple(breached)))
     if idle:
         found.append(TargetDue(None, IDLE, minute, ids=tuple(idle)))
-    found += _queue_moves(session, settings, team_id, until)
-    return found
+    moves = _queue_moves(session, settings, team_id, until)
+    moving = {move.conversation.id for move in moves}
+    unannounced = tuple(i for i in _unannounced(session, team_id) if i not in moving)
+    if unannounced:
+        found.append(TargetDue(None, QUEUED, minute, ids=unannounced))
+    return found + moves
+
+
+def _unannounced(session: Session, team_id: str) -> tuple[int, ...]:
+    return tuple(
+        session.exec(
+            select(Conversation.id)
+            .where(
+                Conversation.team_id == team_id,
+                Conversation.closed_at.is_(None),
+                Conversation.assignee_id.is_(None),
+                Conversation.queue_announced_at.is_(None),
+            )
+            .order_by(Conversation.opened_at, Conversation.id)
+        )
+    )
+
+
+def record_announced(
+    session: Session, conversation_ids: tuple[int, ...], now: datetime
+) -> list[Conversation]:
+    """Stamp the queued conversations as announced to the supervisors (once); those
+    stamped now, still waiting."""
+    changed = session.execute(
+        sa.update(Conversation)
+        .where(
+            Conversation.id.in_(conversation_ids),
+            Conversation.queue_announced_at.is_(None),
+            Conversation.assignee_id.is_(None),
+            Conversation.closed_at.is_(None),
+        )
+        .values(queue_announced_at=now)
+        .returning(Conversation.id)
+    ).scalars()
+    ids = list(changed)
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Conversation)
+            .where(Conversation.id.in_(ids))
+            .order_by(Conversation.opened_at, Conversation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _queue_moves(

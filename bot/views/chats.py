@@ -81,23 +81,43 @@ def resolved_text(conversation: Conversation, client_name: str) -> str:
     )
 
 
-def queued_blocks(conversation: Conversation, client_name: str, cap: int) -> list:
-    return [
-        SectionBlock(
-            text=MarkdownTextObject(text=queued_text(conversation, client_name, cap)),
-            accessory=ButtonElement(
-                text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
-            ),
-        )
-    ]
+QUEUE_POST_LIMIT = 20  # conversations listed with Claim in one queue post
 
 
-def queued_text(conversation: Conversation, client_name: str, cap: int) -> str:
-    return (
-        f":hourglass: A client chat from {where(conversation, client_name)} is waiting: no VA "
-        f"on shift has room (at most {cap} open chats each). It shows with *Claim* on every "
-        f"VA's App Home; {target_words(conversation)}."
+def queue_post(
+    conversations: list[Conversation], client_names: dict[int, str], cap: int
+) -> tuple[str, list]:
+    """The supervisor channel's post about chats newly queued: each with Claim."""
+
+    def name(conversation: Conversation) -> str:
+        return client_names.get(conversation.client_id or 0, conversation.channel_id)
+
+    count = len(conversations)
+    lead = "A client chat is" if count == 1 else f"{count} client chats are"
+    text = (
+        f":hourglass: {lead} waiting: no VA on shift has room (at most {cap} open chats "
+        "each). Waiting chats show with *Claim* on every VA's App Home."
     )
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
+    for conversation in conversations[:QUEUE_POST_LIMIT]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{where(conversation, name(conversation))} · opened "
+                    f"{time_token(conversation.opened_at)} · {target_words(conversation)}"
+                ),
+                accessory=ButtonElement(
+                    text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
+                ),
+            )
+        )
+    if count > QUEUE_POST_LIMIT:
+        more = count - QUEUE_POST_LIMIT
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=f"{more} more: see the App Home")])
+        )
+    lines = [text] + [f"• {where(c, name(c))}" for c in conversations[:QUEUE_POST_LIMIT]]
+    return "\n".join(lines), blocks
 
 
 def near_breach_text(conversation: Conversation, client_name: str, waited_minutes: float) -> str:
@@ -160,9 +180,10 @@ def transfer_modal(conversation: Conversation, client_name: str) -> View:
 def home_chat_blocks(
     mine: list[Conversation],
     queue: list[Conversation],
+    queue_length: int,
     client_names: dict[int, str],
 ) -> list:
-    """My open client chats (Resolve) and the queue (Claim)."""
+    """My open client chats (Resolve) and the oldest of the queue (Claim)."""
     if not mine and not queue:
         return []
 
@@ -182,7 +203,7 @@ def home_chat_blocks(
         blocks.append(_buttons(conversation))
     if queue:
         blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a VA* ({len(queue)})"))
+            SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a VA* ({queue_length})"))
         )
     for conversation in queue[:HOME_CHAT_LIMIT]:
         blocks.append(
@@ -197,10 +218,9 @@ def home_chat_blocks(
                 ),
             )
         )
-    if len(queue) > HOME_CHAT_LIMIT:
+    if queue_length > len(queue):
+        more = queue_length - len(queue)
         blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text=f"{len(queue) - HOME_CHAT_LIMIT} more waiting")]
-            )
+            ContextBlock(elements=[MarkdownTextObject(text=f"{more} more waiting, oldest first")])
         )
     return blocks

@@ -46,7 +46,8 @@ class HomeExtras:
     board: list[BoardRow] | None  # None: not a supervisor or owner
     delegated: list[tuple[Assignment, Task]] = field(default_factory=list)
     my_chats: list[Conversation] = field(default_factory=list)
-    chat_queue: list[Conversation] = field(default_factory=list)
+    chat_queue: list[Conversation] = field(default_factory=list)  # the oldest few
+    chat_queue_length: int = 0
     client_names: dict[int, str] = field(default_factory=dict)
 
 
@@ -97,7 +98,7 @@ def home_view(
         )
     if extras is not None:
         blocks[2:2] = _checklist_blocks(extras) + home_chat_blocks(
-            extras.my_chats, extras.chat_queue, extras.client_names
+            extras.my_chats, extras.chat_queue, extras.chat_queue_length, extras.client_names
         )
         blocks += _delegated_blocks(extras.delegated)
         blocks += _away_blocks(extras.away_until, today)

@@ -20,6 +20,7 @@ _CONVERSATION_COLUMNS = (
     ("assignee_id", sa.String(32)),
     ("assigned_at", sa.DateTime()),
     ("queued_at", sa.DateTime()),
+    ("queue_announced_at", sa.DateTime()),
     ("acknowledge_due", sa.DateTime()),
     ("near_breach_at", sa.DateTime()),
     ("breached_at", sa.DateTime()),
