@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from bot.config import Settings
@@ -280,6 +281,8 @@ def close_if_idle(
     calendar: Calendar,
     now: datetime,
 ) -> bool:
+    """Close the conversation if it went idle by `now` (at the instant it did); True when
+    it is closed, by this call or by another one first."""
     closes = idle_close_at(settings, conversation, calendar)
     if closes is None or closes > now:
         return False
@@ -287,9 +290,11 @@ def close_if_idle(
         sa.update(Conversation)
         .where(Conversation.id == conversation.id, Conversation.closed_at.is_(None))
         .values(closed_at=closes, close_reason="idle")
+        .execution_options(synchronize_session=False)
     ).rowcount
-    session.refresh(conversation)
     if changed:
+        set_committed_value(conversation, "closed_at", closes)
+        set_committed_value(conversation, "close_reason", "idle")
         record_event(session, conversation, "closed_idle", closes)
     return True
 
