@@ -73,12 +73,17 @@ def settings_toml(vas: int = VAS, channels: int = CHANNELS) -> str:
 
 
 def reset_database(url: str) -> None:
-    if url.startswith("sqlite"):
-        return
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
+    """An empty, migrated database (`vadesk serve` migrates SQLite only by itself)."""
+    from store.db import create_db_engine, migrate
+
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    engine = create_db_engine(url)
+    migrate(engine)
     engine.dispose()
 
 
@@ -307,7 +312,7 @@ def measure_sweep(database_url: str, runs: int) -> dict:
     from bot.jobs import JobContext, SlaSweepJob
     from bot.notify import Notifier, RateGate
     from bot.slack_client import make_posting_client
-    from store.db import create_db_engine, migrate
+    from store.db import create_db_engine
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
         path = Path(tmp) / "vadesk.toml"
@@ -324,11 +329,10 @@ def measure_sweep(database_url: str, runs: int) -> dict:
         }
         due_counts = []
         for _ in range(runs):
-            reset_database(url)
             if url.startswith("sqlite"):
                 Path(f"{tmp}/s.db").unlink(missing_ok=True)
+            reset_database(url)
             engine = create_db_engine(url)
-            migrate(engine)
             now = datetime.now(UTC).replace(microsecond=0)
             seed_open_conversations(engine, now, SWEEP_CONVERSATIONS)
             clock.set_now(now)
