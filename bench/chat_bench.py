@@ -37,6 +37,7 @@ from bench.servers import (
     BenchError,
     ServerProcess,
     clean_environment,
+    empty_postgres,
     free_port,
     vadesk_command,
 )
@@ -77,11 +78,7 @@ def reset_database(url: str) -> None:
     from store.db import create_db_engine, migrate
 
     if url.startswith("postgresql"):
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres(url)
     engine = create_db_engine(url)
     migrate(engine)
     engine.dispose()

@@ -33,6 +33,7 @@ if __package__ in (None, ""):
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bench.servers import empty_postgres
 from bot import clock
 from bot.config import Settings
 from bot.services import digest, kpis, periods
@@ -51,11 +52,7 @@ RUNNING_TIMERS = 5  # VAs whose timer has run since 11:00: the digest's long-tim
 
 def _reset(url: str) -> None:
     if url.startswith("postgresql"):
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres(url)
 
 
 def _insert(engine, table, rows: list[dict]) -> None:

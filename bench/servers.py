@@ -139,3 +139,14 @@ class ServerProcess:
                     problems[line[line.index(marker.strip()) :][:160]] += 1
                     break
         return problems
+
+
+def empty_postgres(url: str) -> None:
+    """Drop and recreate the public schema of a PostgreSQL benchmark database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()

@@ -6,6 +6,7 @@ or transfer it. Everything else Slack sends about channels is ignored."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -145,16 +146,24 @@ def _named(desk: Desk, conversation: Conversation) -> str:
         return chats.client_name(session, conversation)
 
 
-@guarded
-def handle_resolve(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
-    ack()
+def _press(body: dict, action: dict, client: WebClient, context: BoltContext, service) -> Any:
+    """Run a chat button's service call (session, settings, actor, conversation id, now)
+    as its presser; None when it was refused (the presser alone is told why)."""
     desk, conversation_id = desk_of(context), button_number(action)
 
     def act(session: Session, actor: Actor):
-        return chat_assignment.resolve(session, desk.settings, actor, conversation_id, clock.now())
+        return service(session, desk.settings, actor, conversation_id, clock.now())
 
     result = clicked(body, client, context, act)
-    if refused(result):
+    return None if refused(result) else result
+
+
+@guarded
+def handle_resolve(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
+    ack()
+    desk = desk_of(context)
+    result = _press(body, action, client, context, chat_assignment.resolve)
+    if result is None:
         return
     conversation, next_one = result
     name = _named(desk, conversation)
@@ -177,13 +186,9 @@ def handle_resolve(ack: Ack, body: dict, action: dict, client: WebClient, contex
 @guarded
 def handle_claim(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
     ack()
-    desk, conversation_id = desk_of(context), button_number(action)
-
-    def act(session: Session, actor: Actor):
-        return chat_assignment.claim(session, desk.settings, actor, conversation_id, clock.now())
-
-    conversation = clicked(body, client, context, act)
-    if refused(conversation):
+    desk = desk_of(context)
+    conversation = _press(body, action, client, context, chat_assignment.claim)
+    if conversation is None:
         return
     name = _named(desk, conversation)
     _dm_holder(client, conversation, name, user_of(body), "claimed")
@@ -197,15 +202,9 @@ def handle_claim(ack: Ack, body: dict, action: dict, client: WebClient, context:
 @guarded
 def handle_mark_async(ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext):
     ack()
-    desk, conversation_id = desk_of(context), button_number(action)
-
-    def act(session: Session, actor: Actor):
-        return chat_assignment.mark_asynchronous(
-            session, desk.settings, actor, conversation_id, clock.now()
-        )
-
-    conversation = clicked(body, client, context, act)
-    if refused(conversation):
+    desk = desk_of(context)
+    conversation = _press(body, action, client, context, chat_assignment.mark_asynchronous)
+    if conversation is None:
         return
     name = _named(desk, conversation)
     text = assigned_text(conversation, name)

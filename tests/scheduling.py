@@ -15,7 +15,7 @@ from bot.notify import Notifier, Outcome, RateGate
 from bot.scheduler import Scheduler
 from bot.slack_client import make_posting_client, make_web_client
 from store.db import session_scope
-from store.models import Delivery
+from store.models import ConversationEvent, Delivery
 from tests.fakeslack import FakeSlack
 
 BOT_TOKEN = "xoxb-test-token"
@@ -86,3 +86,15 @@ class Rig:
 
 def posted_to(outcomes: list[Outcome]) -> list[tuple[str, str]]:
     return sorted((o.outgoing.job, o.outgoing.recipient) for o in outcomes if o.status == "posted")
+
+
+def conversation_event_kinds(engine: sa.engine.Engine, conversation_id: int) -> list[str]:
+    """What happened to a client conversation, in order (opened, assigned, breach, ...)."""
+    with session_scope(engine) as session:
+        return list(
+            session.exec(
+                select(ConversationEvent.kind)
+                .where(ConversationEvent.conversation_id == conversation_id)
+                .order_by(ConversationEvent.id)
+            )
+        )

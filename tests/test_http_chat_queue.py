@@ -17,10 +17,10 @@ from sqlmodel import select
 
 from bot import clock
 from store.db import session_scope
-from store.models import Client, Conversation, ConversationEvent
+from store.models import Client, Conversation
 from tests.conftest import CONFIG_TOML
 from tests.fakeslack import event_body
-from tests.scheduling import Rig
+from tests.scheduling import Rig, conversation_event_kinds
 from tests.slack_payloads import view_submission
 
 DIGEST = "C0DIGEST"
@@ -120,14 +120,7 @@ def replies(live_app, name: str) -> list[str]:
 
 
 def events(live_app, conversation_id: int) -> list[str]:
-    with session_scope(live_app.engine) as session:
-        return list(
-            session.exec(
-                select(ConversationEvent.kind)
-                .where(ConversationEvent.conversation_id == conversation_id)
-                .order_by(ConversationEvent.id)
-            )
-        )
+    return conversation_event_kinds(live_app.engine, conversation_id)
 
 
 def test_new_chats_go_to_the_va_with_fewest_then_queue_when_everyone_is_full(live_app):

@@ -11,14 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 
 from bot import clock
 from bot.services import chat_assignment, chats
 from bot.services.people import Actor
 from store.db import session_scope
-from store.models import Conversation, ConversationEvent
-from tests.scheduling import NY_VA, Rig, posted_to, schedule_settings
+from store.models import Conversation
+from tests.scheduling import (
+    NY_VA,
+    Rig,
+    conversation_event_kinds,
+    posted_to,
+    schedule_settings,
+)
 
 DIGEST = "C0DIGEST"
 SWEEP = "sla-sweep"
@@ -52,14 +57,7 @@ def chat(rig: Rig, conversation_id: int) -> Conversation:
 
 
 def kinds(rig: Rig, conversation_id: int) -> list[str]:
-    with session_scope(rig.engine) as session:
-        return list(
-            session.exec(
-                select(ConversationEvent.kind)
-                .where(ConversationEvent.conversation_id == conversation_id)
-                .order_by(ConversationEvent.id)
-            )
-        )
+    return conversation_event_kinds(rig.engine, conversation_id)
 
 
 def test_near_breach_dms_the_va_and_breach_posts_once(rig: Rig):

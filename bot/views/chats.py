@@ -5,6 +5,7 @@ posts, and the Client chats section of the App Home (Resolve, Claim)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -81,6 +82,17 @@ def resolved_text(conversation: Conversation, client_name: str) -> str:
     )
 
 
+def _with_claim(conversation: Conversation, client_name: str, since: datetime) -> SectionBlock:
+    """A waiting conversation, with Claim."""
+    return SectionBlock(
+        text=MarkdownTextObject(
+            text=f"{where(conversation, client_name)} · waiting since {time_token(since)} · "
+            f"{target_words(conversation)}"
+        ),
+        accessory=ButtonElement(text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)),
+    )
+
+
 QUEUE_POST_LIMIT = 20  # conversations listed with Claim in one queue post
 
 
@@ -100,17 +112,7 @@ def queue_post(
     )
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
     for conversation in conversations[:QUEUE_POST_LIMIT]:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"{where(conversation, name(conversation))} · opened "
-                    f"{time_token(conversation.opened_at)} · {target_words(conversation)}"
-                ),
-                accessory=ButtonElement(
-                    text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
-                ),
-            )
-        )
+        blocks.append(_with_claim(conversation, name(conversation), conversation.opened_at))
     if count > QUEUE_POST_LIMIT:
         more = count - QUEUE_POST_LIMIT
         blocks.append(
@@ -206,18 +208,8 @@ def home_chat_blocks(
             SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a VA* ({queue_length})"))
         )
     for conversation in queue[:HOME_CHAT_LIMIT]:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"{where(conversation, name(conversation))} · waiting since "
-                    f"{time_token(conversation.queued_at or conversation.opened_at)} · "
-                    f"{target_words(conversation)}"
-                ),
-                accessory=ButtonElement(
-                    text="Claim", action_id=CLAIM_ACTION, value=str(conversation.id)
-                ),
-            )
-        )
+        since = conversation.queued_at or conversation.opened_at
+        blocks.append(_with_claim(conversation, name(conversation), since))
     if queue_length > len(queue):
         more = queue_length - len(queue)
         blocks.append(
