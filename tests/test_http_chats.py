@@ -189,3 +189,15 @@ def test_message_changed_and_deleted_events_as_slack_sends_them_never_count(live
     send(live_app, "Ev4", user="U0VA1", ts=ts_of("2026-11-30T10:04:00"))
     (conversation,) = wait_until(live_app, lambda rows: rows[0].first_response_at is not None)
     assert conversation.response_minutes == 4  # neither the edit nor the deletion answered
+
+
+def test_a_later_message_delivered_first_leaves_the_clock_at_the_earliest(live_app):
+    first, second = ts_of("2026-11-30T10:00:00"), ts_of("2026-11-30T10:04:00")
+    send(live_app, "Ev2", user="U0CLIENT", ts=second, thread_ts=first)
+    wait_until(live_app, lambda rows: len(rows) == 1)
+    send(live_app, "Ev1", user="U0CLIENT", ts=first)
+    (conversation,) = wait_until(
+        live_app, lambda rows: rows[0].opened_at.isoformat().startswith("2026-11-30T10:00")
+    )
+    assert conversation.first_response_due.isoformat() == "2026-11-30T10:15:00+00:00"
+    assert conversation.last_client_at.isoformat() == "2026-11-30T10:04:00+00:00"

@@ -170,6 +170,7 @@ def record_message(
         return None  # a colleague outside the roster, in a shared channel
     if not _first_time(session, message):
         return None
+    one_channel_at_a_time(session, message.team_id, message.channel)
     at = instant_of(message.ts)
     open_here = list(
         session.exec(
@@ -192,8 +193,15 @@ def record_message(
         return _answer(session, replied_to, message, where.calendar, at)
     if replied_to:
         conversation = replied_to[0]
-        conversation.last_client_at = max(conversation.last_client_at, at)
-        conversation.last_client_id = message.user
+        if at < conversation.opened_at and conversation.first_response_at is None:
+            # Slack delivered a later message first: the clock starts at the earliest.
+            conversation.opened_at = at
+            conversation.first_response_due = add_working_time(
+                where.calendar, at, timedelta(minutes=settings.sla.first_response_minutes)
+            )
+        if at >= conversation.last_client_at:
+            conversation.last_client_at = at
+            conversation.last_client_id = message.user
         session.add(conversation)
         return ChatOutcome(conversation, "joined")
     conversation = Conversation(
@@ -224,6 +232,17 @@ def contact_tag(session: Session, team_id: str, contact_id: str) -> str | None:
         .order_by(ContactTag.tagged_at.desc(), ContactTag.id.desc())
         .limit(1)
     ).first()
+
+
+def one_channel_at_a_time(session: Session, team_id: str, channel_id: str) -> None:
+    """Two messages of one channel counted at once would both find no conversation open
+    and open two: on PostgreSQL the second waits here for the first to commit (SQLite's
+    one writer already orders them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"vadesk-chat-channel:{team_id}:{channel_id}"},
+        )
 
 
 def _first_time(session: Session, message: ChatMessage) -> bool:
