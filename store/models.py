@@ -373,6 +373,7 @@ class Conversation(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_conversation_channel_open", "team_id", "channel_id", "closed_at"),
         sa.Index("ix_conversation_open_assignee", "team_id", "closed_at", "assignee_id"),
+        sa.Index("ix_conversation_client_opened", "team_id", "client_id", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -98,22 +98,24 @@ def choose_va(
 def _last_va_of_client(
     session: Session, settings: Settings, conversation: Conversation
 ) -> str | None:
+    """Who held the client's latest other conversation, if that was a rostered VA."""
     same_client = (
         Conversation.client_id == conversation.client_id
         if conversation.client_id is not None
         else Conversation.channel_id == conversation.channel_id
     )
-    return session.exec(
+    last = session.exec(
         select(Conversation.assignee_id)
         .where(
             Conversation.team_id == conversation.team_id,
             same_client,
             Conversation.id != conversation.id,
-            Conversation.assignee_id.in_(list(settings.roles.vas)),
+            Conversation.assignee_id.is_not(None),
         )
         .order_by(Conversation.opened_at.desc())
         .limit(1)
     ).first()
+    return last if last in settings.roles.vas else None
 
 
 def assign(

@@ -40,6 +40,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_conversation_open_assignee", "conversation", ["team_id", "closed_at", "assignee_id"]
     )
+    op.create_index(
+        "ix_conversation_client_opened", "conversation", ["team_id", "client_id", "opened_at"]
+    )
     with op.batch_alter_table("task") as batch:
         batch.add_column(sa.Column("tag", sa.String(130), nullable=True))
     op.create_index("ix_task_team_tag", "task", ["team_id", "tag"])
@@ -99,6 +102,7 @@ def downgrade() -> None:
     op.drop_index("ix_task_team_tag", table_name="task")
     with op.batch_alter_table("task") as batch:
         batch.drop_column("tag")
+    op.drop_index("ix_conversation_client_opened", table_name="conversation")
     op.drop_index("ix_conversation_open_assignee", table_name="conversation")
     with op.batch_alter_table("conversation") as batch:
         batch.drop_column("asynchronous")
