@@ -188,3 +188,15 @@ def test_two_schedulers_at_once_record_and_post_each_breach_once(rig: Rig):
         )
     assert len(rig.posts(DIGEST)) == 1
     assert kinds(rig, acme).count("breach") == 1
+
+
+def test_the_digest_lists_clients_still_waiting(rig: Rig):
+    say(rig, "2026-11-30T15:00:00", "U0CLIENT")  # Acme: held by U0VA1, never answered
+    globex = say(rig, "2026-11-30T15:01:00", "U0GLOBEX", channel="C0GLOBEX")
+    say(rig, "2026-11-30T15:03:00", "U0VA2", channel="C0GLOBEX")  # Globex answered
+    rig.tick("2026-11-30T21:31:00Z", only="daily-digest")  # 16:30 in New York
+    (digest,) = rig.posts(DIGEST)
+    shown = json.dumps(digest.params["blocks"])
+    assert "Client waiting: *Acme Corp*" in shown and "held by <@U0VA1>" in shown
+    assert "*Globex*" not in shown.split("Needs attention")[1]
+    assert chat(rig, globex).first_responder == "U0VA2"

@@ -1,6 +1,7 @@
 """The supervisor's daily digest and the weekly CEO check-in figures: each rostered VA's
 scorecard for a day (or a week) of the workspace calendar, the team's totals, and what
-needs attention (overdue tasks, unfinished routines, long-running timers, open
+needs attention (client chats still unanswered, overdue tasks, unfinished routines,
+long-running timers, open
 escalations, assignments not acknowledged)."""
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
+from bot.services.chats import client_names
 from bot.services.delegation import promotion_candidates, unacknowledged
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
-from store.models import Assignment, Escalation, RoutineRun, Task, TimeEntry
+from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
 
 ATTENTION_LIMIT = 15
 
@@ -35,6 +37,8 @@ class Digest(TeamFigures):
     escalations: list[Escalation] = field(default_factory=list)  # open ones, oldest first
     unacknowledged: list[tuple[Assignment, Task]] = field(default_factory=list)
     promotions: list[tuple[str, str, str]] = field(default_factory=list)  # VA, phase, next
+    waiting_chats: list[Conversation] = field(default_factory=list)  # unanswered, oldest first
+    client_names: dict[int, str] = field(default_factory=dict)
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -78,6 +82,19 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         ),
         unacknowledged=unacknowledged(session, team_id, ATTENTION_LIMIT + 1),
         promotions=promotion_candidates(session, settings, team_id),
+        waiting_chats=list(
+            session.exec(
+                select(Conversation)
+                .where(
+                    Conversation.team_id == team_id,
+                    Conversation.closed_at.is_(None),
+                    Conversation.first_response_at.is_(None),
+                )
+                .order_by(Conversation.opened_at)
+                .limit(ATTENTION_LIMIT + 1)
+            )
+        ),
+        client_names=client_names(session, team_id),
     )
 
 

@@ -18,6 +18,7 @@ from bot.services.escalations import format_escalation_id
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.views.blocks import line_sections
+from bot.views.chats import target_words, where
 from bot.views.reports import BELOW_TARGET, by_client_blocks, person_line, scorecard_fields
 from bot.views.tasks import task_line
 
@@ -78,6 +79,17 @@ def digest_blocks(digest: Digest, heading: str) -> list:
 def attention_blocks(digest: Digest) -> list:
     today: date = digest.period.last
     lines = ["*Needs attention*"]
+    for conversation in digest.waiting_chats[:ATTENTION_LIMIT]:
+        name = digest.client_names.get(conversation.client_id or 0, conversation.channel_id)
+        holder = (
+            f"held by <@{conversation.assignee_id}>"
+            if conversation.assignee_id
+            else "waiting for a VA"
+        )
+        lines.append(
+            f"• Client waiting: {where(conversation, name)} since "
+            f"{time_token(conversation.opened_at)}, {holder}, {target_words(conversation)}"
+        )
     for task in digest.overdue[:ATTENTION_LIMIT]:
         lines.append(f"• Overdue: {task_line(task, today)}")
     if len(digest.overdue) > ATTENTION_LIMIT:
@@ -109,7 +121,7 @@ def attention_blocks(digest: Digest) -> list:
         )
     if len(lines) == 1:
         lines.append(
-            "Nothing: no overdue tasks, unfinished routines, long-running timers, open "
-            "escalations or unacknowledged assignments."
+            "Nothing: no unanswered client chats, overdue tasks, unfinished routines, "
+            "long-running timers, open escalations or unacknowledged assignments."
         )
     return line_sections(lines)
