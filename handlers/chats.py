@@ -17,6 +17,7 @@ from bot import clock
 from bot.desk import Desk
 from bot.services import chat_assignment, chats
 from bot.services.chat_assignment import Placement
+from bot.services.events import forget_old_now_and_then
 from bot.services.people import Actor
 from bot.views.chats import (
     ASYNC_ACTION,
@@ -77,6 +78,7 @@ def handle_channel_message(
     )
     if message.external and desk.settings.client_for_channel(channel) is None:
         _watch_if_shared(desk, client, team_id, channel)
+    forget_old_now_and_then(desk.engine)
     with desk.session() as session:
         outcome = chats.record_message(session, desk.settings, message)
         placement = None

@@ -153,3 +153,18 @@ def test_event_ids_are_remembered_for_a_day(engine):
     assert forget_old_events(engine) == 1
     assert first_delivery(engine, "EvOLD")
     assert not first_delivery(engine, "EvNEW")
+
+
+def test_counted_client_messages_are_forgotten_after_a_day(engine):
+    from store.db import session_scope
+    from store.models import ChannelMessage
+
+    clock.set_now("2026-11-21T09:00:00Z")
+    day_ago = clock.now() - timedelta(days=1, minutes=1)
+    with session_scope(engine) as session:
+        for ts in (f"{day_ago.timestamp():.6f}", f"{clock.now().timestamp():.6f}"):
+            session.add(ChannelMessage(team_id="T0TEAM", channel_id="C0ACME", ts=ts))
+    assert forget_old_events(engine) == 1
+    with session_scope(engine) as session:
+        (kept,) = session.exec(select(ChannelMessage)).all()
+    assert kept.ts == f"{clock.now().timestamp():.6f}"

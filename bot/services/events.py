@@ -1,4 +1,7 @@
-"""Slack redelivers events it thinks were missed; each event id is handled once."""
+"""Slack redelivers events it thinks were missed; each is handled once. Thread answers
+remember the event id; client-channel messages remember their ts (`ChannelMessage`).
+Slack retries for minutes, not days: what is older than a day is forgotten, at most
+once an hour per process, by whichever listener comes first."""
 
 from __future__ import annotations
 
@@ -10,24 +13,17 @@ from sqlalchemy.engine import Engine
 
 from bot import clock
 from store.db import session_scope
-from store.models import ProcessedEvent
+from store.models import ChannelMessage, ProcessedEvent
 
-# Slack retries a delivery for minutes, not days; older ids are forgotten.
 REMEMBER_FOR = timedelta(days=1)
-
-
 PRUNE_EVERY = timedelta(hours=1)
 _next_prune: WeakKeyDictionary[Engine, datetime] = WeakKeyDictionary()
 
 
 def first_delivery(engine: Engine, event_id: str) -> bool:
-    """Record the event id; False when it was already recorded. Ids older than a day
-    are dropped now and then (at most hourly per process)."""
+    """Record the event id; False when it was already recorded."""
     now = clock.now()
-    due = _next_prune.get(engine)
-    if due is None or now >= due:
-        _next_prune[engine] = now + PRUNE_EVERY
-        forget_old_events(engine)
+    forget_old_now_and_then(engine)
     try:
         with session_scope(engine) as session:
             session.add(ProcessedEvent(event_id=event_id, received_at=now))
@@ -36,10 +32,24 @@ def first_delivery(engine: Engine, event_id: str) -> bool:
     return True
 
 
+def forget_old_now_and_then(engine: Engine) -> None:
+    now = clock.now()
+    due = _next_prune.get(engine)
+    if due is None or now >= due:
+        _next_prune[engine] = now + PRUNE_EVERY
+        forget_old_events(engine)
+
+
 def forget_old_events(engine: Engine) -> int:
-    """Drop ids older than REMEMBER_FOR; returns how many were dropped."""
+    """Drop event ids and counted messages older than REMEMBER_FOR; how many went."""
+    cutoff = clock.now() - REMEMBER_FOR
+    # A ts is seconds since 1970 with six decimals: until 2286 they sort as text.
+    oldest_ts = f"{cutoff.timestamp():.6f}"
     with session_scope(engine) as session:
-        result = session.execute(
-            sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < clock.now() - REMEMBER_FOR)
-        )
-        return result.rowcount
+        events = session.execute(
+            sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)
+        ).rowcount
+        messages = session.execute(
+            sa.delete(ChannelMessage).where(ChannelMessage.ts < oldest_ts)
+        ).rowcount
+        return events + messages
