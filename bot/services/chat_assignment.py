@@ -56,6 +56,20 @@ def open_counts(session: Session, team_id: str) -> dict[str, int]:
     return dict(rows)
 
 
+def has_room(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
+    """Whether the person holds fewer open client chats than the cap."""
+    held = session.exec(
+        select(func.count())
+        .select_from(Conversation)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.closed_at.is_(None),
+            Conversation.assignee_id == user_id,
+        )
+    ).one()
+    return held < settings.sla.max_open_chats_per_va
+
+
 class Shifts:
     """Who of the roster is working at an instant (own hours and zone, not away)."""
 
@@ -212,11 +226,10 @@ def _refuse_if_closed(conversation: Conversation) -> None:
 
 
 def _refuse_at_cap(session: Session, settings: Settings, team_id: str, user_id: str) -> None:
-    cap = settings.sla.max_open_chats_per_va
-    if open_counts(session, team_id).get(user_id, 0) >= cap:
+    if not has_room(session, settings, team_id, user_id):
         raise VADeskError(
-            f"You already hold {cap} open client chats, the most one person holds at once. "
-            "Resolve one first (App Home or its DM)."
+            f"You already hold {settings.sla.max_open_chats_per_va} open client chats, the "
+            "most one person holds at once. Resolve one first (App Home or its DM)."
         )
 
 
@@ -265,7 +278,7 @@ def _give_oldest_queued(
 ) -> Placement | None:
     if va is None or va not in settings.roles.vas:
         return None
-    if open_counts(session, team_id).get(va, 0) >= settings.sla.max_open_chats_per_va:
+    if not has_room(session, settings, team_id, va):
         return None
     if not Shifts(session, settings, team_id, now).on_shift(va):
         return None
@@ -327,10 +340,9 @@ def transfer(
         raise VADeskError(f"<@{to_user}> is not an owner or a rostered VA: pick one of those.")
     if to_user == conversation.assignee_id:
         raise VADeskError(f"<@{to_user}> holds that client chat already.")
-    if to_user in roles.vas:
+    if to_user in roles.vas and not has_room(session, settings, actor.team_id, to_user):
         cap = settings.sla.max_open_chats_per_va
-        if open_counts(session, actor.team_id).get(to_user, 0) >= cap:
-            raise VADeskError(f"<@{to_user}> already holds {cap} open client chats.")
+        raise VADeskError(f"<@{to_user}> already holds {cap} open client chats.")
     before = conversation.assignee_id or "the queue"
     note = f"from {before} to {to_user}"
     assign(session, conversation, to_user, now, "transferred", actor.user_id, note)

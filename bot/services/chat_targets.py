@@ -224,8 +224,7 @@ def give_from_queue(
     session.refresh(conversation)
     if conversation.closed_at is not None or conversation.assignee_id is not None:
         return None
-    counts = chat_assignment.open_counts(session, conversation.team_id)
-    if counts.get(va, 0) >= settings.sla.max_open_chats_per_va:
+    if not chat_assignment.has_room(session, settings, conversation.team_id, va):
         return None
     chat_assignment.assign(session, conversation, va, now, "assigned", actor="vadesk")
     return conversation

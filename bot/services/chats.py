@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
-from bot.services.people import _insert_once, client_for_channel, ensure_workspace
+from bot.services.people import client_for_channel, ensure_workspace, insert_once
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.settings_models import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent, User
@@ -106,7 +106,7 @@ def add_connect_channel(
     """Watch a Slack Connect channel an external member posted in, as a client of its own
     on the workspace's schedule (named after the channel)."""
     ensure_workspace(session, settings, team_id)
-    _insert_once(
+    insert_once(
         session,
         Client(
             team_id=team_id,

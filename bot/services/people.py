@@ -42,7 +42,7 @@ def _format_hours(hours: tuple[time, time] | None) -> str | None:
     return f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
 
 
-def _insert_once(session: Session, row: SQLModel) -> None:
+def insert_once(session: Session, row: SQLModel) -> None:
     """Insert a row seen for the first time; if a concurrent request inserted it first, keep it."""
     try:
         with session.begin_nested():
@@ -55,7 +55,7 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
     """Create the workspace row on first sight and keep its clients in step with config."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
-        _insert_once(session, Workspace(id=team_id, created_at=clock.now()))
+        insert_once(session, Workspace(id=team_id, created_at=clock.now()))
         workspace = session.get(Workspace, team_id)
     known = {c.key: c for c in session.exec(select(Client).where(Client.team_id == team_id))}
     for configured in settings.clients:
@@ -72,7 +72,7 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
         }
         row = known.get(configured.key)
         if row is None:
-            _insert_once(session, Client(team_id=team_id, key=configured.key, **values))
+            insert_once(session, Client(team_id=team_id, key=configured.key, **values))
         elif any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
@@ -124,7 +124,7 @@ def resolve_actor(
     ensure_workspace(session, settings, team_id)
     user = session.get(User, (team_id, user_id))
     if user is None:
-        _insert_once(session, User(team_id=team_id, id=user_id))
+        insert_once(session, User(team_id=team_id, id=user_id))
         user = session.get(User, (team_id, user_id))
     if lookup is not None and _profile_is_stale(user):
         profile = lookup(user_id)
