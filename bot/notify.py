@@ -1,6 +1,6 @@
 """The one way scheduled work posts to Slack.
 
-Each message belongs to a (job, slot, recipient) and is *claimed* before it is posted:
+Each message belongs to a (team, job, slot, recipient) and is *claimed* before it is posted:
 a row inserted with ON CONFLICT DO NOTHING in the `delivery` table. Only the process
 whose insert lands posts it; the row then gets the message's ts.
 
@@ -138,7 +138,7 @@ def claim(session: Session, outgoing: Outgoing) -> int | None:
             claimed_at=clock.now(),
             channel_id=outgoing.channel,
         )
-        .on_conflict_do_nothing(index_elements=["job", "slot", "recipient"])
+        .on_conflict_do_nothing(index_elements=["team_id", "job", "slot", "recipient"])
         .returning(Delivery.__table__.c.id)
     )
     return session.execute(statement).scalar_one_or_none()
@@ -147,6 +147,7 @@ def claim(session: Session, outgoing: Outgoing) -> int | None:
 def already_claimed(session: Session, outgoing: Outgoing) -> bool:
     found = session.exec(
         select(Delivery.id).where(
+            Delivery.team_id == outgoing.team_id,
             Delivery.job == outgoing.job,
             Delivery.slot == outgoing.slot,
             Delivery.recipient == outgoing.recipient,

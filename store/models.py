@@ -188,11 +188,13 @@ class ProcessedEvent(SQLModel, table=True):
 
 class Delivery(SQLModel, table=True):
     """One message of scheduled work: claimed (inserted) before it is posted, so a
-    (job, slot, recipient) is posted at most once by any number of processes."""
+    (team, job, slot, recipient) is posted at most once by any number of processes."""
 
     __tablename__ = "delivery"
     __table_args__ = (
-        sa.UniqueConstraint("job", "slot", "recipient", name="uq_delivery_job_slot_recipient"),
+        sa.UniqueConstraint(
+            "team_id", "job", "slot", "recipient", name="uq_delivery_team_job_slot_recipient"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
