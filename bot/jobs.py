@@ -219,7 +219,7 @@ class WeeklyReportJob(DigestJob):
             )
 
         def timesheet(session: Session) -> FileUpload:
-            rows = timesheet_rows(session, settings, first, last)
+            rows = timesheet_rows(session, settings, first, last, team_id=due.team_id)
             text = io.StringIO()
             write_csv(rows, text)
             return FileUpload(

@@ -48,11 +48,11 @@ def _ticked_items(action: dict) -> set[int]:
     return items
 
 
-def refresh_checklist(desk: Desk, client: WebClient, run_id: int) -> None:
+def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) -> None:
     """Show the checklist as recorded, wherever it was posted (a refused click too); the
     template review's list shows the reviews marked since it was posted."""
     with desk.session() as session:
-        run = session.get(routines.RoutineRun, run_id)
+        run = routines.get_run(session, team_id, run_id)
         if run is None or not run.channel_id or not run.message_ts:
             return
         items = routines.run_items(run)
@@ -85,14 +85,14 @@ def handle_tick(
     ticked = _ticked_items(action)
     try:
         with desk.session() as session:
-            result = routines.record_ticks(session, desk.settings, run_id, user_id, ticked)
+            result = routines.record_ticks(session, desk.settings, team_id, run_id, user_id, ticked)
             done = result.just_completed
     except VADeskError as refusal:
         tell_privately(desk, client, body, user_id, refusal.message)
-        refresh_checklist(desk, client, run_id)
+        refresh_checklist(desk, client, team_id, run_id)
         desk.refresh_homes(team_id, {user_id})
         return
-    refresh_checklist(desk, client, run_id)
+    refresh_checklist(desk, client, team_id, run_id)
     desk.refresh_homes(team_id, {user_id})
     if done:
         logger.info("checklist %s completed by %s", run_id, user_id)

@@ -29,7 +29,14 @@ from handlers.common import (
     run_command,
 )
 from handlers.failures import guarded
-from handlers.payload import MalformedPayload, number_from, state_values, text_input, view_metadata
+from handlers.payload import (
+    MalformedPayload,
+    number_from,
+    state_values,
+    team_of,
+    text_input,
+    view_metadata,
+)
 from handlers.routines import refresh_checklist
 
 logger = logging.getLogger(__name__)
@@ -152,7 +159,7 @@ def handle_mark_reviewed(
 
     if refused(clicked(body, client, context, mark)):
         return
-    refresh_checklist(desk, client, run_id)
+    refresh_checklist(desk, client, team_of(body), run_id)
 
 
 def register(app: App) -> None:

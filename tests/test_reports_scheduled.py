@@ -96,7 +96,7 @@ def _monday_of_work(rig: Rig) -> None:
         morning = session.exec(
             select(RoutineRun).where(RoutineRun.owner_id == NY_VA, RoutineRun.routine == "morning")
         ).one()
-        routines.record_ticks(session, rig.settings, morning.id, NY_VA, {0, 1, 2, 3})
+        routines.record_ticks(session, rig.settings, TEAM, morning.id, NY_VA, {0, 1, 2, 3})
 
 
 def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):

@@ -168,6 +168,16 @@ def test_rows_filtered_by_user(engine, settings, week):
     assert [r.va for r in found] == ["Ken Sato"]
 
 
+def test_a_workspaces_rows_leave_out_another_workspaces_time(engine, settings, week):
+    with session_scope(engine) as session:
+        other = resolve_actor(session, settings, "T0OTHER", "U0VA1", lambda _u: {"tz": "UTC"})
+    elsewhere = add_entry(engine, other, "Elsewhere", ny(2026, 3, 4, 12), ny(2026, 3, 4, 13))
+    ours = rows(engine, settings, date(2026, 3, 4), date(2026, 3, 4), team_id=TEAM)
+    assert [r.entry_id for r in ours] == [week["morning"], week["late"]]
+    every = rows(engine, settings, date(2026, 3, 4), date(2026, 3, 4))
+    assert elsewhere in [r.entry_id for r in every]
+
+
 def test_unknown_client_and_reversed_range_are_refused(engine, settings, week):
     with pytest.raises(InputError, match="No client called 'umbrella'"):
         rows(engine, settings, date(2026, 3, 1), date(2026, 3, 6), client="umbrella")

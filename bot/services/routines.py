@@ -131,12 +131,24 @@ class TickResult:
     just_completed: bool
 
 
+def get_run(session: Session, team_id: str, run_id: int, lock: bool = False) -> RoutineRun | None:
+    """The workspace's checklist run of that id; None when there is none (another
+    workspace's run is none too)."""
+    run = session.get(RoutineRun, run_id, with_for_update=lock)
+    return run if run is not None and run.team_id == team_id else None
+
+
 def record_ticks(
-    session: Session, settings: Settings, run_id: int, user_id: str, ticked: set[int]
+    session: Session,
+    settings: Settings,
+    team_id: str,
+    run_id: int,
+    user_id: str,
+    ticked: set[int],
 ) -> TickResult:
     """Make the run's ticked items exactly `ticked` (Slack sends the whole selection),
     keeping who ticked each item first and when."""
-    run = session.get(RoutineRun, run_id, with_for_update=True)
+    run = get_run(session, team_id, run_id, lock=True)
     if run is None:
         raise NotFound("That checklist is no longer in VA Desk.")
     if run.owner_id != user_id and not (

@@ -65,11 +65,16 @@ def billable_hours(duration: timedelta, rounding_minutes: int) -> float:
     return round(minutes / 60, 4)
 
 
-def _client_filter(session: Session, text: str) -> list[int]:
+def _clients(team_id: str | None):
+    query = select(Client)
+    return query if team_id is None else query.where(Client.team_id == team_id)
+
+
+def _client_filter(session: Session, text: str, team_id: str | None) -> list[int]:
     wanted = text.strip().lower()
     matches = [
         c.id
-        for c in session.exec(select(Client))
+        for c in session.exec(_clients(team_id))
         if wanted in (c.key.lower(), c.name.lower(), (c.channel_id or "").lower())
     ]
     if not matches:
@@ -84,8 +89,10 @@ def timesheet_rows(
     last_day: date,
     client: str | None = None,
     user_id: str | None = None,
+    team_id: str | None = None,
 ) -> list[TimesheetRow]:
-    """Finished entries whose local start date lies in [first_day, last_day]."""
+    """Finished entries whose local start date lies in [first_day, last_day]: one
+    workspace's (a scheduled report), or the whole database's (an operator's export)."""
     if last_day < first_day:
         raise InputError("--to is before --from.")
     window_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=ZoneInfo("UTC"))
@@ -100,11 +107,13 @@ def timesheet_rows(
         )
         .order_by(TimeEntry.started_at, TimeEntry.id)
     )
+    if team_id is not None:
+        query = query.where(TimeEntry.team_id == team_id)
     if user_id:
         query = query.where(TimeEntry.user_id == user_id)
     if client:
-        query = query.where(Task.client_id.in_(_client_filter(session, client)))
-    clients = {c.id: c.name for c in session.exec(select(Client))}
+        query = query.where(Task.client_id.in_(_client_filter(session, client, team_id)))
+    clients = {c.id: c.name for c in session.exec(_clients(team_id))}
     rows = []
     for entry, task in session.exec(query):
         zone = user_zone(session, settings, entry.team_id, entry.user_id)
