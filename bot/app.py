@@ -18,6 +18,7 @@ from handlers import register_listeners
 from handlers.failures import answer_failure, handle_unexpected_error
 from handlers.home import render_home
 from handlers.payload import MalformedPayload, scrub, unroutable
+from handlers.workspaces import OtherWorkspaces
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ def build_app(
 
 
 class DeskMiddleware(Middleware):
-    """Hands the desk to every listener and scrubs text both databases can store.
+    """Hands the desk to every listener and scrubs text both databases can store; a
+    request for a workspace VA Desk is not installed in is answered here and goes no
+    further (`handlers.workspaces`).
 
     Events are acknowledged without touching the database: a listener that must not
     act twice on an event Slack delivers again checks `handlers.common.first_time`
@@ -69,12 +72,16 @@ class DeskMiddleware(Middleware):
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        self.other_workspaces = OtherWorkspaces()
 
     def process(
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         req.context["desk"] = self.desk
         body = scrub(req.body)
+        elsewhere = self.other_workspaces.answer(req, body)
+        if elsewhere is not None:
+            return elsewhere
         problem = unroutable(body)
         if problem is not None:
             answer_failure(MalformedPayload(problem), body, req.context.client, self.desk)

@@ -90,8 +90,10 @@ class Scheduler:
         return self.jobs[name]
 
     def team_ids(self) -> list[str]:
-        """The workspaces VA Desk serves: those in the database, and the token's own
-        (asked once; after a failure, again at most every AUTH_RETRY_SECONDS)."""
+        """The workspace VA Desk is installed in: the bot token's (auth.test, asked once;
+        after a failure, again at most every AUTH_RETRY_SECONDS). Until Slack has said
+        (no token, as in a dry run, or Slack unreachable), the one workspace the database
+        knows; none when it knows several, since which one is ours cannot be told."""
         if (
             self._team_from_slack is None
             and self.context.settings.bot_token
@@ -101,12 +103,12 @@ class Scheduler:
                 self._team_from_slack = self._client.auth_test().get("team_id") or ""
             except (SlackApiError, OSError) as error:
                 self._auth_retry_at = time.monotonic() + AUTH_RETRY_SECONDS
-                logger.warning("auth.test failed; scheduling for known workspaces: %s", error)
-        with session_scope(self.context.engine) as session:
-            known = list(session.exec(select(Workspace.id)).all())
+                logger.warning("auth.test failed; scheduling for the known workspace: %s", error)
         if self._team_from_slack:
-            known.append(self._team_from_slack)
-        return list(dict.fromkeys(known))
+            return [self._team_from_slack]
+        with session_scope(self.context.engine) as session:
+            known = list(session.exec(select(Workspace.id).limit(2)).all())
+        return known if len(known) == 1 else []
 
     def refresh_people(self, team_id: str) -> None:
         """Learn (once a day) the Slack time zone of everyone routines go to: a few people

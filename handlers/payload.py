@@ -61,12 +61,32 @@ def user_of(body: dict) -> str:
     return _text_field(body, "user", "id")
 
 
+# Where a request names the workspace it is for, in the order Bolt reads them: a form's
+# installing team, the payload's team, an event's authorization (in a Slack Connect channel
+# another organization started, an event's own `team_id` is that organization's), the flat
+# `team_id` of commands and events, and last the person's own team.
+_TEAM_PATHS = (
+    ("view", "app_installed_team_id"),
+    ("team", "id"),
+    ("team",),
+    ("authorizations", 0, "team_id"),
+    ("team_id",),
+    ("user", "team_id"),
+)
+
+
 def team_of(body: dict) -> str:
-    for path in (("team_id",), ("team", "id"), ("user", "team_id")):
-        try:
-            return _text_field(body, *path)
-        except MalformedPayload:
-            continue
+    """The workspace a request is for: the one VA Desk is installed in for a Slack
+    Connect guest too (their own team is `user.team_id` or the event's `user_team`)."""
+    for path in _TEAM_PATHS:
+        value: Any = body
+        for key in path:
+            if isinstance(key, int):
+                value = value[key] if isinstance(value, list) and len(value) > key else None
+            else:
+                value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            return value
     raise MalformedPayload("no workspace")
 
 
