@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot import clock
+from bot.homes import MIN_INTERVAL_SECONDS
 from bot.jobs import DIGEST, JobContext
 from store.db import session_scope
 from store.models import (
@@ -62,10 +63,10 @@ def _slack_calls(live_app) -> list[str]:
 
 def _quiet(live_app) -> int:
     """How many calls were made, once work still going on (App Home publishing in the
-    background) has stopped making more."""
-    count, deadline = -1, time.monotonic() + 10
+    background, a user's at most once a MIN_INTERVAL_SECONDS) has stopped making more."""
+    count, deadline = -1, time.monotonic() + 15
     while time.monotonic() < deadline:
-        time.sleep(0.3)
+        time.sleep(MIN_INTERVAL_SECONDS + 0.2)
         now = len(_slack_calls(live_app))
         if now == count:
             return count
@@ -75,7 +76,7 @@ def _quiet(live_app) -> int:
 
 def _settled(live_app, before: int) -> list[str]:
     """The calls made since `before`, once work after the acknowledgment had its time."""
-    time.sleep(0.4)
+    time.sleep(MIN_INTERVAL_SECONDS + 0.2)
     return _slack_calls(live_app)[before:]
 
 
