@@ -97,3 +97,12 @@ def test_run_in_socket_mode_tracks_time_and_lists_tasks(tmp_path, engine, databa
             assert "My open tasks" in shown
             assert "T-1" in shown
             assert "Write weekly report" in shown
+
+            # Another workspace's command is answered in the acknowledgment alone.
+            foreign = dict(
+                parse_qsl(slash_command_body("/task", "add Steal it", team_id="T0OTHER"))
+            )
+            ack = socket_server.wait_ack(socket_server.send_slash_command(foreign))
+            assert "not installed in this workspace" in ack["payload"]["text"]
+            with session_scope(engine) as session:
+                assert [t.title for t in session.exec(select(Task))] == ["Write weekly report"]
