@@ -27,7 +27,18 @@ def now() -> datetime:
     env_value = os.environ.get("VADESK_NOW")
     if env_value:
         return _parse_instant(env_value)
+    return system_now()
+
+
+def system_now() -> datetime:
+    """The machine's clock: what `now()` reads when nothing pins it (the test suite
+    replaces this to catch a test that depends on today's date)."""
     return datetime.now(UTC)
+
+
+def is_pinned() -> bool:
+    """Whether `set_now` or `VADESK_NOW` pins "now"."""
+    return _pinned is not None or bool(os.environ.get("VADESK_NOW"))
 
 
 def set_now(value: datetime | str | None) -> None:

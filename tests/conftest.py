@@ -1,5 +1,12 @@
 """Shared fixtures: a migrated database (SQLite, and PostgreSQL when TEST_DATABASE_URL
-is set), settings, a fake Slack Web API, and the real app served over HTTP."""
+is set), settings, a fake Slack Web API, and the real app served over HTTP.
+
+No test depends on today's date. The app driven over HTTP (`live_app`) and the actors
+of `actor_for` start on a pinned clock, `PINNED_NOW`, and a test moves it with `clock.set_now`. Any test in which
+`bot.clock.now()` falls through to the machine's clock fails at teardown, naming where it
+was read; a test that truly needs the machine's clock (a real process or a real timeout)
+says so with `@pytest.mark.real_clock`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import json
 import os
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,6 +34,7 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 TEAM = "T0TEAM"
+PINNED_NOW = "2026-11-30T14:00:00Z"  # a Monday, 09:00 in New York: the working day starts
 
 CONFIG_TOML = """
 [workspace]
@@ -56,6 +65,35 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     yield
     clock.set_now(None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_clock: the test may read the machine's clock through bot.clock"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_real_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Fail a test that lets the app read the machine's clock: it would pass or fail
+    depending on the day it runs."""
+    reads: list[str] = []
+    real = clock.system_now
+
+    def recorded_system_now():
+        if not reads:
+            frame = traceback.extract_stack(limit=3)[0]
+            reads.append(f"{frame.filename}:{frame.lineno} ({frame.name})")
+        return real()
+
+    monkeypatch.setattr(clock, "system_now", recorded_system_now)
+    yield
+    if reads and request.node.get_closest_marker("real_clock") is None:
+        pytest.fail(
+            f"read the machine's clock at {reads[0]}: pin it with clock.set_now "
+            "(or mark the test real_clock)",
+            pytrace=False,
+        )
 
 
 def _reset_postgres(url: str) -> None:
@@ -121,6 +159,8 @@ def settings(config_file: Path, database_url: str) -> Settings:
 @pytest.fixture
 def actor_for(engine, settings):
     """Resolve an Actor with a fixed zone, as a request from that user would."""
+    if not clock.is_pinned():
+        clock.set_now(PINNED_NOW)
 
     def make(user_id: str = "U0VA1", tz: str = "America/New_York") -> Actor:
         with session_scope(engine) as session:
@@ -234,6 +274,8 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     from bot.server import make_wsgi_app
 
     settings = replace(settings, slack_api_url=fake_slack.base_url)
+    if not clock.is_pinned():
+        clock.set_now(PINNED_NOW)
     listeners = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-listener")
     desk = Desk(settings, engine)
     app = build_app(settings, engine, listener_executor=listeners, desk=desk)
