@@ -2,10 +2,10 @@
 is set), settings, a fake Slack Web API, and the real app served over HTTP.
 
 No test depends on today's date. The app driven over HTTP (`live_app`) and the actors
-of `actor_for` start on a pinned clock, `PINNED_NOW`, and a test moves it with `clock.set_now`. Any test in which
-`bot.clock.now()` falls through to the machine's clock fails at teardown, naming where it
-was read; a test that truly needs the machine's clock (a real process or a real timeout)
-says so with `@pytest.mark.real_clock`.
+of `actor_for` start on a pinned clock, `PINNED_NOW`, and a test moves it with
+`clock.set_now`. Any test in which `bot.clock.now()` falls through to the machine's clock
+fails at teardown, naming where it was read; a test that truly needs the machine's clock
+(a real process or a real timeout) says so with `@pytest.mark.real_clock`.
 """
 
 from __future__ import annotations
