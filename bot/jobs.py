@@ -33,7 +33,12 @@ from bot.services import (
 from bot.services import digest as digests
 from bot.services.calendars import workspace_calendar
 from bot.services.people import display_name
-from bot.services.schedules import Slot, next_slot, parse_schedule, slots_between
+from bot.services.schedules import (
+    Slot,
+    latest_report_slot,
+    next_slot,
+    parse_schedule,
+)
 from bot.services.timesheet import timesheet_rows, write_csv
 from bot.settings_models import Routine
 from bot.views.chats import (
@@ -52,6 +57,7 @@ from bot.views.reminders import nudge_blocks, nudge_text
 from bot.views.routines import checklist_blocks, checklist_text
 from bot.views.templates import review_blocks
 from store.db import session_scope
+from store.models import Workspace
 
 DIGEST = "daily-digest"
 WEEKLY_REPORT = "weekly-report"
@@ -156,12 +162,18 @@ class DigestJob(Job):
         return parse_schedule(ctx.settings.reports.digest)
 
     def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
+        """The latest report due by `until`, however long ago: one missed while down is
+        still useful until the next is due (`latest_report_slot`)."""
         channel = ctx.settings.channels.digest
         if channel is None:
             return []
-        calendar = workspace_calendar(ctx.settings)
-        slots = slots_between(self._schedule(ctx), calendar, since, until)
-        return [Due(self.name, team_id, channel, slot) for slot in slots]
+        with session_scope(ctx.engine) as session:
+            workspace = session.get(Workspace, team_id)
+            installed_at = workspace.created_at if workspace else None
+        slot = latest_report_slot(
+            self._schedule(ctx), workspace_calendar(ctx.settings), until, installed_at
+        )
+        return [Due(self.name, team_id, channel, slot)] if slot else []
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         if ctx.settings.channels.digest is None:

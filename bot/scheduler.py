@@ -5,7 +5,8 @@ Slots are computed in each recipient's own calendar (a VA's routine in the VA's 
 working hours, the digest in the workspace's), so APScheduler only has to tick. Sending
 the *latest* due slot per recipient, only while it is useful, is the catch-up rule: a run
 missed while the app was down is sent once at start, not once per missed slot, and not
-at all once its day is over. Each message is claimed in the database before it is posted
+at all once it is stale: a checklist once its day is over, a digest or weekly report once
+the next one is due. Each message is claimed in the database before it is posted
 (`bot.notify`), so any number of processes may tick: every slot goes out once.
 """
 
@@ -37,7 +38,8 @@ from store.models import Workspace
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
-# Far enough back to find any slot still useful now: a slot is useful until its day ends.
+# Far enough back to find any checklist or reminder still useful now (until its day ends);
+# reports look further back on their own (`latest_report_slot`).
 LOOKBACK = timedelta(hours=26)
 AUTH_RETRY_SECONDS = 600.0
 PROFILES_PER_TICK = 20

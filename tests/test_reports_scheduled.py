@@ -148,7 +148,62 @@ def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
     assert "Not acknowledged: *T-2* for <@U0VA1>, assigned by <@U0OWNER>" in blocks
     # Once only, and not before its time the next day.
     assert posted_to(rig.tick("2026-11-30T21:40:00Z", only="daily-digest")) == []
-    assert rig.tick("2026-12-01T21:00:00Z", only="daily-digest") == []
+    assert posted_to(rig.tick("2026-12-01T21:00:00Z", only="daily-digest")) == []
+
+
+def test_a_digest_missed_while_down_is_posted_once_until_the_next_is_due(rig: Rig):
+    _monday_of_work(rig)
+    # Down at Monday's 16:30 slot, back at 17:30: the working day is over, the digest
+    # is still the latest one, so it goes out once, with Monday's figures.
+    outcomes = rig.tick("2026-11-30T22:30:00Z", only="daily-digest")
+    assert posted_to(outcomes) == [("daily-digest", "C0DIGEST")]
+    (digest,) = rig.posts("C0DIGEST")
+    assert digest.params["text"].startswith("Daily digest (Mon 2026-11-30)")
+    assert posted_to(rig.tick("2026-12-01T14:00:00Z", only="daily-digest")) == []
+    # Down from Tuesday morning to Wednesday 10:00: only Tuesday's digest, the latest, is
+    # posted; Monday's was already sent and is stale anyway.
+    assert posted_to(rig.tick("2026-12-02T15:00:00Z", only="daily-digest")) == [
+        ("daily-digest", "C0DIGEST")
+    ]
+    assert rig.posts("C0DIGEST")[-1].params["text"].startswith("Daily digest (Tue 2026-12-01)")
+    assert len(rig.posts("C0DIGEST")) == 2
+    # Once Wednesday's is due, Tuesday's is stale: down over Wednesday's slot and back on
+    # Thursday morning, Wednesday's (the latest) is posted, never Tuesday's again.
+    assert posted_to(rig.tick("2026-12-03T13:00:00Z", only="daily-digest")) == [
+        ("daily-digest", "C0DIGEST")
+    ]
+    assert rig.posts("C0DIGEST")[-1].params["text"].startswith("Daily digest (Wed 2026-12-02)")
+
+
+def test_a_weekly_report_missed_on_friday_is_posted_on_monday_once(rig: Rig):
+    _monday_of_work(rig)
+    outcomes = rig.tick("2026-12-07T14:00:00Z", only="weekly-report")  # Monday 09:00 NY
+    assert [o.status for o in outcomes] == ["posted"] * 3
+    (figures,) = rig.posts("C0DIGEST")
+    assert figures.params["text"].startswith("Weekly check-in report (2026-11-30 to 2026-12-04)")
+    assert posted_to(rig.tick("2026-12-07T15:00:00Z", only="weekly-report")) == []
+    # A report whose next one is already due is never posted: back after two Fridays
+    # missed, only the later week's goes out.
+    assert [o.status for o in rig.tick("2026-12-19T14:00:00Z", only="weekly-report")] == [
+        "posted"
+    ] * 3
+    assert (
+        rig.posts("C0DIGEST")[-1]
+        .params["text"]
+        .startswith("Weekly check-in report (2026-12-14 to 2026-12-18)")
+    )
+
+
+def test_a_fresh_install_does_not_open_with_reports_from_before_it(rig: Rig):
+    clock.set_now("2026-12-02T15:00:00Z")  # Wednesday 10:00 in New York
+    with session_scope(rig.engine) as session:
+        session.add(Workspace(id=TEAM, created_at=clock.now(), next_task_number=1))
+    assert rig.tick("2026-12-02T15:00:00Z", only="daily-digest") == []
+    assert rig.tick("2026-12-02T15:00:00Z", only="weekly-report") == []
+    # Its own first digest goes out at 16:30 as usual.
+    assert posted_to(rig.tick("2026-12-02T21:30:30Z", only="daily-digest")) == [
+        ("daily-digest", "C0DIGEST")
+    ]
 
 
 def test_the_weekly_report_posts_figures_a_chart_and_the_timesheet(rig: Rig):

@@ -17,7 +17,7 @@ hour when it is later, so nobody is messaged outside their hours.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -134,6 +134,31 @@ def slots_between(schedule: Schedule, calendar: Calendar, since: datetime, until
         found.extend(s for s in _slots_on(schedule, calendar, day) if since < s.at <= until)
         day += timedelta(days=1)
     return found
+
+
+# How far back a missed report is looked for: past a long holiday, to the last one due.
+REPORT_CATCH_UP = timedelta(days=15)
+
+
+def latest_report_slot(
+    schedule: Schedule,
+    calendar: Calendar,
+    until: datetime,
+    installed_at: datetime | None,
+) -> Slot | None:
+    """The latest slot of a report (the digest, the weekly report) due by `until`, with
+    `useful_until` at the next one's time: a report missed while VA Desk was down is still
+    worth posting until the next one is due. A slot whose own day was over before VA Desk
+    was installed (`installed_at`; None when the workspace is not known yet) was never
+    missed, so a fresh install does not open with last week's report."""
+    slots = slots_between(schedule, calendar, until - REPORT_CATCH_UP, until)
+    if not slots:
+        return None
+    latest = slots[-1]
+    if installed_at is None or latest.useful_until <= installed_at:
+        return latest
+    following = next_slot(schedule, calendar, latest.at)
+    return replace(latest, useful_until=following.at) if following else latest
 
 
 def next_slot(schedule: Schedule, calendar: Calendar, after: datetime) -> Slot | None:
