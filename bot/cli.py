@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from bot import clock
@@ -60,6 +61,29 @@ def _ready_engine(settings: Settings):
     return engine
 
 
+def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> None:
+    """Ask Slack (`auth.test`) whether it takes the bot token, before serving anything: a
+    refused token is exit 2 naming it. An unreachable Slack stops what cannot work without
+    it (`run`, `job`); `serve` starts anyway and answers once Slack is back."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack_client import make_web_client
+
+    try:
+        make_web_client(settings.bot_token, settings.slack_api_url).auth_test()
+    except SlackApiError as error:
+        problem = f"was refused by Slack ({error.response.get('error')})"
+        raise MissingCredential("SLACK_BOT_TOKEN", problem) from None
+    except OSError as error:
+        if unreachable_is_fatal:
+            raise VADeskError(
+                f"cannot connect to Slack at {settings.slack_api_url}: {error}"
+            ) from None
+        logging.getLogger("vadesk").warning(
+            "cannot reach Slack at %s to check SLACK_BOT_TOKEN: %s", settings.slack_api_url, error
+        )
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
@@ -67,6 +91,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.shutdown import SocketModeIntake, drainable_app, serve_until_stopped
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    _check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
     intake = SocketModeIntake(SocketModeHandler(app, app_token=settings.app_token))
@@ -87,6 +112,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.shutdown import drainable_app
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    _check_bot_token(settings, unreachable_is_fatal=False)
     engine = _ready_engine(settings)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
     logging.getLogger("vadesk").info(
@@ -149,6 +175,7 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
         raise VADeskError(str(UnknownJob(args.name, list(jobs))))
     if not (args.dry_run or listing):
         settings.require("SLACK_BOT_TOKEN")
+        _check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
     client = make_web_client(settings.bot_token, settings.slack_api_url)
     scheduler = Scheduler(settings, engine, client)
@@ -170,9 +197,7 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
         sender = Notifier(make_posting_client(settings.bot_token, settings.slack_api_url), engine)
     outcomes = scheduler.run_due(sender, now, only=args.name, refresh=not args.dry_run)
     if not outcomes:
-        (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == args.name]
-        later = f"{upcoming.next_run:%Y-%m-%d %H:%M} UTC" if upcoming.next_run else "not scheduled"
-        print(f"Nothing of {args.name} is due at {now:%Y-%m-%d %H:%M} UTC; next run: {later}.")
+        print(_nothing_due(scheduler, args.name, now))
         return 0
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -181,6 +206,19 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{outcome.status}: {outcome.outgoing.recipient}: {outcome.detail}")
     print(f"{args.name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     return 1 if counts.get("failed") or counts.get("unconfirmed") else 0
+
+
+def _nothing_due(scheduler, name: str, now) -> str:
+    from bot.scheduler import TICK_SECONDS
+
+    (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == name]
+    nothing = f"Nothing of {name} is due at {now:%Y-%m-%d %H:%M} UTC"
+    if upcoming.next_run is None:
+        reason = scheduler.job(name).unscheduled_reason(scheduler.context)
+        return f"{nothing}; it is not scheduled: {reason}."
+    if upcoming.next_run <= now + timedelta(seconds=TICK_SECONDS):
+        return f"{nothing}; it looks again at every tick (every {TICK_SECONDS} s)."
+    return f"{nothing}; next run: {upcoming.next_run:%Y-%m-%d %H:%M} UTC."
 
 
 def _exit_code(finished: bool) -> int:
@@ -239,8 +277,12 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     with session_scope(engine) as session:
         rows = timesheet_rows(session, settings, first, last, args.client, args.user)
     if args.out:
-        with Path(args.out).open("w", encoding="utf-8-sig", newline="") as stream:
-            write_csv(rows, stream)
+        try:
+            with Path(args.out).open("w", encoding="utf-8-sig", newline="") as stream:
+                write_csv(rows, stream)
+        except OSError as error:
+            print(f"vadesk: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
+            return 1
         print(f"Wrote {len(rows)} entries ({sum(r.hours for r in rows):.2f} h) to {args.out}")
     else:
         write_csv(rows, sys.stdout)
@@ -274,6 +316,17 @@ def cmd_config_show(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port: waitress would quietly serve 99999 on another one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1 to 65535")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vadesk", description="VA Desk: tasks, timers and timesheets for a VA team in Slack."
@@ -291,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve HTTP: POST /slack/events, GET /healthz")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="1-65535 (default 3000)")
     serve.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
     serve.add_argument(
         "--no-scheduler",
@@ -366,6 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.log_level != "DEBUG":
             logging.getLogger("alembic").setLevel(logging.WARNING)
             logging.getLogger("apscheduler").setLevel(logging.WARNING)
+            # matplotlib says "Using categorical units" at INFO for every chart axis of names.
+            logging.getLogger("matplotlib").setLevel(logging.WARNING)
+            # The Web API client logs every failed attempt and retry; VA Desk reports the
+            # outcome in one line of its own.
+            logging.getLogger("slack_sdk.web").setLevel(logging.CRITICAL)
         return args.handler(settings, args)
     except (ConfigError, MissingCredential, VADeskError) as error:
         print(f"vadesk: {error}", file=sys.stderr)

@@ -98,6 +98,10 @@ class Job:
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         raise NotImplementedError
 
+    def unscheduled_reason(self, ctx: JobContext) -> str:
+        """Why `next_run` is None, for the person who ran `vadesk job`."""
+        return "its schedule has no working day in the next 62 days"
+
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         raise NotImplementedError
 
@@ -174,6 +178,11 @@ class DigestJob(Job):
             self._schedule(ctx), workspace_calendar(ctx.settings), until, installed_at
         )
         return [Due(self.name, team_id, channel, slot)] if slot else []
+
+    def unscheduled_reason(self, ctx: JobContext) -> str:
+        if ctx.settings.channels.digest is None:
+            return "[channels] digest in vadesk.toml names no channel to post it to"
+        return super().unscheduled_reason(ctx)
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         if ctx.settings.channels.digest is None:

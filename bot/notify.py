@@ -36,8 +36,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.services.text import readable
 from store.db import session_scope
-from store.models import Delivery
+from store.models import Delivery, User
 
 logger = logging.getLogger(__name__)
 
@@ -277,20 +278,32 @@ class DryRun:
                     continue
                 payload = outgoing.compose(session)
                 session.rollback()
+                if payload is not None:
+                    self._print(session, outgoing, payload)
             if payload is None:
                 outcomes.append(Outcome(outgoing, "nothing to post"))
                 continue
-            self._print(outgoing, payload)
             outcomes.append(Outcome(outgoing, "would post"))
         return outcomes
 
-    def _print(self, outgoing: Outgoing, payload: Message | FileUpload) -> None:
-        head = f"-- {outgoing.job} to {outgoing.channel} (slot {outgoing.slot:%Y-%m-%d %H:%M} UTC)"
+    def _print(self, session: Session, outgoing: Outgoing, payload: Message | FileUpload) -> None:
+        """The message as a person would read it: names, not `<@U…>` markup."""
+
+        def name_of(user_id: str) -> str | None:
+            user = session.get(User, (outgoing.team_id, user_id))
+            return user.display_name if user else None
+
+        to = (
+            readable(f"<@{outgoing.channel}>", name_of)
+            if outgoing.channel.startswith(("U", "W"))
+            else outgoing.channel
+        )
+        head = f"-- {outgoing.job} to {to} (slot {outgoing.slot:%Y-%m-%d %H:%M} UTC)"
         print(head, file=self._out)
         if isinstance(payload, FileUpload):
             print(f"   file {payload.filename} ({len(payload.content)} bytes)", file=self._out)
             if payload.comment:
-                print("   " + payload.comment, file=self._out)
+                print("   " + readable(payload.comment, name_of), file=self._out)
         else:
-            for line in payload.text.splitlines():
+            for line in readable(payload.text, name_of).splitlines():
                 print("   " + line, file=self._out)

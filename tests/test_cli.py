@@ -100,6 +100,54 @@ def test_unusable_database_url_is_one_line(tmp_path: Path, url: str, message: st
     assert result.stderr.strip().splitlines()[-1].startswith(f"vadesk: {message}")
 
 
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_serve_refuses_a_port_that_is_no_port(tmp_path: Path, port: str):
+    env = vadesk_env(
+        f"sqlite:///{tmp_path / 'vadesk.db'}",
+        SLACK_API_URL=NOWHERE_API_URL,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    )
+    result = run_vadesk("serve", "--port", port, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "argument --port" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "vadesk.db").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "serve", "job daily-digest"])
+def test_a_bot_token_slack_refuses_exits_2_naming_it(tmp_path: Path, fake_slack, command):
+    fake_slack.set_response("auth.test", {"ok": False, "error": "invalid_auth"})
+    env = vadesk_env(
+        f"sqlite:///{tmp_path / 'vadesk.db'}",
+        SLACK_API_URL=fake_slack.base_url,
+        SLACK_BOT_TOKEN="xoxb-revoked",
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+    )
+    result = run_vadesk(*command.split(), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert one_line(result.stderr).startswith(
+        "vadesk: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)"
+    )
+
+
+@pytest.mark.parametrize("command", ["doctor", "run", "job daily-digest"])
+def test_offline_commands_print_one_line_without_the_clients_retries(tmp_path: Path, command):
+    env = vadesk_env(
+        f"sqlite:///{tmp_path / 'vadesk.db'}",
+        SLACK_API_URL=NOWHERE_API_URL,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN,
+    )
+    result = run_vadesk(*command.split(), env=env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "slack_sdk" not in result.stderr + result.stdout
+    if command == "doctor":
+        assert "FAIL  auth.test: cannot reach http://127.0.0.1:9/api/" in result.stdout
+    else:
+        assert one_line(result.stderr).startswith("vadesk: cannot connect to Slack at ")
+
+
 def test_serve_on_a_taken_port_says_so(tmp_path: Path):
     env = vadesk_env(
         f"sqlite:///{tmp_path / 'vadesk.db'}",

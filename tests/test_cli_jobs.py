@@ -59,8 +59,9 @@ def test_dry_run_prints_what_would_be_posted_and_posts_nothing(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "-- routine:morning to U0VA1" in result.stdout
+    assert "-- routine:morning to @U0VA1" in result.stdout
     assert "Morning routine: 0 of 4 done" in result.stdout
+    assert "<@" not in result.stdout and "&amp;" not in result.stdout  # as a person reads it
     assert "routine:morning: 2 would post" in result.stdout
     assert fake_slack.calls("chat.postMessage") == []
 
@@ -74,6 +75,44 @@ def test_nothing_due_says_when_the_job_runs_next(tmp_path, engine, database_url,
     assert result.stdout.strip() == (
         "Nothing of daily-digest is due at 2026-11-30 15:00 UTC; next run: 2026-11-30 21:30 UTC."
     )
+
+
+def test_a_job_checked_every_tick_says_so_instead_of_a_next_run_of_now(
+    tmp_path, engine, database_url, fake_slack
+):
+    env = _env(tmp_path, database_url, fake_slack)
+    result = run_vadesk("job", "reminders", "--now", "2026-11-30T15:56:00Z", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "Nothing of reminders is due at 2026-11-30 15:56 UTC; "
+        "it looks again at every tick (every 30 s)."
+    )
+
+
+def test_a_digest_without_a_channel_says_why_it_is_not_scheduled(
+    tmp_path, engine, database_url, fake_slack
+):
+    env = _env(tmp_path, database_url, fake_slack)
+    toml = tmp_path / "vadesk.toml"
+    toml.write_text(SCHEDULE_TOML.replace('digest = "C0DIGEST"', ""), encoding="utf-8")
+    result = run_vadesk(
+        "job", "daily-digest", "--now", "2026-11-30T15:00:00Z", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "Nothing of daily-digest is due at 2026-11-30 15:00 UTC; it is not scheduled: "
+        "[channels] digest in vadesk.toml names no channel to post it to."
+    )
+
+
+def test_the_weekly_report_logs_no_matplotlib_chatter(tmp_path, engine, database_url, fake_slack):
+    env = _env(tmp_path, database_url, fake_slack)
+    result = run_vadesk(
+        "job", "weekly-report", "--now", "2026-12-04T20:00:30Z", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "weekly-report: 3 posted" in result.stdout
+    assert "matplotlib" not in result.stderr and "categorical units" not in result.stderr
 
 
 def test_two_processes_running_one_job_at_once_post_it_once(

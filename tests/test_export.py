@@ -212,6 +212,7 @@ def test_export_timesheet_to_standard_output(tmp_path, seeded):
         (("--from", "2026-11-30", "--to", "2026-11-01"), "--to is before --from"),
         (("--from", "2026-11-01", "--to", "2026-11-31"), "2026-11-31"),
         (("--from", "2026-11-01", "--to", "2026-11-30", "--client", "initech"), "initech"),
+        (("--from", "2026-11-01", "--to", "2026-11-30", "--user", "U999"), "U999"),
     ],
 )
 def test_export_timesheet_refuses_bad_arguments(tmp_path, seeded, extra, message):
@@ -220,6 +221,14 @@ def test_export_timesheet_refuses_bad_arguments(tmp_path, seeded, extra, message
     assert result.returncode == 2
     assert message in one_line(result.stderr)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("where", ["missing-dir/out.csv", "."])
+def test_export_to_a_place_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, seeded, where):
+    out = tmp_path / where
+    result = run_vadesk(*EXPORT_ARGS, "--out", str(out), env=seeded, cwd=tmp_path)
+    assert result.returncode == 1
+    assert one_line(result.stderr).startswith(f"vadesk: cannot write {out}: ")
 
 
 # --------------------------------------------------------------------------- serve

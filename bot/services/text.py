@@ -3,6 +3,8 @@ on what people may type."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.services.errors import InputError
@@ -50,3 +52,23 @@ def checked_text(value: str | None, what: str, limit: int) -> str | None:
             f"long; the limit is {limit:,}."
         )
     return value or None
+
+
+_SLACK_MARKUP = re.compile(r"<([@#!])?([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def readable(mrkdwn: str, name_of: Callable[[str], str | None]) -> str:
+    """Slack's markup as a person reads it in a console: `<@U1>` as @name (or @U1),
+    `<#C1|x>` as #x, a date token as its fallback, a link as its label and address."""
+
+    def plain(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return "@" + (name_of(target) or target)
+        if sigil == "#":
+            return "#" + (label or target)
+        if sigil == "!":
+            return label or "@" + target.split("^")[0]
+        return f"{label} ({target})" if label else target
+
+    return unescape(_SLACK_MARKUP.sub(plain, mrkdwn))

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
-from store.models import Client, Task, TimeEntry
+from store.models import Client, Task, TimeEntry, User
 
 COLUMNS = (
     "date",
@@ -82,6 +82,22 @@ def _client_filter(session: Session, text: str, team_id: str | None) -> list[int
     return matches
 
 
+def _check_user(session: Session, settings: Settings, user_id: str, team_id: str | None) -> None:
+    """A `--user` nobody knows is refused, like an unknown client: an empty timesheet for a
+    mistyped id would read as "no time tracked"."""
+    roles = settings.roles
+    if user_id in (*roles.vas, *roles.supervisors, *roles.owners):
+        return
+    query = select(User.id).where(User.id == user_id)
+    if team_id is not None:
+        query = query.where(User.team_id == team_id)
+    if session.exec(query.limit(1)).first() is None:
+        raise InputError(
+            f"No one with the Slack member ID '{user_id}' uses VA Desk; "
+            "use a member ID such as U0123ABCD (Slack: profile → ⋮ → Copy member ID)."
+        )
+
+
 def timesheet_rows(
     session: Session,
     settings: Settings,
@@ -110,6 +126,7 @@ def timesheet_rows(
     if team_id is not None:
         query = query.where(TimeEntry.team_id == team_id)
     if user_id:
+        _check_user(session, settings, user_id, team_id)
         query = query.where(TimeEntry.user_id == user_id)
     if client:
         query = query.where(Task.client_id.in_(_client_filter(session, client, team_id)))
