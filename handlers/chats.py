@@ -36,6 +36,7 @@ from handlers.payload import (
     MalformedPayload,
     button_number,
     input_of,
+    message_ts,
     number_from,
     state_values,
     team_of,
@@ -62,7 +63,8 @@ def _text(value) -> str | None:
 def handle_channel_message(
     event: dict, body: dict, client: WebClient, context: BoltContext
 ) -> None:
-    channel, ts = _text(event.get("channel")), _text(event.get("ts"))
+    channel, ts = _text(event.get("channel")), message_ts(event.get("ts"))
+    thread_ts = message_ts(event.get("thread_ts"), "thread ts")
     if channel is None or ts is None:
         return
     desk, team_id = desk_of(context), team_of(body)
@@ -71,7 +73,7 @@ def handle_channel_message(
         channel=channel,
         user=_text(event.get("user")),
         ts=ts,
-        thread_ts=_text(event.get("thread_ts")),
+        thread_ts=thread_ts,
         subtype=_text(event.get("subtype")),
         bot=bool(event.get("bot_id")),
         external=_external(event, team_id),

@@ -34,6 +34,7 @@ from handlers.payload import (
     MalformedPayload,
     button_number,
     input_of,
+    message_ts,
     number_from,
     picked_day,
     picked_option,
@@ -276,7 +277,8 @@ def handle_step_submission(
 @guarded
 def handle_direct_message(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
     """The assigner's reply in the thread of a VA's question is the answer."""
-    thread_ts, channel, text = event.get("thread_ts"), event.get("channel"), event.get("text")
+    channel, text = event.get("channel"), event.get("text")
+    thread_ts = message_ts(event.get("thread_ts"), "thread ts")
     if event.get("bot_id") or event.get("subtype") or not thread_ts or not channel:
         return
     if event.get("channel_type") not in (None, "im") or not isinstance(text, str):

@@ -5,6 +5,7 @@ with a sentence, like any other bad input, and changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, time
 from typing import Any
@@ -88,6 +89,19 @@ def team_of(body: dict) -> str:
         if isinstance(value, str) and value:
             return value
     raise MalformedPayload("no workspace")
+
+
+_MESSAGE_TS = re.compile(r"\d{1,10}\.\d{6}")
+
+
+def message_ts(value: Any, what: str = "message ts") -> str | None:
+    """A message's `ts` as Slack writes it (`1732975200.000100`); None when absent.
+    Anything else (`abc`, `1e400`) is a request Slack never sends."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _MESSAGE_TS.fullmatch(value):
+        return value
+    raise MalformedPayload(f"{what} is not a Slack timestamp")
 
 
 def number_from(value: Any, what: str) -> int:

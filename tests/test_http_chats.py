@@ -6,6 +6,7 @@ channels never count; a redelivered event is handled once; first response in /re
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -208,3 +209,28 @@ def test_a_later_message_delivered_first_leaves_the_clock_at_the_earliest(live_a
     )
     assert conversation.first_response_due.isoformat() == "2026-11-30T10:15:00+00:00"
     assert conversation.last_client_at.isoformat() == "2026-11-30T10:04:00+00:00"
+
+
+@pytest.mark.parametrize("field", ["ts", "thread_ts"])
+@pytest.mark.parametrize("value", ["abc", "1e400", "-1", "1700000000"])
+def test_a_message_with_a_ts_slack_never_sends_is_one_warning_and_changes_nothing(
+    live_app, caplog, field, value
+):
+    caplog.set_level(logging.INFO)
+    event = {"user": "U0CLIENT", "text": "Hello", "ts": ts_of("2026-11-30T10:00:00")}
+    event[field] = value
+    send(live_app, "EvBadTs", **event)
+    lines = []
+    for _ in range(250):  # events are handled after their ack
+        lines = [r for r in caplog.records if "malformed payload" in r.getMessage()]
+        if lines:
+            break
+        __import__("time").sleep(0.02)
+    assert [r.getMessage() for r in lines] == [
+        f"event_callback message refused: malformed payload"
+        f" ({'thread ts' if field == 'thread_ts' else 'message ts'} is not a Slack timestamp)"
+    ]
+    assert lines[0].levelno == logging.WARNING
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    with session_scope(live_app.engine) as session:
+        assert not list(session.exec(select(Conversation)))
