@@ -18,6 +18,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.failure_log import log_failure
+
 logger = logging.getLogger(__name__)
 
 HomeRenderer = Callable[[str, str], View]  # (team id, user id) -> the Home view
@@ -95,5 +97,5 @@ class HomePublisher:
             self._client.views_publish(user_id=user_id, view=self._render(team_id, user_id))
         except SlackApiError as error:
             logger.warning("views.publish for %s failed: %s", user_id, error.response.get("error"))
-        except Exception:
-            logger.exception("could not publish the App Home of %s", user_id)
+        except Exception as error:
+            log_failure(logger, error, "could not publish the App Home of %s", user_id)

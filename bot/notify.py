@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.failure_log import log_failure
 from bot.services.text import readable
 from store.db import session_scope
 from store.models import Delivery, User
@@ -202,12 +203,14 @@ class Notifier:
                     session.add(delivery)
                     return Outcome(outgoing, "nothing to post")
         except Exception as error:  # nothing was claimed: the next run tries again
-            logger.exception("could not prepare %s for %s", outgoing.job, outgoing.recipient)
+            log_failure(
+                logger, error, "could not prepare %s for %s", outgoing.job, outgoing.recipient
+            )
             return Outcome(outgoing, "failed", f"not prepared: {error}")
         try:
             status, detail, channel, ts = self._post(outgoing, payload)
         except Exception as error:  # claimed, so not tried again (see the module text)
-            logger.exception("posting %s to %s failed", outgoing.job, outgoing.channel)
+            log_failure(logger, error, "posting %s to %s failed", outgoing.job, outgoing.channel)
             status, detail, channel, ts = "failed", repr(error), outgoing.channel, None
         with session_scope(self._engine) as session:
             delivery = session.get(Delivery, delivery_id)

@@ -28,6 +28,7 @@ from sqlmodel import select
 from bot import clock
 from bot.config import Settings
 from bot.desk import profile_lookup
+from bot.failure_log import log_failure
 from bot.jobs import Due, Job, JobContext, all_jobs
 from bot.notify import Notifier, Outcome, Outgoing
 from bot.services.people import resolve_actor, stale_profiles
@@ -143,8 +144,8 @@ class Scheduler:
                     dues = job.due(self.context, team_id, now - LOOKBACK, now)
                     for due in latest_useful(dues, now):
                         outgoings += job.messages(self.context, due)
-                except Exception:  # one broken job does not hold up the others
-                    logger.exception("job %s failed to say what is due", job.name)
+                except Exception as error:  # one broken job does not hold up the others
+                    log_failure(logger, error, "job %s failed to say what is due", job.name)
         return outgoings
 
     def run_due(
@@ -197,8 +198,8 @@ class Scheduler:
             posted = sum(1 for outcome in outcomes if outcome.status == "posted")
             if posted:
                 logger.info("scheduler posted %d message(s)", posted)
-        except Exception:
-            logger.exception("scheduler tick failed; the next tick tries again")
+        except Exception as error:
+            log_failure(logger, error, "scheduler tick failed; the next tick tries again")
         finally:
             with self._idle:
                 self._busy = False

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.desk import Desk
+from bot.failure_log import log_failure
 from bot.services.errors import FieldErrors, VADeskError
 from handlers.payload import MalformedPayload, state_values, user_of
 
@@ -74,9 +75,7 @@ def _log(error: Exception, body: Any) -> None:
     if isinstance(error, VADeskError):
         logger.info("%s refused: %s", kind, error.message)
         return
-    summary = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
-    logger.error("%s failed: %s: %s", kind, type(error).__name__, summary)
-    logger.debug("%s failed", kind, exc_info=error)
+    log_failure(logger, error, "%s failed", kind)
 
 
 def answer_failure(
