@@ -10,7 +10,7 @@ import jsonschema
 
 from manifests import load_manifest
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "slack"
+SCHEMAS = Path(__file__).resolve().parents[1] / "manifests" / "schema"
 
 
 def main() -> int:

@@ -226,11 +226,10 @@ def test_missing_settings_file_named_by_vadesk_config(tmp_path: Path):
 
 
 def _validate_manifest(manifest: dict) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
+
     major = manifest["_metadata"]["major_version"]
     schema_path = SCHEMA_DIR / f"manifest.schema.{major}.0.0.json"
-    if not schema_path.is_file():
-        pytest.skip(f"Slack's manifest schema is not available at {schema_path}")
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)

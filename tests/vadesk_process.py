@@ -24,7 +24,7 @@ from tests.conftest import SIGNING_SECRET, TEAM
 from tests.fakeslack import FakeSlack, signed_headers, slash_command_body
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_DIR = REPO.parent / "shared" / "slack"
+SCHEMA_DIR = REPO / "manifests" / "schema"
 COMMAND_TIMEOUT = 30.0
 STARTUP_TIMEOUT = 20.0
 # A closed loopback port: a Web API URL that can never reach the real Slack.
