@@ -6,10 +6,15 @@ of `actor_for` start on a pinned clock, `PINNED_NOW`, and a test moves it with
 `clock.set_now`. Any test in which `bot.clock.now()` falls through to the machine's clock
 fails at teardown, naming where it was read; a test that truly needs the machine's clock
 (a real process or a real timeout) says so with `@pytest.mark.real_clock`.
+
+`TEST_CLOCK_SHIFT_DAYS=N` moves the whole run's clock N days (negative: back) from the
+machine's, to show the suite passes on any date: `TEST_CLOCK_SHIFT_DAYS=365 pytest`.
+`vadesk` child processes keep the machine's clock; tests sign their requests on it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -23,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from bot import clock
 from bot.config import Settings, load_settings
@@ -67,10 +73,29 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clock.set_now(None)
 
 
+def _clock_shift_days() -> int:
+    raw = os.environ.get("TEST_CLOCK_SHIFT_DAYS", "").strip()
+    try:
+        return int(raw or 0)
+    except ValueError:
+        message = f"TEST_CLOCK_SHIFT_DAYS must be a whole number, not {raw!r}"
+        raise pytest.UsageError(message) from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "real_clock: the test may read the machine's clock through bot.clock"
     )
+    days = _clock_shift_days()
+    if days:
+        shifted = time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days))
+        shifted.start()
+        config.add_cleanup(shifted.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    days = _clock_shift_days()
+    return f"clock shifted {days:+d} days: {dt.datetime.now(dt.UTC):%Y-%m-%d}" if days else None
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,8 @@ from tests.fakeslack import DEFAULT_SCOPES, FakeSlack, signed_headers, slash_com
 from tests.vadesk_process import (
     NOWHERE_API_URL,
     SCHEMA_DIR,
+    child_signed_headers,
+    machine_time,
     one_line,
     run_vadesk,
     served_vadesk,
@@ -422,7 +423,7 @@ def test_serve_answers_healthz_and_refuses_unsigned_requests(
         body = slash_command_body("/timer", "help", response_url=fake_slack.response_url("h"))
         forged = signed_headers("not-the-signing-secret", body)
         assert server.post(body, forged)[0] == 401
-        stale = signed_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - 600)
+        stale = child_signed_headers(body, timestamp=int(machine_time()) - 600)
         assert server.post(body, stale)[0] == 401
         assert fake_slack.calls("response_url") == []  # nothing was answered
 

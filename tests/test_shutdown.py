@@ -17,10 +17,16 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.conftest import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM
-from tests.fakeslack import FakeSlack, interactive_body, signed_headers, slash_command_body
+from tests.fakeslack import FakeSlack, interactive_body, slash_command_body
 from tests.fakesocket import FakeSocketModeServer
 from tests.slack_payloads import text_value, view_submission
-from tests.vadesk_process import VadeskProcess, served_vadesk, started_vadesk, vadesk_env
+from tests.vadesk_process import (
+    VadeskProcess,
+    child_signed_headers,
+    served_vadesk,
+    started_vadesk,
+    vadesk_env,
+)
 
 NOW = "2026-11-23T14:00:00Z"
 DRAINING = "accepting no new requests, finishing those in progress"
@@ -68,7 +74,7 @@ def test_serve_finishes_a_command_acked_before_sigterm(
 ):
     with served_vadesk(_serve_env(database_url, fake_slack), tmp_path) as server:
         body = _command_body(fake_slack, "start Call with Acme", "start")
-        status, _ = server.post(body, signed_headers(SIGNING_SECRET, body))
+        status, _ = server.post(body, child_signed_headers(body))
         assert status == 200  # acked; its listener now waits on users.info
         fake_slack.wait_for("users.info", timeout=10)
 
@@ -104,7 +110,7 @@ def test_serve_answers_requests_still_in_flight_at_sigterm(
         kept_alive.sendall(b"GET /healthz HTTP/1.1\r\nHost: vadesk\r\n\r\n")
         assert _read_response(kept_alive) == 200
         kept_alive.sendall(b"GET /healthz HTTP/1.1\r\nHost: vadesk\r\n")
-        answer = poster.submit(server.post, body, signed_headers(SIGNING_SECRET, body))
+        answer = poster.submit(server.post, body, child_signed_headers(body))
         fake_slack.wait_for("users.info", timeout=10)
         assert not answer.done()
 
@@ -125,7 +131,7 @@ def test_serve_refuses_new_connections_once_draining(
 ):
     with served_vadesk(_serve_env(database_url, fake_slack), tmp_path) as server:
         body = _command_body(fake_slack, "start Call with Acme", "start")
-        assert server.post(body, signed_headers(SIGNING_SECRET, body))[0] == 200
+        assert server.post(body, child_signed_headers(body))[0] == 200
         fake_slack.wait_for("users.info", timeout=10)
 
         _terminate(server)

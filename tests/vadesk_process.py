@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+import time_machine
 
 from tests.conftest import SIGNING_SECRET, TEAM
 from tests.fakeslack import FakeSlack, signed_headers, slash_command_body
@@ -139,6 +140,21 @@ def started_vadesk(*args: str, env: dict[str, str], cwd: Path) -> Iterator[Vades
         running.stop()
 
 
+def machine_time() -> float:
+    """The machine's own clock, which a `vadesk` child process reads even while this test
+    run's clock is moved (`TEST_CLOCK_SHIFT_DAYS`, see tests/conftest.py)."""
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.time.time()
+    return time.time()
+
+
+def child_signed_headers(body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers a `vadesk serve` child accepts: signed on the child's clock."""
+    return signed_headers(
+        SIGNING_SECRET, body, int(machine_time()) if timestamp is None else timestamp
+    )
+
+
 class ServeProcess(VadeskProcess):
     """`vadesk serve` on a free loopback port, reached over HTTP like Slack reaches it."""
 
@@ -187,7 +203,7 @@ class ServeProcess(VadeskProcess):
         body = slash_command_body(
             command, text, team_id=TEAM, response_url=fake.response_url(name), **fields
         )
-        status, answer = self.post(body, signed_headers(SIGNING_SECRET, body))
+        status, answer = self.post(body, child_signed_headers(body))
         if status != 200:
             self.fail(f"{command} {text!r} got HTTP {status}: {answer}")
         try:
