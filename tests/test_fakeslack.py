@@ -3,10 +3,13 @@ so other tests can trust it instead of the network."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -27,6 +30,7 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from tests import blockkit_limits
 from tests.fakeslack import (
     FakeSlack,
     event_body,
@@ -329,3 +333,299 @@ def test_socket_mode_wait_ack_times_out() -> None:
             sock_server.wait_ack("nope", timeout=0.05)
         with pytest.raises(AssertionError, match="no Socket Mode client"):
             sock_server.wait_connected(timeout=0.05)
+
+
+# -- Block Kit limits and the Web API's method list, as Slack enforces them ---------------
+
+
+def _text(n: int, kind: str = "plain_text") -> dict:
+    return {"type": kind, "text": "x" * n}
+
+
+def _section(n: int) -> dict:
+    return {"type": "section", "text": _text(n, "mrkdwn")}
+
+
+def _button(n: int = 1, action_id: str = "go") -> dict:
+    return {"type": "button", "text": _text(n), "action_id": action_id}
+
+
+def _modal(blocks: list | None = None, **fields: object) -> dict:
+    return {"type": "modal", "title": _text(5), "blocks": blocks or [], **fields}
+
+
+def _select(options: list) -> dict:
+    element = {"type": "static_select", "action_id": "pick", "options": options}
+    return {"type": "input", "label": _text(5), "element": element}
+
+
+def _option(n: int = 1, value: str = "v") -> dict:
+    return {"text": _text(n), "value": value}
+
+
+def _text_input(**fields: object) -> dict:
+    element = {"type": "plain_text_input", "action_id": "note", **fields}
+    return {"type": "input", "label": _text(5), "element": element}
+
+
+# (limit, bound, build(n) -> ("message" | "view", payload), JSON pointer of the problem)
+LIMITS = [
+    ("section text", 3000, lambda n: ("message", [_section(n)]), "/blocks/0/text/text"),
+    (
+        "header text",
+        150,
+        lambda n: ("message", [{"type": "header", "text": _text(n)}]),
+        "/blocks/0/text/text",
+    ),
+    (
+        "section fields",
+        10,
+        lambda n: ("message", [{"type": "section", "fields": [_text(1)] * n}]),
+        "/blocks/0/fields",
+    ),
+    (
+        "section field text",
+        2000,
+        lambda n: ("message", [{"type": "section", "fields": [_text(n, "mrkdwn")]}]),
+        "/blocks/0/fields/0/text",
+    ),
+    (
+        "context elements",
+        10,
+        lambda n: ("message", [{"type": "context", "elements": [_text(1, "mrkdwn")] * n}]),
+        "/blocks/0/elements",
+    ),
+    ("blocks in a message", 50, lambda n: ("message", [{"type": "divider"}] * n), "/blocks"),
+    (
+        "blocks in a modal",
+        100,
+        lambda n: ("view", _modal([{"type": "divider"}] * n)),
+        "/view/blocks",
+    ),
+    (
+        "blocks in a Home tab",
+        100,
+        lambda n: ("view", {"type": "home", "blocks": [{"type": "divider"}] * n}),
+        "/view/blocks",
+    ),
+    (
+        "actions elements",
+        25,
+        lambda n: (
+            "message",
+            [{"type": "actions", "elements": [_button(action_id=f"a{i}") for i in range(n)]}],
+        ),
+        "/blocks/0/elements",
+    ),
+    ("modal title", 24, lambda n: ("view", {**_modal(), "title": _text(n)}), "/view/title/text"),
+    ("modal submit", 24, lambda n: ("view", _modal(submit=_text(n))), "/view/submit/text"),
+    ("modal close", 24, lambda n: ("view", _modal(close=_text(n))), "/view/close/text"),
+    (
+        "block_id",
+        255,
+        lambda n: ("message", [{"type": "divider", "block_id": "b" * n}]),
+        "/blocks/0/block_id",
+    ),
+    (
+        "action_id",
+        255,
+        lambda n: ("message", [{"type": "actions", "elements": [_button(action_id="a" * n)]}]),
+        "/blocks/0/elements/0/action_id",
+    ),
+    (
+        "button text",
+        75,
+        lambda n: ("message", [{"type": "actions", "elements": [_button(n)]}]),
+        "/blocks/0/elements/0/text/text",
+    ),
+    (
+        "initial_value within max_length",
+        10,
+        lambda n: ("view", _modal([_text_input(max_length=10, initial_value="x" * n)])),
+        "/view/blocks/0/element/initial_value",
+    ),
+    (
+        "placeholder",
+        150,
+        lambda n: ("view", _modal([_text_input(placeholder=_text(n))])),
+        "/view/blocks/0/element/placeholder/text",
+    ),
+    (
+        "option text",
+        75,
+        lambda n: ("view", _modal([_select([_option(n)])])),
+        "/view/blocks/0/element/options/0/text/text",
+    ),
+    (
+        "options in a static select",
+        100,
+        lambda n: ("view", _modal([_select([_option(value=f"v{i}") for i in range(n)])])),
+        "/view/blocks/0/element/options",
+    ),
+    (
+        "private_metadata",
+        3000,
+        lambda n: ("view", _modal(private_metadata="m" * n)),
+        "/view/private_metadata",
+    ),
+]
+
+
+def _problems(kind: str, payload: object) -> list:
+    if kind == "message":
+        return blockkit_limits.message_problems(payload)
+    return blockkit_limits.view_problems(payload)
+
+
+@pytest.mark.parametrize(("limit", "bound", "build", "pointer"), LIMITS, ids=[c[0] for c in LIMITS])
+def test_block_kit_limit_holds_at_its_bound_and_refuses_one_more(
+    limit: str, bound: int, build, pointer: str
+) -> None:
+    assert _problems(*build(bound)) == []
+    (problem,) = _problems(*build(bound + 1))
+    assert problem.pointer == pointer, limit
+    assert str(problem).endswith(f"[json-pointer:{pointer}]")
+
+
+def test_empty_text_objects_are_refused_one_character_is_not() -> None:
+    assert blockkit_limits.message_problems([_section(1)]) == []
+    (problem,) = blockkit_limits.message_problems([_section(0)])
+    assert (problem.check, problem.pointer) == ("empty_text", "/blocks/0/text/text")
+    nested = [{"type": "actions", "elements": [_button(0)]}]
+    assert [p.check for p in blockkit_limits.message_problems(nested)] == ["empty_text"]
+    (title,) = blockkit_limits.view_problems({**_modal(), "title": _text(0)})
+    assert (title.check, title.pointer) == ("empty_text", "/view/title/text")
+
+
+def test_static_select_needs_at_least_one_option() -> None:
+    assert blockkit_limits.view_problems(_modal([_select([_option()])])) == []
+    (problem,) = blockkit_limits.view_problems(_modal([_select([])]))
+    assert (problem.check, problem.pointer) == ("count", "/view/blocks/0/element/options")
+
+
+def test_block_ids_unique_in_a_message_action_ids_unique_in_a_block() -> None:
+    twice = [{"type": "divider", "block_id": "b"}, {"type": "divider", "block_id": "b"}]
+    (problem,) = blockkit_limits.message_problems(twice)
+    assert (problem.check, problem.pointer) == ("unique_id", "/blocks/1/block_id")
+    assert blockkit_limits.message_problems([twice[0], {"type": "divider", "block_id": "c"}]) == []
+
+    same_block = [{"type": "actions", "elements": [_button(), _button()]}]
+    (problem,) = blockkit_limits.message_problems(same_block)
+    assert (problem.check, problem.pointer) == ("unique_id", "/blocks/0/elements/1/action_id")
+    two_blocks = [{"type": "actions", "elements": [_button()]}] * 2
+    assert blockkit_limits.message_problems(two_blocks) == []
+
+
+def test_message_text_is_cut_past_40000_characters() -> None:
+    assert not blockkit_limits.text_too_long("x" * 40_000)
+    assert blockkit_limits.text_too_long("x" * 40_001)
+
+
+def test_fake_refuses_invalid_blocks_as_slack_does(fake: FakeSlack, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C0GEN", text="hi", blocks=[_section(3001)])
+    pointer = "[json-pointer:/blocks/0/text/text]"
+    assert exc.value.response.data == {
+        "ok": False,
+        "error": "invalid_blocks",
+        "errors": [f"must be less than 3001 characters {pointer}"],
+        "response_metadata": {"messages": [f"[ERROR] must be less than 3001 characters {pointer}"]},
+    }
+    assert client.chat_update(channel="C0GEN", ts="1.2", text="hi", blocks=[_section(3000)])["ok"]
+    (rejection,) = fake.take_rejections()
+    assert (rejection.call.method, rejection.error) == ("chat.postMessage", "invalid_blocks")
+
+
+def test_fake_refuses_invalid_views_as_slack_does(fake: FakeSlack, client: WebClient) -> None:
+    view = {**_modal(), "title": _text(25)}
+    for call in (
+        lambda: client.views_open(trigger_id="t", view=view),
+        lambda: client.views_push(trigger_id="t", view=view),
+        lambda: client.views_update(view_id="V1", view=view),
+        lambda: client.views_publish(
+            user_id="U0VA1", view={"type": "home", "blocks": [_section(0)]}
+        ),
+    ):
+        with pytest.raises(SlackApiError) as exc:
+            call()
+        assert exc.value.response["error"] == "invalid_arguments"
+        (message,) = exc.value.response["response_metadata"]["messages"]
+        assert message.startswith("[ERROR] must be ") and "[json-pointer:/view/" in message
+    assert [r.call.method for r in fake.take_rejections()] == [
+        "views.open",
+        "views.push",
+        "views.update",
+        "views.publish",
+    ]
+
+
+def test_fake_refuses_invalid_blocks_on_a_response_url(fake: FakeSlack) -> None:
+    def post(blocks: list) -> int:
+        body = json.dumps({"text": "x", "blocks": blocks}).encode()
+        headers = {"Content-Type": "application/json"}
+        req = urllib.request.Request(fake.response_url(), data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as resp:
+                return resp.status
+        except urllib.error.HTTPError as error:
+            assert error.read() == b"invalid_blocks"
+            return error.code
+
+    assert post([{"type": "divider"}] * 50) == 200
+    assert post([{"type": "divider"}] * 51) == 400
+    (rejection,) = fake.take_rejections()
+    assert rejection.messages == ("no more than 50 items allowed [json-pointer:/blocks]",)
+
+
+def test_fake_cuts_long_text_with_slacks_warning(fake: FakeSlack, client: WebClient) -> None:
+    assert "warning" not in client.chat_postMessage(channel="C0GEN", text="x" * 40_000).data
+    answer = client.chat_postMessage(channel="C0GEN", text="x" * 40_001)
+    assert answer["ok"] is True and answer["warning"] == "msg_too_long"
+    assert len(answer["message"]["text"]) == 40_000
+    assert [r.error for r in fake.take_rejections()] == ["msg_too_long"]
+
+
+def test_fake_refuses_unknown_methods_and_arguments(fake: FakeSlack, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.api_call("chat.postMessages", json={"channel": "C0GEN", "text": "x"})
+    assert exc.value.response["error"] == "unknown_method"
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C0GEN", text="x", unfurl_link=False)
+    assert exc.value.response["error"] == "invalid_arguments"
+    assert exc.value.response["response_metadata"]["messages"] == [
+        "[ERROR] unknown argument 'unfurl_link' [json-pointer:/unfurl_link]"
+    ]
+    # Arguments newer than the 2020 spec, and the methods files_upload_v2 calls, are known.
+    assert client.chat_postMessage(channel="C0GEN", text="x", metadata={"event_type": "t"})["ok"]
+    assert client.files_upload_v2(channel="C0GEN", content="a,b", filename="t.csv")["ok"]
+    assert [r.error for r in fake.take_rejections()] == ["unknown_method", "invalid_arguments"]
+
+
+def test_unclaimed_rejection_fails_the_test_that_caused_it() -> None:
+    def send_invalid(fake: FakeSlack) -> None:
+        client = WebClient(base_url=fake.base_url, token="xoxb-test", timeout=5)
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C0GEN", text="x", blocks=[_section(0)])
+
+    refused = r"(?s)refused 1 call.*chat\.postMessage: invalid_blocks"
+    with pytest.raises(AssertionError, match=refused), FakeSlack() as fake:
+        send_invalid(fake)  # leaving the FakeSlack block raises
+    with FakeSlack() as fake:  # claimed: leaving is fine
+        send_invalid(fake)
+        assert len(fake.take_rejections()) == 1
+
+
+def test_method_list_is_generated_from_the_spec_and_names_its_newer_entries() -> None:
+    data = json.loads(Path(__file__).with_name("slack_methods.json").read_text())
+    assert "files.upload" in data["methods"] and "chat.postMessage" in data["methods"]
+    assert "token" not in data["methods"]["chat.postMessage"]
+    # The generator's NEWER list is in the file: editing one without the other fails here.
+    script = Path(__file__).parents[1] / ".ci" / "slack_methods.py"
+    spec = importlib.util.spec_from_file_location("slack_methods_script", script)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert data["newer_than_spec"] == {m: docs for m, (_a, docs) in generator.NEWER.items()}
+    for method, (arguments, docs) in generator.NEWER.items():
+        assert set(arguments) <= set(data["methods"][method]), method
+        assert docs == f"https://docs.slack.dev/reference/methods/{method}"
