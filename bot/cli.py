@@ -61,16 +61,17 @@ def _ready_engine(settings: Settings):
     return engine
 
 
-def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> None:
+def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> str | None:
     """Ask Slack (`auth.test`) whether it takes the bot token, before serving anything: a
     refused token is exit 2 naming it. An unreachable Slack stops what cannot work without
-    it (`run`, `job`); `serve` starts anyway and answers once Slack is back."""
+    it (`run`, `job`); `serve` starts anyway and answers once Slack is back. Returns the
+    token's workspace, None when Slack could not be asked."""
     from slack_sdk.errors import SlackApiError
 
     from bot.slack_client import make_web_client
 
     try:
-        make_web_client(settings.bot_token, settings.slack_api_url).auth_test()
+        answer = make_web_client(settings.bot_token, settings.slack_api_url).auth_test()
     except SlackApiError as error:
         problem = f"was refused by Slack ({error.response.get('error')})"
         raise MissingCredential("SLACK_BOT_TOKEN", problem) from None
@@ -82,6 +83,8 @@ def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> None:
         logging.getLogger("vadesk").warning(
             "cannot reach Slack at %s to check SLACK_BOT_TOKEN: %s", settings.slack_api_url, error
         )
+        return None
+    return answer.get("team_id") or None
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -173,12 +176,13 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
     jobs = all_jobs(settings)
     if not listing and args.name not in jobs:
         raise VADeskError(str(UnknownJob(args.name, list(jobs))))
+    team_id = None
     if not (args.dry_run or listing):
         settings.require("SLACK_BOT_TOKEN")
-        _check_bot_token(settings, unreachable_is_fatal=True)
+        team_id = _check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
     client = make_web_client(settings.bot_token, settings.slack_api_url)
-    scheduler = Scheduler(settings, engine, client)
+    scheduler = Scheduler(settings, engine, client, team_id=team_id)
     now = clock.now()
     if not scheduler.team_ids():
         raise VADeskError(

@@ -74,11 +74,14 @@ def latest_useful(dues: list[Due], now: datetime) -> list[Due]:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, engine: Engine, client: WebClient) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, client: WebClient, team_id: str | None = None
+    ) -> None:
+        """`team_id`: the bot token's workspace when the caller already asked auth.test."""
         self.context = JobContext(settings, engine)
         self.jobs: dict[str, Job] = all_jobs(settings)
         self._client = client
-        self._team_from_slack: str | None = None
+        self._team_from_slack: str | None = team_id
         self._auth_retry_at = 0.0
         self._ask_again_at: dict[str, float] = {}
         self._background: BackgroundScheduler | None = None

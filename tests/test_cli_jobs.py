@@ -75,6 +75,7 @@ def test_nothing_due_says_when_the_job_runs_next(tmp_path, engine, database_url,
     assert result.stdout.strip() == (
         "Nothing of daily-digest is due at 2026-11-30 15:00 UTC; next run: 2026-11-30 21:30 UTC."
     )
+    assert len(fake_slack.calls("auth.test")) == 1  # the token check names the workspace
 
 
 def test_a_job_checked_every_tick_says_so_instead_of_a_next_run_of_now(
