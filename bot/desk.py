@@ -7,10 +7,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -22,6 +24,11 @@ from bot.shared_channels import SharedChannels
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
+
+# Whether the request being answered has saved something yet: a failure after that must
+# not tell the person "nothing was saved" (see handlers.failures). Each listener run starts
+# with False (`handlers.failures.guarded`); `Desk.session` sets it when a commit wrote rows.
+request_saved: ContextVar[bool] = ContextVar("vadesk_request_saved", default=False)
 
 # How long a resolved person is reused before the database (and, daily, Slack) is asked again.
 ACTOR_CACHE_SECONDS = 300.0
@@ -73,8 +80,13 @@ class Desk:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work for a request; once it commits rows, the request has saved."""
+        wrote: list[bool] = []
         with session_scope(self.engine) as session:
+            event.listen(session, "after_flush", lambda *_: wrote.append(True))
             yield session
+        if wrote:
+            request_saved.set(True)
 
     def actor(self, team_id: str, user_id: str, client: WebClient) -> Actor:
         """The person behind a request, resolved (and stored, in a unit of work of its own)

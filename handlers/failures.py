@@ -22,7 +22,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.desk import Desk
+from bot.desk import Desk, request_saved
 from bot.failure_log import log_failure
 from bot.services.errors import FieldErrors, VADeskError
 from handlers.payload import MalformedPayload, state_values, user_of
@@ -34,6 +34,12 @@ FAILURE_MESSAGE = (
     "Try again; if it keeps failing, tell whoever runs VA Desk."
 )
 CONFLICT_MESSAGE = "Something else changed this at the same moment; nothing was saved. Try again."
+# When the request had already saved something: the truth, and no invitation to repeat it.
+FAILURE_AFTER_SAVE_MESSAGE = (
+    "Your change was saved, but something went wrong on VA Desk's side after that, so a "
+    "message or update that should have followed may be missing. Do not send it again; "
+    "if it keeps happening, tell whoever runs VA Desk."
+)
 
 
 def request_kind(body: Any) -> str:
@@ -62,6 +68,8 @@ def request_kind(body: Any) -> str:
 def _message_for(error: Exception) -> str:
     if isinstance(error, VADeskError):
         return error.message
+    if request_saved.get():
+        return FAILURE_AFTER_SAVE_MESSAGE
     if isinstance(error, sa.exc.IntegrityError):
         return CONFLICT_MESSAGE
     return FAILURE_MESSAGE
@@ -117,6 +125,7 @@ def guarded(listener: Callable) -> Callable:
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> Any:
+        started = request_saved.set(False)
         try:
             return listener(**kwargs)
         except Exception as error:
@@ -134,6 +143,8 @@ def guarded(listener: Callable) -> Callable:
                 ack()
             answer_failure(error, body, client, context.get("desk"))
             return None
+        finally:
+            request_saved.reset(started)
 
     run.guarded = True  # type: ignore[attr-defined]
     return run

@@ -166,3 +166,20 @@ def test_an_unexpected_failure_gets_a_clear_reply_and_saves_nothing(live_app, mo
     assert _entries(live_app) == []
     with session_scope(live_app.engine) as session:
         assert session.exec(select(Task)).all() == []
+
+
+def test_a_failure_after_the_change_was_saved_says_it_was_saved(live_app, monkeypatch):
+    from bot.desk import Desk
+
+    def broken(self, team_id, user_ids):
+        raise RuntimeError("home publisher gone")
+
+    monkeypatch.setattr(Desk, "refresh_homes", broken)
+    status, _ = live_app.interact(view_submission("task_create", {"title": text_value("Call")}))
+    assert status == 200
+    created, failure = (c.params["text"] for c in live_app.fake.wait_for("chat.postMessage", 2))
+    assert created.startswith("Created *T-1* · Call")
+    assert failure.startswith("Your change was saved, but something went wrong")
+    assert "nothing was saved" not in failure
+    with session_scope(live_app.engine) as session:
+        assert [task.title for task in session.exec(select(Task))] == ["Call"]
