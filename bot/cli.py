@@ -87,6 +87,19 @@ def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> str |
     return answer.get("team_id") or None
 
 
+def _sync_clients(settings: Settings, engine, team_id: str | None) -> None:
+    """The `[clients]` of the settings are rows of the workspace from the start, so the
+    first task made in a client's channel is that client's: the token's workspace, else
+    the one the database knows."""
+    from bot.services.people import ensure_workspace, only_known_workspace
+    from store.db import session_scope
+
+    with _reachable_database(), session_scope(engine) as session:
+        team = team_id or only_known_workspace(session)
+        if team:
+            ensure_workspace(session, settings, team)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
@@ -94,8 +107,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.shutdown import SocketModeIntake, drainable_app, serve_until_stopped
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    _check_bot_token(settings, unreachable_is_fatal=True)
+    team_id = _check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
+    _sync_clients(settings, engine, team_id)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
     intake = SocketModeIntake(SocketModeHandler(app, app_token=settings.app_token))
     try:
@@ -115,8 +129,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.shutdown import drainable_app
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    _check_bot_token(settings, unreachable_is_fatal=False)
+    team_id = _check_bot_token(settings, unreachable_is_fatal=False)
     engine = _ready_engine(settings)
+    _sync_clients(settings, engine, team_id)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
     logging.getLogger("vadesk").info(
         "VA Desk is serving POST /slack/events and GET /healthz on %s:%s", args.host, args.port
@@ -151,7 +166,9 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack_client import make_web_client
 
     settings.require("SLACK_BOT_TOKEN")
+    team_id = _check_bot_token(settings, unreachable_is_fatal=False)
     engine = _ready_engine(settings)
+    _sync_clients(settings, engine, team_id)
     stop = StopSignals(None)
     scheduler = start_scheduler(
         settings, engine, make_web_client(settings.bot_token, settings.slack_api_url)
@@ -184,11 +201,13 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
     client = make_web_client(settings.bot_token, settings.slack_api_url)
     scheduler = Scheduler(settings, engine, client, team_id=team_id)
     now = clock.now()
-    if not scheduler.team_ids():
+    team_ids = scheduler.team_ids()
+    if not team_ids:
         raise VADeskError(
             "no Slack workspace is known yet: set SLACK_BOT_TOKEN (auth.test names it), "
             "or use VA Desk in Slack once"
         )
+    _sync_clients(settings, engine, team_ids[0])
     if listing:
         print(f"{'job':<26} {'next run (UTC)':<18} what")
         for upcoming in scheduler.upcoming(now):

@@ -24,7 +24,12 @@ from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.services.calendars import workspace_calendar
-from bot.services.people import client_for_channel, ensure_workspace, insert_once
+from bot.services.people import (
+    CONNECT_KEY_PREFIX,
+    client_for_channel,
+    ensure_workspace,
+    insert_once,
+)
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.settings_models import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent, User
@@ -33,7 +38,6 @@ from store.models import ChannelMessage, Client, ContactTag, Conversation, Conve
 # sent to the channel. Every other subtype (edits, deletions, joins, topics) never counts.
 WRITTEN_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
 # The key of a client VA Desk made for a Slack Connect channel it was not told about.
-CONNECT_KEY_PREFIX = "connect-"
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bot import clock
-from bot.config import Settings
+from bot.config import ClientSettings, Settings
 from store.models import Client, User, Workspace
 
 TIMEZONE_CACHE_TTL = timedelta(hours=24)
+# The key of a client VA Desk made for a Slack Connect channel (bot/services/chats.py).
+CONNECT_KEY_PREFIX = "connect-"
 
 # Returns Slack's profile of a user ({"tz": ..., "real_name": ...}) or None.
 ProfileLookup = Callable[[str], dict | None]
@@ -57,19 +59,46 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
     if workspace is None:
         insert_once(session, Workspace(id=team_id, created_at=clock.now()))
         workspace = session.get(Workspace, team_id)
-    known = {c.key: c for c in session.exec(select(Client).where(Client.team_id == team_id))}
+    sync_configured_clients(session, settings, team_id)
+    return workspace
+
+
+def _configured_values(configured: ClientSettings) -> dict:
+    return {
+        "name": configured.name,
+        "channel_id": configured.channel,
+        "timezone": configured.timezone,
+        "business_hours": _format_hours(configured.business_hours),
+        "business_days": (
+            ",".join(str(d) for d in configured.business_days)
+            if configured.business_days is not None
+            else None
+        ),
+    }
+
+
+def sync_configured_clients(session: Session, settings: Settings, team_id: str) -> None:
+    """Make the `[clients]` of the settings rows of the workspace (its row must exist),
+    as they are written. Idempotent, and safe when two processes start at once: a row
+    another inserted first is kept, and both write the same values.
+
+    A client no longer in the settings keeps its row, so its tasks and time keep their
+    client; only its channel is no longer its (nor is a configured client's channel any
+    other row's, a Slack Connect client's included): a task made there is not its."""
+    rows = list(session.exec(select(Client).where(Client.team_id == team_id).order_by(Client.id)))
+    known = {row.key: row for row in rows}
+    configured_channels = {c.channel: c.key for c in settings.clients if c.channel}
+    configured_keys = {c.key for c in settings.clients}
+    for row in rows:
+        if row.key in configured_keys or row.channel_id is None:
+            continue
+        retired = not row.key.startswith(CONNECT_KEY_PREFIX)
+        if retired or row.channel_id in configured_channels:
+            row.channel_id = None
+            session.add(row)
+    session.flush()
     for configured in settings.clients:
-        values = {
-            "name": configured.name,
-            "channel_id": configured.channel,
-            "timezone": configured.timezone,
-            "business_hours": _format_hours(configured.business_hours),
-            "business_days": (
-                ",".join(str(d) for d in configured.business_days)
-                if configured.business_days is not None
-                else None
-            ),
-        }
+        values = _configured_values(configured)
         row = known.get(configured.key)
         if row is None:
             insert_once(session, Client(team_id=team_id, key=configured.key, **values))
@@ -78,7 +107,12 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
                 setattr(row, key, value)
             session.add(row)
     session.flush()
-    return workspace
+
+
+def only_known_workspace(session: Session) -> str | None:
+    """The workspace the database knows, when it knows exactly one."""
+    known = list(session.exec(select(Workspace.id).limit(2)).all())
+    return known[0] if len(known) == 1 else None
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

@@ -70,14 +70,19 @@ def _clients(team_id: str | None):
     return query if team_id is None else query.where(Client.team_id == team_id)
 
 
-def _client_filter(session: Session, text: str, team_id: str | None) -> list[int]:
+def _client_filter(
+    session: Session, settings: Settings, text: str, team_id: str | None
+) -> list[int]:
+    """The clients `--client` names; a configured one nobody has worked for yet (no row)
+    names none, and its timesheet is empty."""
     wanted = text.strip().lower()
-    matches = [
-        c.id
-        for c in session.exec(_clients(team_id))
-        if wanted in (c.key.lower(), c.name.lower(), (c.channel_id or "").lower())
-    ]
-    if not matches:
+
+    def named(key: str, name: str, channel: str | None) -> bool:
+        return wanted in (key.lower(), name.lower(), (channel or "").lower())
+
+    matches = [c.id for c in session.exec(_clients(team_id)) if named(c.key, c.name, c.channel_id)]
+    configured = any(named(c.key, c.name, c.channel) for c in settings.clients)
+    if not matches and not configured:
         raise InputError(f"No client called '{text}'; use a client key, name or channel id.")
     return matches
 
@@ -129,7 +134,7 @@ def timesheet_rows(
         _check_user(session, settings, user_id, team_id)
         query = query.where(TimeEntry.user_id == user_id)
     if client:
-        query = query.where(Task.client_id.in_(_client_filter(session, client, team_id)))
+        query = query.where(Task.client_id.in_(_client_filter(session, settings, client, team_id)))
     clients = {c.id: c.name for c in session.exec(_clients(team_id))}
     rows = []
     for entry, task in session.exec(query):
