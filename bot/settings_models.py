@@ -47,6 +47,7 @@ PHASES = ("I", "II", "III")
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
 # A tag is shown as "Category – Subcategory" (an en dash between spaces).
 TAG_SEPARATOR = " – "
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # The SOP's examples of the contact taxonomy, used when the file has no [tags].
 DEFAULT_TAGS: dict[str, tuple[str, ...]] = {
     "Lead": ("Hot Prospect", "Cold Lead"),
@@ -568,6 +569,11 @@ class Template(TemplateEntry):
     name: str
 
 
+def tag_slug(text: str) -> str:
+    """`Lead – Hot Prospect` -> `lead-hot-prospect`: what can be typed after `#`."""
+    return _NOT_SLUG.sub("-", text.casefold()).strip("-")
+
+
 def tags_in_effect(taxonomy: dict[str, tuple[str, ...]] | None) -> tuple[str, ...]:
     """Every "Category – Subcategory" of the taxonomy, in the file's order."""
     categories = DEFAULT_TAGS if taxonomy is None else taxonomy
@@ -752,6 +758,15 @@ class SettingsFile(Section):
                     f"{owners[client.channel]!r}",
                 )
             owners[client.channel] = key
+        short_tags = {tag_slug(tag): tag for tag in tags_in_effect(self.tags)}
+        for key in self.clients:
+            tag = short_tags.get(tag_slug(key))
+            if tag is not None:
+                raise SettingProblem(
+                    f"clients.{key}",
+                    f"#{key} would name both this client and the tag {tag!r} "
+                    f"(#{tag_slug(tag)}); rename the client's key or the tag",
+                )
         for key in self.billing.rates:
             if key not in self.clients:
                 raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")

@@ -45,11 +45,18 @@ class Call:
     actor: Actor
     text: str
     desk: Desk
+    channel_id: str | None = None  # where the command was typed
 
 
 def open_modal(view: View) -> Reply:
     """A subcommand whose answer is a modal; it opens once the database work is done."""
     return Reply(modal=view)
+
+
+def channel_of(command: dict) -> str | None:
+    """The channel a command was typed in (Slack always says; a bad value is none)."""
+    channel = command.get("channel_id")
+    return channel if isinstance(channel, str) and channel else None
 
 
 def desk_of(context: BoltContext) -> Desk:
@@ -70,7 +77,7 @@ def run_command(
     try:
         actor = desk.actor(team_of(command), user_of(command), client)
         with desk.session() as session:
-            call = Call(session, actor, unescape(text), desk)
+            call = Call(session, actor, unescape(text), desk, channel_of(command))
             reply = action(call)
     except VADeskError as refusal:
         desk.reply(command.get("response_url"), refusal.message)

@@ -38,11 +38,17 @@ def open_new_task_modal(
     trigger_id: str,
     prefill: NewTask | None = None,
     metadata: dict | None = None,
+    typed_in: str | None = None,
 ) -> None:
-    """Open the New task modal straight away: trigger ids expire after 3 seconds."""
+    """Open the New task modal straight away: trigger ids expire after 3 seconds. Opened
+    in a client's channel (`typed_in`), the task is that client's unless changed."""
     with desk.session() as session:
         people.ensure_workspace(session, desk.settings, team_id)
         clients = people.list_clients(session, team_id)
+        channel_client = people.client_for_channel(session, team_id, typed_in)
+    if prefill is None and channel_client is not None:
+        prefill = NewTask(title="", client_id=channel_client.id)
+        metadata = {**(metadata or {}), "channel": typed_in}
     client.views_open(trigger_id=trigger_id, view=new_task_modal(clients, prefill, metadata))
 
 

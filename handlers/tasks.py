@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import people, tags, tasks
+from bot.services import tags, tasks
 from bot.services.errors import InputError
 from bot.services.parsing import (
     extract_user_id,
@@ -29,6 +29,7 @@ from handlers.common import (
     Call,
     Reply,
     answer_submission,
+    channel_of,
     desk_of,
     dispatch_command,
     open_modal,
@@ -56,16 +57,25 @@ def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
 
 
 def _add(call: Call) -> Reply:
-    draft = parse_task_add(call.text, today=_today(call))
-    tag = tags.resolve_tag(call.desk.settings.tags, draft.tag) if draft.tag else None
-    client = people.client_for_channel(call.session, call.actor.team_id, draft.channel_id)
+    settings = call.desk.settings
+    keys = [client.key for client in settings.clients]
+    draft = parse_task_add(call.text, today=_today(call), client_keys=keys)
+    tag = tags.resolve_tag(settings.tags, draft.tag) if draft.tag else None
+    place = tasks.place_of_new_task(
+        call.session,
+        settings,
+        call.actor.team_id,
+        client_key=draft.client_key,
+        named_channel=draft.channel_id,
+        typed_in=call.channel_id,
+    )
     task = tasks.create_task(
         call.session,
         call.actor,
         NewTask(
             title=draft.title,
-            channel_id=draft.channel_id,
-            client_id=client.id if client else None,
+            channel_id=place.channel_id,
+            client_id=place.client_id,
             assignee_id=draft.assignee_id,
             due=draft.due,
             priority=draft.priority,
@@ -137,7 +147,7 @@ def _followup(call: Call) -> Reply:
 
 
 def _help(call: Call) -> Reply:
-    return Reply(task_help(call.desk.settings.tags))
+    return Reply(task_help(call.desk.settings.tags, call.desk.settings.clients))
 
 
 TASK_ACTIONS = {
@@ -156,10 +166,13 @@ def handle_task_command(
     ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
 ) -> None:
     ack()
+    desk = desk_of(context)
     if not (command.get("text") or "").strip():
-        open_new_task_modal(client, desk_of(context), team_of(command), command.get("trigger_id"))
+        open_new_task_modal(
+            client, desk, team_of(command), command.get("trigger_id"), typed_in=channel_of(command)
+        )
         return
-    help_text = task_help(desk_of(context).settings.tags)
+    help_text = task_help(desk.settings.tags, desk.settings.clients)
     dispatch_command(TASK_ACTIONS, help_text, context=context, command=command, client=client)
 
 

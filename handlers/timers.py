@@ -38,7 +38,9 @@ from handlers.payload import (
 
 def _start(call: Call) -> Reply:
     target, pomodoro = focus.wants_focus(call.text)
-    task, created = tasks.task_for_timer(call.session, call.actor, target)
+    task, created = tasks.task_for_timer(
+        call.session, call.actor, target, call.desk.settings, call.channel_id
+    )
     start = focus.start_focus if pomodoro else timers.start_timer
     result = start(call.session, call.actor, task, call.desk.max_entry_hours)
     return Reply(views.started_text(result, created, pomodoro))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Literal
@@ -18,7 +19,7 @@ from bot.services.text import escape, quoted, truncate
 DURATION_HINT = "use 1h30m, 90m, 1.5h or 0:45"
 DATE_HINT = "use today, yesterday, tomorrow, a weekday (mon, tuesday, ...) or YYYY-MM-DD"
 TIME_HINT = "use 9:00, 17:30, 9am or 5:30pm"
-TASK_ADD_GRAMMAR = "/task add <title> [#channel] [@user] [due <date>] [!high|!low] [#tag]"
+TASK_ADD_GRAMMAR = "/task add <title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]"
 PRIORITIES = ("high", "normal", "low")
 MAX_TITLE_LENGTH = 500
 MAX_ID = 2**31 - 1  # the largest id an SQL INTEGER column holds
@@ -223,6 +224,7 @@ class TaskDraft:
     due: date | None = None
     priority: str = "normal"
     tag: str | None = None  # `#word` as typed; bot/services/tags.py resolves it
+    client_key: str | None = None  # a `#word` that is a configured client's key
 
 
 def _mask(text: str, start: int, end: int) -> str:
@@ -266,13 +268,34 @@ def take_tag(text: str) -> tuple[str, str | None]:
     return " ".join(" ".join(kept).split()), found[0][1]
 
 
-def parse_task_add(text: str, *, today: date) -> TaskDraft:
-    """Read `<title> [#channel] [@user] [due <date>] [!high|!low] [#tag]`, options
+def _client_word(
+    masked: str, client_keys: Collection[str]
+) -> tuple[str, str | None, list[tuple[int, int]]]:
+    """Take the `#key` words of configured clients out of the masked text: (the text with
+    them blanked, the key, their spans). A task has one client."""
+    keys = {key.casefold() for key in client_keys}
+    key: str | None = None
+    spans: list[tuple[int, int]] = []
+    for match in _TAG_RE.finditer(masked):
+        word = match[1].casefold()
+        if word not in keys:
+            continue
+        if key is not None and key != word:
+            raise InputError(f"A task has one client; you wrote #{key} and #{word}.")
+        key = word
+        spans.append(match.span())
+        masked = _mask(masked, *match.span())
+    return masked, key, spans
+
+
+def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ()) -> TaskDraft:
+    """Read `<title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]`, options
     anywhere.
 
     Links and other Slack markup in the title are left alone; only escaped
-    channel/user mentions, `due <date>`, `!priority` and a `#tag` word are taken out of
-    it (a `#` before a number stays: "Invoice #123").
+    channel/user mentions, `due <date>`, `!priority`, a `#word` that is one of
+    `client_keys` and a `#tag` word are taken out of it (a `#` before a number stays:
+    "Invoice #123").
     """
     remove: list[tuple[int, int]] = []
     masked = text
@@ -327,6 +350,8 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
         priority = word
         remove.append(match.span())
 
+    masked, client_key, client_spans = _client_word(masked, client_keys)
+    remove += client_spans
     tags = _tag_words(masked)
     remove += [span for span, _word in tags]
 
@@ -351,6 +376,7 @@ def parse_task_add(text: str, *, today: date) -> TaskDraft:
         due=due,
         priority=priority or "normal",
         tag=tags[0][1] if tags else None,
+        client_key=client_key,
     )
 
 

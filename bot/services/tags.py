@@ -12,7 +12,6 @@ belongs to (`Conversation.tag`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -29,16 +28,11 @@ from bot.services.people import Actor
 from bot.services.tasks import get_task
 from bot.services.text import escape, quoted
 from bot.settings_models import TAG_SEPARATOR
+from bot.settings_models import tag_slug as tag_slug  # what `#` takes
 from store.models import ContactTag, Conversation, ConversationEvent, Task
 
 # The valid tags are named in a refusal; a taxonomy of hundreds stops naming them here.
 LISTED_IN_REFUSAL = 40
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def tag_slug(text: str) -> str:
-    """`Lead – Hot Prospect` -> `lead-hot-prospect`: what can be typed after `#`."""
-    return _NOT_SLUG.sub("-", text.casefold()).strip("-")
 
 
 def category_of(tag: str) -> str:

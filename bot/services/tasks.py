@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.config import Settings
 from bot.services import audit, timers
 from bot.services.access import check_may_change_task, check_may_read
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
-from bot.services.people import Actor
-from bot.services.text import NOTES_LIMIT, checked_text, quoted, time_token
+from bot.services.people import Actor, client_for_channel, ensure_workspace
+from bot.services.text import NOTES_LIMIT, checked_text, escape, quoted, time_token
 from store.models import (
     CLOSED_STATUSES,
     PRIORITIES,
@@ -61,6 +62,52 @@ class TaskDetails:
     followups: list[FollowUp] = field(default_factory=list)
     tracked: timedelta = timedelta(0)
     running_by: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskPlace:
+    """Whose a new task is and where it belongs."""
+
+    client_id: int | None
+    channel_id: str | None
+
+
+def _client_by_key(session: Session, settings: Settings, team_id: str, key: str) -> Client:
+    query = select(Client).where(Client.team_id == team_id, Client.key == key)
+    row = session.exec(query).first()
+    if row is None:  # settings newer than the rows (they are synced at start)
+        ensure_workspace(session, settings, team_id)
+        row = session.exec(query).first()
+    if row is None:
+        raise NotFound(f"There is no client #{key} in this workspace.")
+    return row
+
+
+def place_of_new_task(
+    session: Session,
+    settings: Settings,
+    team_id: str,
+    *,
+    client_key: str | None = None,
+    named_channel: str | None = None,
+    typed_in: str | None = None,
+) -> TaskPlace:
+    """The client of a new task: the one named with `#key`, else the one whose channel was
+    named with `#channel`, else the one whose channel the task was made in. Its channel:
+    the one named, else the one it was made in when that is its client's."""
+    named = _client_by_key(session, settings, team_id, client_key) if client_key else None
+    of_named_channel = client_for_channel(session, team_id, named_channel)
+    if named is not None and of_named_channel is not None and named.id != of_named_channel.id:
+        raise InputError(
+            f"A task has one client; you wrote #{named.key} ({escape(named.name)}) and "
+            f"<#{named_channel}>, the channel of {escape(of_named_channel.name)}."
+        )
+    of_typed_in = client_for_channel(session, team_id, typed_in)
+    client = named or of_named_channel or (of_typed_in if named_channel is None else None)
+    channel = named_channel
+    if channel is None and client is not None and of_typed_in is not None:
+        channel = typed_in if of_typed_in.id == client.id else None
+    return TaskPlace(client.id if client else None, channel)
 
 
 def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
@@ -275,8 +322,15 @@ def add_followup(
     return task, followup
 
 
-def task_for_timer(session: Session, actor: Actor, target: str) -> tuple[Task, bool]:
-    """`/timer start` takes a task id or free text; free text becomes a new task of mine."""
+def task_for_timer(
+    session: Session,
+    actor: Actor,
+    target: str,
+    settings: Settings | None = None,
+    typed_in: str | None = None,
+) -> tuple[Task, bool]:
+    """`/timer start` takes a task id or free text; free text becomes a new task of mine,
+    the client's when typed in a client's channel."""
     target = target.strip()
     if not target:
         raise InputError(
@@ -284,4 +338,10 @@ def task_for_timer(session: Session, actor: Actor, target: str) -> tuple[Task, b
         )
     if TASK_REF.match(target):
         return get_task(session, actor.team_id, parse_task_id(target)), False
-    return create_task(session, actor, NewTask(title=target)), True
+    place = (
+        place_of_new_task(session, settings, actor.team_id, typed_in=typed_in)
+        if settings is not None
+        else TaskPlace(None, None)
+    )
+    new = NewTask(title=target, client_id=place.client_id, channel_id=place.channel_id)
+    return create_task(session, actor, new), True

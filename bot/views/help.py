@@ -1,12 +1,13 @@
 """The grammar of each command, shown for `help` and for anything not understood.
 Escaped, so Slack shows `<title>` as typed instead of reading it as a link."""
 
+from bot.config import ClientSettings
 from bot.services.tags import tag_list_text
 from bot.services.text import escape
 
 TASK_HELP = escape("""*`/task`* — tasks (every client interaction is one)
 • `/task` — open the *New task* form
-• `/task add <title> [#channel] [@user] [due <date>] [!high|!low] [#tag]` — create a task
+• `/task add <title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]` — create a task
 • `/task list [mine|all|overdue|@user] [#tag]` — open tasks (mine by default)
 • `/task show T-12` — details, follow-ups, tag and time tracked
 • `/task done T-12 <notes>` — complete with notes on what was done (a running timer stops)
@@ -26,9 +27,17 @@ TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per perso
 Durations: `1h30m`, `90m`, `1.5h`, `0:45`. Dates: `today`, `yesterday`, `monday`, `2026-11-20`.""")
 
 
-def task_help(tags: tuple[str, ...]) -> str:
-    """`/task help`, naming the tags of the taxonomy in effect."""
+# `/task help` names this many clients at most (a reply has room for a few thousand characters).
+CLIENTS_LISTED = 40
+
+
+def task_help(tags: tuple[str, ...], clients: tuple[ClientSettings, ...] = ()) -> str:
+    """`/task help`, naming the clients and the tags of the taxonomy in effect."""
+    named = ", ".join(f"`#{c.key}` ({escape(c.name)})" for c in clients[:CLIENTS_LISTED])
+    if len(clients) > CLIENTS_LISTED:
+        named += f" and {len(clients) - CLIENTS_LISTED} more"
     return (
-        f"{TASK_HELP}\nTags (`#` and the short form, or the *Tag contact* shortcut on a "
-        f"client's message): {tag_list_text(tags)}."
+        f"{TASK_HELP}\nClients (a task made in a client's channel is that client's): "
+        f"{named or 'none configured'}.\nTags (`#` and the short form, or the *Tag contact* "
+        f"shortcut on a client's message): {tag_list_text(tags)}."
     )
