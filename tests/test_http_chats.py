@@ -101,7 +101,7 @@ def test_a_client_opens_a_conversation_and_a_va_reply_stops_its_clock(live_app):
     assert len(conversations(live_app)) == 1
     clock.set_now("2026-11-30T18:00:00Z")
     shown = json.dumps(live_app.command("/report", "today")["blocks"])
-    assert "avg 7.0 min, p90 7 min, 100% within 15 min" in shown
+    assert "avg 7 min, p90 7 min, 100% within 15 min" in shown
 
 
 def test_the_clock_counts_business_minutes_on_the_clients_schedule(live_app):

@@ -21,7 +21,7 @@ def test_a_va_gets_their_own_scorecard(live_app):
     assert reply["text"] == "Report: week"
     assert "Scorecard: week (2026-11-23)" in shown and "<@U0VA1>" in shown
     assert "*Hours logged*\\n1h 30m" in shown and "*Time-tracking accuracy*\\n100%" in shown
-    assert "no tasks due" in shown
+    assert "*Task completion* (target 90%)\\nno tasks were due" in shown
     assert "*First response* (business minutes)\\nno data" in shown
     assert "*CSAT* (target 4.5)\\nno ratings yet" in shown
     assert "*Unacknowledged assignments*\\n0" in shown

@@ -196,6 +196,6 @@ def test_home_shows_todays_checklist_the_ooo_switch_and_for_supervisors_the_boar
     )
     assert live_app.post(body)[0] == 200
     board = _home_with(live_app, "U0SUPER", "Team board")
-    assert "Team board \\u00b7 1 behind" in board
+    assert "Team board \\u00b7 1 behind on their checklists \\u00b7 1 with overdue tasks" in board
     assert "<@U0VA1> \\u00b7 :stopwatch: on *T-1* Acme inbox" in board
     assert ":warning: 1 overdue" in board

@@ -302,14 +302,14 @@ def test_report_restricted_to_a_tag(live_app):
             )
     everything = json.dumps(live_app.command("/report", "week")["blocks"], ensure_ascii=False)
     assert "*Hours logged*\\n1h 30m" in everything and "3.5 (2 ratings" in everything
-    assert "avg 23.0 min" in everything and "*Routines completed*" in everything
+    assert "avg 23 min" in everything and "*Routines completed*" in everything
 
     reply = live_app.command("/report", "week #lead-hot-prospect")
     shown = json.dumps(reply["blocks"], ensure_ascii=False)
     assert f"Scorecard: week (2026-11-23) · tag {HOT}" in shown
     assert "*Hours logged*\\n1h" in shown and "1h 30m" not in shown
     assert "*CSAT* (target 4.5)\\n5.0 (1 rating, 100% at 4.5 or more)" in shown
-    assert "avg 6.0 min, p90 6 min, 100% within 15 min" in shown
+    assert "avg 6 min, p90 6 min, 100% within 15 min" in shown
     assert "*Routines completed*" not in shown and "*Open escalations*" not in shown
     assert f"Only tasks tagged *{HOT}*" in shown
 

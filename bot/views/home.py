@@ -173,6 +173,16 @@ def _board_line(row: BoardRow) -> str:
 
 def _board_blocks(board: list[BoardRow]) -> list:
     lines = [_board_line(row) for row in board] or ["No VAs on the roster yet."]
-    behind = sum(1 for row in board if row.behind)
-    heading = f"Team board · {behind} behind" if behind else "Team board"
-    return [DividerBlock(), HeaderBlock(text=heading), *line_sections(lines)]
+    return [DividerBlock(), HeaderBlock(text=board_heading(board)), *line_sections(lines)]
+
+
+def board_heading(board: list[BoardRow]) -> str:
+    """Behind on what: `Team board · 2 behind on their checklists · 1 with overdue tasks`."""
+    overdue = sum(1 for row in board if row.overdue)
+    unfinished = sum(1 for row in board if row.unfinished_routines)
+    parts = ["Team board"]
+    if unfinished:
+        parts.append(f"{unfinished} behind on their checklists")
+    if overdue:
+        parts.append(f"{overdue} with overdue tasks")
+    return " · ".join(parts)

@@ -31,7 +31,7 @@ def _percent(value: float | None) -> str:
 def _completion(card: Scorecard, target: float) -> str:
     rate = card.completion_rate
     if rate is None:
-        return "no tasks due"
+        return "no tasks were due"
     mark = BELOW_TARGET if rate < target else ""
     return f"{rate:.0%} ({card.done_on_time}/{card.due} on time){mark}"
 
@@ -56,7 +56,19 @@ def first_response_figure(card: Scorecard, target_minutes: int) -> str:
     p90 = minutes[min(len(minutes) - 1, math.ceil(0.9 * len(minutes)) - 1)]
     within = sum(1 for m in minutes if m <= target_minutes) / len(minutes)
     mark = BELOW_TARGET if average > target_minutes else ""
-    return f"avg {average:.1f} min, p90 {p90:g} min, {within:.0%} within {target_minutes} min{mark}"
+    return (
+        f"avg {minutes_text(average)}, p90 {minutes_text(p90)}, "
+        f"{within:.0%} within {target_minutes} min{mark}"
+    )
+
+
+def minutes_text(minutes: float) -> str:
+    """`under a minute`, `6.5 min`, `12 min`: never `0.02 min`."""
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 10:
+        return f"{minutes:.1f}".removesuffix(".0") + " min"
+    return f"{minutes:.0f} min"
 
 
 # Figures that belong to no task or conversation: a report by tag leaves them out.
