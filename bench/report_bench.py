@@ -180,11 +180,11 @@ def _timed(function, runs: int) -> list[float]:
 
 
 def _team_report(
-    engine, supervisor: Actor, roster: tuple[str, ...], period: str, user: str | None = None
+    engine, settings: Settings, supervisor: Actor, period: str, user: str | None = None
 ) -> None:
     """`/report` as a supervisor runs it: the team's, or one person's with `user`."""
     with Session(engine) as session:
-        kpis.report(session, supervisor, roster, period, user)
+        kpis.report(session, settings, supervisor, period, user)
 
 
 def _baseline(engine, users: list[str], period: periods.Period) -> None:
@@ -295,10 +295,11 @@ def main() -> int:
         clock.set_now(NOW)
         supervisor = Actor(TEAM, "U0SUPER", "supervisor", ZONE, *(datetime.min.time(),) * 2)
         roster = tuple(users)
+        settings = dataclasses.replace(Settings(), roles=RoleSettings(vas=roster), database_url=url)
         for period_name in ("week", "month"):
             period = periods.period_of(period_name, ZONE)
             ours = _timed(
-                lambda name=period_name: _team_report(engine, supervisor, roster, name), args.runs
+                lambda name=period_name: _team_report(engine, settings, supervisor, name), args.runs
             )
             base = _timed(lambda span=period: _baseline(engine, users, span), args.runs)
             median, spread = statistics.median(ours), f"{min(ours):.3f}–{max(ours):.3f}"
@@ -310,9 +311,10 @@ def main() -> int:
                 f"target < 1 s: {verdict}"
             )
         _plans(engine, users, periods.period_of("month", ZONE))
-        one = _timed(lambda: _team_report(engine, supervisor, roster, "month", users[0]), args.runs)
+        one = _timed(
+            lambda: _team_report(engine, settings, supervisor, "month", users[0]), args.runs
+        )
         print(f"one VA's report, month: median {statistics.median(one) * 1000:.1f} ms")
-        settings = dataclasses.replace(Settings(), roles=RoleSettings(vas=roster), database_url=url)
         today = NOW.astimezone(ZONE).date()
         monday = today - timedelta(days=today.weekday())
         spans = {

@@ -32,14 +32,13 @@ from bot.services import (
 )
 from bot.services import digest as digests
 from bot.services.calendars import workspace_calendar
-from bot.services.people import display_name
 from bot.services.schedules import (
     Slot,
     latest_report_slot,
     next_slot,
     parse_schedule,
 )
-from bot.services.timesheet import timesheet_rows, write_csv
+from bot.services.timesheet import timesheet_comment, timesheet_rows, write_csv
 from bot.settings_models import Routine
 from bot.views.chats import (
     assigned_blocks,
@@ -228,11 +227,9 @@ class WeeklyReportJob(DigestJob):
             return Message(figures_text(digest, heading), digest_blocks(digest, heading))
 
         def chart(session: Session) -> FileUpload:
-            digest = week(session)
-            days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-            trend = digests.daily_trend(session, settings, due.team_id, days)
-            names = {who: display_name(session, due.team_id, who) for who in digest.cards}
-            png = weekly_chart(names, digest.cards, trend, settings.kpi.completion_rate)
+            png = weekly_chart(
+                digests.weekly_chart_data(session, settings, due.team_id, week(session))
+            )
             return FileUpload(
                 f"week-{first.isoformat()}.png",
                 png,
@@ -240,14 +237,16 @@ class WeeklyReportJob(DigestJob):
             )
 
         def timesheet(session: Session) -> FileUpload:
-            rows = timesheet_rows(session, settings, first, last, team_id=due.team_id)
+            # The week's days in the workspace's zone, as the figures count them.
+            zone = workspace_calendar(settings).zone
+            rows = timesheet_rows(session, settings, first, last, team_id=due.team_id, days_in=zone)
             text = io.StringIO()
             write_csv(rows, text)
             return FileUpload(
                 f"timesheet-{first.isoformat()}-{last.isoformat()}.csv",
                 text.getvalue().encode("utf-8-sig"),
                 f"Timesheet {first.isoformat()} to {last.isoformat()}",
-                f"{len(rows)} time entries, {sum(r.hours for r in rows):.2f} h",
+                timesheet_comment(rows, week(session).total.running),
             )
 
         return [

@@ -19,7 +19,7 @@ def _report(call: Call) -> Reply:
     tag = tags.resolve_tag(settings.tags, tag_word) if tag_word else None
     user_id = extract_user_id(text)
     period = " ".join(word for word in text.split() if not word.startswith("<@"))
-    found = kpis.report(call.session, call.actor, settings.roles.vas, period, user_id, tag)
+    found = kpis.report(call.session, settings, call.actor, period, user_id, tag)
     blocks = report_blocks(
         found, settings.kpi.completion_rate, settings.kpi.csat, settings.sla.first_response_minutes
     )

@@ -17,6 +17,7 @@ from bot.services.calendars import workspace_calendar
 from bot.services.chats import client_names
 from bot.services.delegation import promotion_candidates, unacknowledged
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
+from bot.services.people import display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
@@ -51,7 +52,7 @@ def period_between(name: str, first: date, last: date, settings: Settings) -> Pe
 def build_digest(session: Session, settings: Settings, team_id: str, period: Period) -> Digest:
     roster = list(settings.roles.vas)
     zone = workspace_calendar(settings).zone
-    cards = scorecards(session, team_id, roster, period, zone) if roster else {}
+    cards = scorecards(session, settings, team_id, roster, period, zone) if roster else {}
     today = clock.now().astimezone(zone).date()
     overdue = session.exec(
         select(Task)
@@ -125,6 +126,36 @@ def daily_trend(
     trend = []
     for day in days:
         period = period_between("day", day, day, settings)
-        cards = scorecards(session, team_id, roster, period, zone) if roster else {}
+        cards = scorecards(session, settings, team_id, roster, period, zone) if roster else {}
         trend.append((day, team_total(cards)))
     return trend
+
+
+@dataclass(frozen=True)
+class WeeklyChartData:
+    """What the weekly chart draws: the week's figures (the report's, running timers
+    apart) and each business day's completion with how many tasks were due."""
+
+    period: Period
+    names: dict[str, str]  # user id -> display name
+    cards: dict[str, Scorecard]
+    trend: list[tuple[date, Scorecard]]
+    target: float
+
+
+def weekly_chart_data(
+    session: Session, settings: Settings, team_id: str, week: Digest
+) -> WeeklyChartData:
+    """The chart of a week's report, from the same scorecards as its figures."""
+    calendar = workspace_calendar(settings)
+    period = week.period
+    span = (period.last - period.first).days + 1
+    days = [period.first + timedelta(days=n) for n in range(span)]
+    business_days = [day for day in days if calendar.is_working_day(day)]
+    return WeeklyChartData(
+        period=period,
+        names={who: display_name(session, team_id, who) for who in week.cards},
+        cards=week.cards,
+        trend=daily_trend(session, settings, team_id, business_days),
+        target=settings.kpi.completion_rate,
+    )

@@ -5,7 +5,9 @@ Definitions:
   day, over all tasks due in the period (none due: no data);
 - time-tracking accuracy: the share of tracked time recorded by a live timer and never
   edited (manual and edited entries count against it);
-- hours logged and billable: time entries clipped to the period, a running one up to now;
+- hours logged and billable: finished time entries clipped to the period; a running timer
+  counts nothing until it stops and is shown apart (`bot.services.tracked`: the one rule
+  the digest, the weekly report, its chart and its timesheet share);
 - overdue: open tasks whose due day has passed.
 - routine completion: checklists completed over checklists posted for slots in the period;
 - open escalations: those the person raised that are not resolved yet (now, whatever the
@@ -30,9 +32,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
+from bot.config import Settings
 from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
+from bot.services.tracked import FINISHED, RunningTimer, finished_time, running_timers
 from store.models import (
     CLOSED_STATUSES,
     TASK_STATUSES,
@@ -68,6 +72,7 @@ class Scorecard:
     csat_ratings: list[int] = field(default_factory=list)
     first_responses: list[float] = field(default_factory=list)  # business minutes
     by_client: dict[str, timedelta] = field(default_factory=dict)
+    running: list[RunningTimer] = field(default_factory=list)  # not in the figures
 
     @property
     def completion_rate(self) -> float | None:
@@ -100,6 +105,7 @@ class Scorecard:
         self.first_responses += other.first_responses
         for client, spent in other.by_client.items():
             self.by_client[client] = self.by_client.get(client, timedelta(0)) + spent
+        self.running += other.running
 
 
 NO_CLIENT = "no client"
@@ -107,20 +113,21 @@ NO_CLIENT = "no client"
 
 def scorecards(
     session: Session,
+    settings: Settings,
     team_id: str,
     user_ids: list[str],
     period: Period,
     zone: ZoneInfo,
     tag: str | None = None,
 ) -> dict[str, Scorecard]:
-    """Each person's scorecard for the period, in two queries (entries, tasks); with a
-    tag, only what carries it (see the module's docstring)."""
+    """Each person's scorecard for the period; with a tag, only what carries it (see the
+    module's docstring). Running timers are listed apart, not counted."""
     now = clock.now()
     cards = {user_id: Scorecard(user_id) for user_id in user_ids}
     entries = session.exec(entries_query(team_id, user_ids, period, tag)).all()
     names = {c.id: c.name for c in session.exec(select(Client).where(Client.team_id == team_id))}
     for user_id, started_at, ended_at, source, billable, client_id in entries:
-        spent = min(ended_at or now, period.end, now) - max(started_at, period.start)
+        spent = finished_time(started_at, ended_at, period)
         if spent <= timedelta(0):
             continue
         card = cards[user_id]
@@ -129,6 +136,10 @@ def scorecards(
         card.live_timer += spent if source == "timer" else timedelta(0)
         client = names.get(client_id, NO_CLIENT)
         card.by_client[client] = card.by_client.get(client, timedelta(0)) + spent
+    for user_id, timer in running_timers(
+        session, settings, team_id, user_ids, period.end, tag
+    ).items():
+        cards[user_id].running.append(timer)
     today = now.astimezone(zone).date()
     tasks = session.exec(tasks_query(team_id, user_ids, period, today, tag)).all()
     for assignee_id, due, status, completed_at in tasks:
@@ -228,10 +239,10 @@ def routines_query(team_id: str, user_ids: list[str], period: Period):
 
 
 def entries_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
-    """The period's time entries of these people, each with its task's client: columns,
-    not ORM objects, since a team's month is tens of thousands of rows. Finished entries
-    are found by their end (ix_time_entry_user_end), so a year of earlier ones is never
-    read; running ones by the one-running-timer index."""
+    """The period's finished time entries of these people, each with its task's client:
+    columns, not ORM objects, since a team's month is tens of thousands of rows. They are
+    found by their end (ix_time_entry_user_end), so a year of earlier ones is never read;
+    running timers are not counted (`running_timers`)."""
     columns = (
         TimeEntry.user_id,
         TimeEntry.started_at,
@@ -243,17 +254,13 @@ def entries_query(team_id: str, user_ids: list[str], period: Period, tag: str | 
     mine = (TimeEntry.team_id == team_id, TimeEntry.user_id.in_(user_ids))
     if tag is not None:
         mine = (*mine, Task.tag == tag)
-    finished = (
+    return (
         select(*columns)
         .join(Task, Task.id == TimeEntry.task_id)
-        .where(*mine, TimeEntry.ended_at > period.start, TimeEntry.started_at < period.end)
+        .where(
+            *mine, FINISHED, TimeEntry.ended_at > period.start, TimeEntry.started_at < period.end
+        )
     )
-    running = (
-        select(*columns)
-        .join(Task, Task.id == TimeEntry.task_id)
-        .where(*mine, TimeEntry.ended_at.is_(None), TimeEntry.started_at < period.end)
-    )
-    return finished.union_all(running)
 
 
 def tasks_query(
@@ -314,8 +321,8 @@ class Report(TeamFigures):
 
 def report(
     session: Session,
+    settings: Settings,
     actor: Actor,
-    roster: tuple[str, ...],
     period_name: str,
     user_id: str | None = None,
     tag: str | None = None,
@@ -324,19 +331,21 @@ def report(
     roster plus whoever tracked time in the period. Periods are in the asker's time zone.
     A tag restricts it to tasks, time, CSAT and conversations with that tag."""
     period = period_of(period_name, actor.zone)
+    roster = settings.roles.vas
     if user_id is not None and user_id != actor.user_id and not actor.is_manager:
         raise PermissionDenied(
             "You can see your own scorecard (/report); a supervisor or an owner sees others'."
         )
     if user_id is not None or not actor.is_manager:
-        cards = scorecards(
-            session, actor.team_id, [user_id or actor.user_id], period, actor.zone, tag
-        )
+        who = [user_id or actor.user_id]
+        cards = scorecards(session, settings, actor.team_id, who, period, actor.zone, tag)
     else:
         # Everyone VA Desk knows in the workspace (a few dozen rows), kept when rostered or
         # when they tracked time: cheaper than asking a year of entries who tracked.
         known = session.exec(select(User.id).where(User.team_id == actor.team_id)).all()
         everyone = list(dict.fromkeys([*roster, *sorted(known)]))
-        cards = scorecards(session, actor.team_id, everyone, period, actor.zone, tag)
-        cards = {who: card for who, card in cards.items() if who in roster or card.logged}
+        cards = scorecards(session, settings, actor.team_id, everyone, period, actor.zone, tag)
+        cards = {
+            who: card for who, card in cards.items() if who in roster or card.logged or card.running
+        }
     return Report(period, cards, team=user_id is None and actor.is_manager, tag=tag)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
+from bot.services.tracked import FINISHED, RunningTimer
 from store.models import Client, Task, TimeEntry, User
 
 COLUMNS = (
@@ -111,9 +112,13 @@ def timesheet_rows(
     client: str | None = None,
     user_id: str | None = None,
     team_id: str | None = None,
+    days_in: ZoneInfo | None = None,
 ) -> list[TimesheetRow]:
     """Finished entries whose local start date lies in [first_day, last_day]: one
-    workspace's (a scheduled report), or the whole database's (an operator's export)."""
+    workspace's (a scheduled report), or the whole database's (an operator's export).
+    Dates are each VA's own, or with `days_in` everyone's in that zone (the days a report's
+    figures count); times are shown in each VA's zone. Running timers are not billed yet
+    (`bot.services.tracked`)."""
     if last_day < first_day:
         raise InputError("--to is before --from.")
     window_start = datetime.combine(first_day - timedelta(days=1), time(0), tzinfo=ZoneInfo("UTC"))
@@ -122,7 +127,7 @@ def timesheet_rows(
         select(TimeEntry, Task)
         .join(Task, Task.id == TimeEntry.task_id)
         .where(
-            TimeEntry.ended_at.is_not(None),
+            FINISHED,
             TimeEntry.started_at >= window_start,
             TimeEntry.started_at < window_end,
         )
@@ -140,7 +145,7 @@ def timesheet_rows(
     for entry, task in session.exec(query):
         zone = user_zone(session, settings, entry.team_id, entry.user_id)
         start = entry.started_at.astimezone(zone)
-        if not first_day <= start.date() <= last_day:
+        if not first_day <= entry.started_at.astimezone(days_in or zone).date() <= last_day:
             continue
         rows.append(
             TimesheetRow(
@@ -163,6 +168,15 @@ def timesheet_rows(
             )
         )
     return rows
+
+
+def timesheet_comment(rows: list[TimesheetRow], running: list[RunningTimer]) -> str:
+    """What a posted timesheet holds, and the running timers it leaves out."""
+    comment = f"{len(rows)} time entries, {sum(row.hours for row in rows):.2f} h"
+    if not running:
+        return comment
+    timers = f"{len(running)} running timer{'s' if len(running) != 1 else ''}"
+    return f"{comment}; not included until stopped: {timers} (see the report)"
 
 
 def _safe(text: str) -> str:

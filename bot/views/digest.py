@@ -19,7 +19,13 @@ from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, time_token, truncate
 from bot.views.blocks import line_sections
 from bot.views.chats import target_words, where
-from bot.views.reports import BELOW_TARGET, by_client_blocks, person_line, scorecard_fields
+from bot.views.reports import (
+    BELOW_TARGET,
+    by_client_blocks,
+    person_line,
+    running_summary,
+    scorecard_fields,
+)
 from bot.views.tasks import task_line
 
 
@@ -37,9 +43,11 @@ def figures_text(digest: Digest, heading: str) -> str:
     for card in digest.cards.values():
         lines.append(person_line(card, target).replace(BELOW_TARGET, " (below target)"))
     total = digest.total
+    running = running_summary(total)
     lines.append(
         f"Team: {format_duration(total.logged)} logged, {format_duration(total.billable)} "
         f"billable, {len(digest.overdue)} overdue, {len(digest.unfinished)} unfinished routines"
+        + (f" ({running})" if running else "")
     )
     return "\n".join(lines)
 

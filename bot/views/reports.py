@@ -8,8 +8,9 @@ from datetime import timedelta
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.services.kpis import Report, Scorecard
-from bot.services.parsing import format_duration
-from bot.services.text import escape, truncate
+from bot.services.parsing import format_duration, format_task_id
+from bot.services.text import escape, time_token, truncate
+from bot.services.tracked import RunningTimer
 from bot.views.blocks import line_sections
 
 REPORT_HELP = (
@@ -71,6 +72,30 @@ def minutes_text(minutes: float) -> str:
     return f"{minutes:.0f} min"
 
 
+def running_note(timer: RunningTimer) -> str:
+    """A running timer beside the figures, never in them: `+ 47h 5m running on T-4 since
+    …, not counted: check it` when it ran past its working day or the entry limit."""
+    what = (
+        f"+ {format_duration(timer.elapsed)} running on {format_task_id(timer.task_number)} "
+        f"since {time_token(timer.started_at)}"
+    )
+    if timer.to_check:
+        return f"{what}, not counted: *check it*"
+    return f"{what}, counted when it stops"
+
+
+def running_summary(card: Scorecard) -> str | None:
+    """The running timers of a scorecard (a team's has several), or None."""
+    if not card.running:
+        return None
+    if len(card.running) == 1:
+        return running_note(card.running[0])
+    elapsed = sum((timer.elapsed for timer in card.running), timedelta(0))
+    to_check = sum(1 for timer in card.running if timer.to_check)
+    what = f"+ {format_duration(elapsed)} on {len(card.running)} running timers, not counted"
+    return f"{what}: *{to_check} to check*" if to_check else f"{what} until they stop"
+
+
 # Figures that belong to no task or conversation: a report by tag leaves them out.
 UNTAGGED_FIELDS = ("*Routines completed*", "*Open escalations*", "*Unacknowledged assignments*")
 
@@ -82,8 +107,10 @@ def scorecard_fields(
     response_target: int = 15,
     tagged: bool = False,
 ) -> list[str]:
+    running = running_summary(card)
+    logged = format_duration(card.logged) + (f"\n{running}" if running else "")
     fields = [
-        f"*Hours logged*\n{format_duration(card.logged)}",
+        f"*Hours logged*\n{logged}",
         f"*Billable*\n{format_duration(card.billable)}",
         f"*Task completion* (target {target:.0%})\n{_completion(card, target)}",
         f"*Time-tracking accuracy*\n{_percent(card.tracking_accuracy)}",
@@ -110,11 +137,17 @@ def routine_completion(card: Scorecard) -> str:
 def person_line(card: Scorecard, target: float, tagged: bool = False) -> str:
     line = (
         f"<@{card.user_id}> · {format_duration(card.logged)} logged "
-        f"({format_duration(card.billable)} billable) · completion {_completion(card, target)} · "
+        f"({format_duration(card.billable)} billable){_running_part(card)} · "
+        f"completion {_completion(card, target)} · "
         f"accuracy {_percent(card.tracking_accuracy)} · overdue {card.overdue}"
         f"{BELOW_TARGET if card.overdue else ''}"
     )
     return line if tagged else f"{line} · routines {routine_completion(card)}"
+
+
+def _running_part(card: Scorecard) -> str:
+    running = running_summary(card)
+    return f" {running}" if running else ""
 
 
 def by_client_blocks(clients: dict[str, timedelta]) -> list:
