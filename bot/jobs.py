@@ -50,13 +50,13 @@ from bot.views.chats import (
 from bot.views.csat import prompt_blocks, prompt_text
 from bot.views.delegation import brief_blocks, brief_text, chase_text
 from bot.views.digest import digest_blocks, figures_text
-from bot.views.escalations import follow_up_text
+from bot.views.escalations import escalation_blocks, escalation_text, follow_up_text
 from bot.views.focus import focus_blocks, focus_text
 from bot.views.reminders import nudge_blocks, nudge_text
 from bot.views.routines import checklist_blocks, checklist_text
 from bot.views.templates import review_blocks
 from store.db import session_scope
-from store.models import Workspace
+from store.models import Assignment, Escalation, Task, Workspace
 
 DIGEST = "daily-digest"
 WEEKLY_REPORT = "weekly-report"
@@ -314,11 +314,30 @@ class EscalationFollowUpJob(Job):
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         follow_up: escalations.FollowUp = due.subject
         escalation = follow_up.escalation
+        if escalation.message_ts is None:  # Slack refused it when it was raised
+            channel = ctx.settings.channels.escalations
+            return [self._first_post(due, escalation.id, channel)] if channel else []
 
         def compose(session: Session) -> Message:
             return Message(follow_up_text(follow_up), thread_ts=escalation.message_ts)
 
         return [_outgoing(due, due.recipient, compose, channel=escalation.channel_id)]
+
+    @staticmethod
+    def _first_post(due: Due, escalation_id: int, channel: str) -> Outgoing:
+        """The escalation's own message, posted late: whoever takes it needs its buttons."""
+
+        def compose(session: Session) -> Message | None:
+            escalation = session.get(Escalation, escalation_id)
+            if escalation is None or escalation.message_ts is not None:
+                return None
+            task = session.get(Task, escalation.task_id) if escalation.task_id else None
+            return Message(escalation_text(escalation), escalation_blocks(escalation, task))
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            escalations.record_posted(session, escalation_id, channel, ts)
+
+        return _outgoing(due, due.recipient, compose, after_post, channel=channel)
 
 
 class AssignmentChaseJob(Job):
@@ -338,11 +357,29 @@ class AssignmentChaseJob(Job):
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         chase: delegation.Chase = due.subject
+        if chase.assignment.va_ts is None:  # Slack refused the brief when it was assigned
+            return [self._brief(due, chase.assignment.id, chase.assignment.assignee_id)]
 
         def compose(session: Session) -> Message:
             return Message(chase_text(chase), thread_ts=chase.assignment.va_ts)
 
         return [_outgoing(due, due.recipient, compose, channel=chase.assignment.va_channel)]
+
+    @staticmethod
+    def _brief(due: Due, assignment_id: int, assignee: str) -> Outgoing:
+        """The brief itself, sent late: the VA acknowledges with its buttons."""
+
+        def compose(session: Session) -> Message | None:
+            assignment = session.get(Assignment, assignment_id)
+            if assignment is None or assignment.va_ts is not None:
+                return None
+            task = delegation.task_of(session, assignment)
+            return Message(brief_text(assignment, task), brief_blocks(assignment, task))
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            delegation.record_message(session, assignment_id, "va", channel, ts)
+
+        return _outgoing(due, due.recipient, compose, after_post, channel=assignee)
 
 
 class AssignmentRecurrenceJob(Job):

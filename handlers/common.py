@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
@@ -17,7 +18,7 @@ from bot.services.errors import FieldErrors, VADeskError
 from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
-from bot.services.text import escape, truncate, unescape
+from bot.services.text import shown, unescape
 from handlers.payload import state_values, team_of, user_of
 
 logger = logging.getLogger(__name__)
@@ -119,8 +120,8 @@ def dispatch_command(
     word, rest = split_command(command.get("text") or "")
     action = actions.get(word)
     if action is None:
-        shown = escape(truncate(word, 40))
-        unknown = f"I don't know `{command['command']} {shown}`.\n" if word else ""
+        word_shown = shown(word, 40)
+        unknown = f"I don't know `{command['command']} {word_shown}`.\n" if word else ""
         desk.reply(command.get("response_url"), unknown + help_text)
         return
     reply = run_command(action, context=context, command=command, client=client, text=rest)
@@ -156,11 +157,20 @@ def answer_submission(
     ack()
     text = reply.text
     if reply.then is not None:
-        text = reply.then(client) or text
+        try:
+            text = reply.then(client) or text
+        except Exception as error:  # committed: never "nothing was saved"
+            logger.exception("%s saved, but what follows it failed", refusal_field)
+            why = error.response.get("error") if isinstance(error, SlackApiError) else None
+            text = AFTER_SAVE_FAILED.format(done=reply.text, why=why or type(error).__name__)
     client.chat_postMessage(channel=user_id, text=text)
     desk.refresh_homes(team_id, reply.refresh_users | {user_id})
 
 
+AFTER_SAVE_FAILED = (
+    "{done}\n:warning: That is saved, but sending the messages that go with it failed "
+    "({why}), so not everyone has been told yet; tell whoever runs VA Desk."
+)
 _REFUSED = object()
 
 

@@ -16,6 +16,7 @@ from bot.desk import Desk
 from bot.services import delegation
 from bot.services.errors import PermissionDenied, VADeskError
 from bot.services.people import Actor
+from bot.services.text import shown
 from bot.views import delegation as views
 from handlers.common import (
     Call,
@@ -140,12 +141,21 @@ def handle_assign_submission(
         task = delegation.task_of(session, assignment)
 
         def send_brief(slack: WebClient) -> str | None:
-            channel, ts = _post(
-                slack,
-                assignment.assignee_id,
-                views.brief_text(assignment, task),
-                views.brief_blocks(assignment, task),
-            )
+            try:
+                channel, ts = _post(
+                    slack,
+                    assignment.assignee_id,
+                    views.brief_text(assignment, task),
+                    views.brief_blocks(assignment, task),
+                )
+            except SlackApiError as error:
+                problem = error.response.get("error")
+                logger.warning("brief of assignment %s not sent: %s", assignment.id, problem)
+                return (
+                    f"Assigned *T-{task.number}* to <@{assignment.assignee_id}>, but Slack "
+                    f"refused to send them the brief ({problem}). It is on their App Home, "
+                    "and VA Desk sends it again with the first reminder to acknowledge."
+                )
             with desk.session() as later:
                 delegation.record_message(later, assignment.id, "va", channel, ts)
             return None
@@ -160,8 +170,9 @@ def handle_assign_submission(
     answer_submission(ack, body, client, context, act, "title")
 
 
-def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) -> None:
-    """Show the new state everywhere it is on screen, and tell whoever is waiting."""
+def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) -> str | None:
+    """Show the new state everywhere it is on screen, and tell whoever is waiting; what
+    Slack refused to deliver is said (the step itself is saved)."""
     with desk.session() as session:
         assignment = session.get(delegation.Assignment, assignment_id)
         task = delegation.task_of(session, assignment)
@@ -175,15 +186,19 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
         views.brief_text(assignment, task),
         views.brief_blocks(assignment, task),
     )
+    unsent: list[str] = []
     if action == "submit":
-        channel, ts = _post(
+        posted = _post_or_note(
+            unsent,
+            f"your submission to <@{assignment.assigner_id}>",
             client,
             assignment.assigner_id,
             views.review_text(assignment, task),
             views.review_blocks(assignment, task, submission),
         )
-        with desk.session() as session:
-            delegation.record_message(session, assignment_id, "review", channel, ts)
+        if posted is not None:
+            with desk.session() as session:
+                delegation.record_message(session, assignment_id, "review", *posted)
     elif action in ("approve", "revise"):
         _update(
             client,
@@ -193,27 +208,55 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             views.review_blocks(assignment, task, submission),
         )
     if action == "ask":
-        channel, ts = _post(
+        posted = _post_or_note(
+            unsent,
+            f"your question to <@{assignment.assigner_id}>",
             client,
             assignment.assigner_id,
             views.question_text(assignment, task),
             views.question_blocks(assignment, task),
         )
-        with desk.session() as session:
-            delegation.record_message(session, assignment_id, "question", channel, ts)
+        if posted is not None:
+            with desk.session() as session:
+                delegation.record_message(session, assignment_id, "question", *posted)
     elif action == "answer":
         _update(
             client,
             assignment.question_channel,
             assignment.question_ts,
-            f"Answered: {question or ''}"[:200],
+            f"Answered: {shown(question or '', 200)}",
             views.question_blocks(assignment, task, question, note),
         )
     if action == "acknowledge":
-        _post(client, assignment.assigner_id, views.told_text(action, assignment, task, None))
+        told = views.told_text(action, assignment, task, None)
+        _post_or_note(
+            unsent, f"the news to <@{assignment.assigner_id}>", client, assignment.assigner_id, told
+        )
     elif action in ("answer", "approve", "revise"):
-        _post(client, assignment.assignee_id, views.told_text(action, assignment, task, note))
+        told = views.told_text(action, assignment, task, note)
+        _post_or_note(
+            unsent, f"the news to <@{assignment.assignee_id}>", client, assignment.assignee_id, told
+        )
     desk.refresh_homes(assignment.team_id, {assignment.assignee_id})
+    if not unsent:
+        return None
+    return (
+        f"Saved, but Slack refused to deliver {' and '.join(unsent)}; tell them yourself "
+        f"(*T-{task.number}*)."
+    )
+
+
+def _post_or_note(
+    unsent: list[str], what: str, client: WebClient, channel: str, text: str, blocks=None
+) -> tuple[str, str | None] | None:
+    """Post; when Slack refuses, note `what` was not delivered and return None."""
+    try:
+        return _post(client, channel, text, blocks)
+    except SlackApiError as error:
+        problem = error.response.get("error")
+        logger.warning("assignment message not delivered (%s): %s", what, problem)
+        unsent.append(f"{what} ({problem})")
+        return None
 
 
 def _button(body: dict, action: dict, client: WebClient, context: BoltContext, step: str) -> None:
@@ -234,8 +277,10 @@ def _button(body: dict, action: dict, client: WebClient, context: BoltContext, s
         return
     if form is not None:
         client.views_open(trigger_id=body.get("trigger_id"), view=form)
-    else:
-        _after_step(desk_of(context), client, assignment_id, step)
+        return
+    problem = _after_step(desk_of(context), client, assignment_id, step)
+    if problem is not None:
+        tell_privately(desk_of(context), client, body, user_of(body), problem)
 
 
 def _button_listener(step: str):
@@ -266,8 +311,8 @@ def handle_step_submission(
     def act(session: Session, actor: Actor) -> Reply:
         delegation.step(session, actor, assignment_id, step, note)
 
-        def announce(slack: WebClient) -> None:
-            _after_step(desk, slack, assignment_id, step)
+        def announce(slack: WebClient) -> str | None:
+            return _after_step(desk, slack, assignment_id, step)
 
         return Reply(f"Sent: {views.STEP_FORMS[step][0].lower()}.", then=announce)
 
@@ -294,7 +339,9 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
         client.chat_postMessage(channel=user_id, text=refusal.message)
         return
     if answered is not None:
-        _after_step(desk, client, answered.id, "answer")
+        problem = _after_step(desk, client, answered.id, "answer")
+        if problem is not None:
+            client.chat_postMessage(channel=user_id, text=problem)
 
 
 def in_a_direct_message(event: dict) -> bool:

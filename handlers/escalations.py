@@ -94,9 +94,11 @@ def handle_escalate_shortcut(
 
 
 def _post(desk: Desk, client: WebClient, escalation: Escalation, task: Task | None) -> str | None:
-    """Post (or update) the escalation's message in the channel; a failure is said."""
+    """Post (or update) the escalation's message in the channel; a failure is said, with
+    what was saved (a message never posted is posted by the next follow-up)."""
     blocks = views.escalation_blocks(escalation, task)
     text = views.escalation_text(escalation)
+    ref = escalations.format_escalation_id(escalation.id)
     try:
         if escalation.message_ts:
             client.chat_update(
@@ -108,9 +110,15 @@ def _post(desk: Desk, client: WebClient, escalation: Escalation, task: Task | No
     except SlackApiError as error:
         problem = error.response.get("error")
         logger.warning("escalation %s not posted: %s", escalation.id, problem)
+        if escalation.message_ts:
+            return (
+                f"*{ref}* is saved, but Slack refused to update its message in the "
+                f"escalation channel ({problem}); it shows the state before."
+            )
         return (
-            f"Saved as *{escalations.format_escalation_id(escalation.id)}*, but Slack refused "
-            f"the post to the escalation channel ({problem}); tell a supervisor."
+            f"Saved as *{ref}*, but Slack refused the post to the escalation channel "
+            f"({problem}), so nobody there has seen it yet: tell a supervisor. VA Desk posts "
+            "it again with its first follow-up."
         )
     with desk.session() as session:
         escalations.record_posted(session, escalation.id, answer["channel"], answer.get("ts"))
@@ -169,7 +177,9 @@ def _changed(body: dict, client: WebClient, context: BoltContext, change, tell_r
     if refused(result):
         return
     escalation, task = result
-    _post(desk_of(context), client, escalation, task)
+    problem = _post(desk_of(context), client, escalation, task)
+    if problem is not None:
+        tell_privately(desk_of(context), client, body, user_of(body), problem)
     client.chat_postMessage(channel=escalation.raised_by, text=tell_raiser(escalation))
 
 
@@ -218,16 +228,36 @@ def handle_resolve_submission(
         escalation = escalations.resolve(session, actor, escalation_id, notes)
         task = _task_of(session, escalation)
 
-        def announce(slack: WebClient) -> None:
-            _post(desk, slack, escalation, task)
+        def announce(slack: WebClient) -> str | None:
+            problem = _post(desk, slack, escalation, task)
             slack.chat_postMessage(
                 channel=escalation.raised_by, text=views.resolved_text(escalation)
             )
+            return f"{resolved}\n{problem}" if problem else None
 
         ref = escalations.format_escalation_id(escalation.id)
-        return Reply(f"Resolved *{ref}*; <@{escalation.raised_by}> is told.", then=announce)
+        resolved = f"Resolved *{ref}*; <@{escalation.raised_by}> is told."
+        return Reply(resolved, then=announce)
 
     answer_submission(ack, body, client, context, act, "resolution")
+
+
+@guarded
+def handle_show(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Show all: the whole escalation, when the channel message shows it cut."""
+    ack()
+    escalation_id = button_number(action)
+    escalation = clicked(
+        body,
+        client,
+        context,
+        lambda session, actor: escalations.get_escalation(session, actor.team_id, escalation_id),
+    )
+    if refused(escalation):
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=views.escalation_modal(escalation))
 
 
 def register(app: App) -> None:
@@ -237,3 +267,4 @@ def register(app: App) -> None:
     app.view(views.RESOLVE_CALLBACK)(handle_resolve_submission)
     app.action(views.TAKE_ACTION)(handle_take)
     app.action(views.RESOLVE_ACTION)(handle_resolve_button)
+    app.action(views.SHOW_ACTION)(handle_show)

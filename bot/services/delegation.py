@@ -326,7 +326,8 @@ def chases_due(
     session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
 ) -> list[Chase]:
     """The latest chase in (since, until] of each assignment still waiting for its VA's
-    acknowledgment: every `chase_after_business_hours` of the VA's own working time."""
+    acknowledgment: every `chase_after_business_hours` of the VA's own working time (a
+    brief Slack refused to deliver is sent then instead)."""
     every = timedelta(hours=settings.delegation.chase_after_business_hours)
     found = []
     waiting = session.exec(
@@ -335,7 +336,6 @@ def chases_due(
         .where(
             Assignment.team_id == team_id,
             Assignment.state == "assigned",
-            Assignment.va_ts.is_not(None),
         )
     ).all()
     for assignment, task in waiting:

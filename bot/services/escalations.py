@@ -194,14 +194,14 @@ class FollowUp:
 def follow_ups_due(
     session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
 ) -> list[FollowUp]:
-    """The latest follow-up in (since, until] of each open, posted escalation."""
+    """The latest follow-up in (since, until] of each open escalation (one whose message
+    Slack refused is posted then, instead of followed up)."""
     calendar = workspace_calendar(settings)
     found = []
     open_ones = session.exec(
         select(Escalation).where(
             Escalation.team_id == team_id,
             Escalation.resolved_at.is_(None),
-            Escalation.message_ts.is_not(None),
         )
     ).all()
     for escalation in open_ones:

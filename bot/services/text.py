@@ -27,13 +27,71 @@ def escape(text: str) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Shorten for display only; the stored text is untouched."""
+    """Plain text shortened for display only (not mrkdwn: a cut may fall anywhere); the
+    stored text is untouched."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# The one rule for text in Slack: what a person typed is escaped first, then fitted to
+# the limit of where it goes, so the limit counts what Slack receives (`&` is `&amp;`).
+# Mrkdwn is fitted by `shown` (cut with "…") or `split_mrkdwn` (over several sections,
+# bot.views.blocks.line_sections); neither cuts inside an entity or a `<…>` token.
+
+
+def _inside_markup(mrkdwn: str, at: int) -> int | None:
+    """Where the entity (`&amp;`) or token (`<@U1>`, a link, a date) that `at` falls
+    inside starts; None when a cut at `at` leaves both whole."""
+    start = None
+    amp = mrkdwn.rfind("&", max(0, at - 4), at)  # the longest entity, &amp;, is 5 long
+    if amp != -1 and mrkdwn.find(";", amp, at) == -1:
+        start = amp
+    opening = mrkdwn.rfind("<", 0, at)
+    if opening != -1 and mrkdwn.find(">", opening, at) == -1:
+        start = opening if start is None else min(start, opening)
+    return start
+
+
+def _break_at(mrkdwn: str, limit: int) -> int:
+    """Where a piece of at most `limit` characters ends: at the last newline, else the
+    last space, of its second half; else as late as no entity or token is cut."""
+    for separator in ("\n", " "):
+        at = mrkdwn.rfind(separator, limit // 2, limit)
+        while at != -1 and _inside_markup(mrkdwn, at) is not None:
+            at = mrkdwn.rfind(separator, limit // 2, at)
+        if at != -1:
+            return at
+    start = _inside_markup(mrkdwn, limit)
+    return start if start else limit  # a token longer than the piece is cut anyway
+
+
+def shown(text: str, limit: int) -> str:
+    """What a person typed, as mrkdwn of at most `limit` characters: escaped first, then
+    cut with "…" (show the whole one click away)."""
+    return fit(escape(text), limit)
+
+
+def fit(mrkdwn: str, limit: int) -> str:
+    """Mrkdwn (its user text already escaped) of at most `limit` characters, cut with "…"."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    return mrkdwn[: _break_at(mrkdwn, limit - 1)].rstrip() + "…"
+
+
+def split_mrkdwn(mrkdwn: str, limit: int) -> list[str]:
+    """Mrkdwn (its user text already escaped) in pieces of at most `limit` characters,
+    broken at a newline or space where one is near, never inside an entity or token."""
+    pieces = []
+    while len(mrkdwn) > limit:
+        end = _break_at(mrkdwn, limit)
+        pieces.append(mrkdwn[:end].rstrip())
+        mrkdwn = mrkdwn[end:].lstrip(" \n")
+    pieces.append(mrkdwn)
+    return [piece for piece in pieces if piece.strip()]
 
 
 def quoted(text: str) -> str:
     """What someone typed, quoted in a reply: inert (no live mention) and short."""
-    return f"'{escape(truncate(text.strip(), QUOTE_LIMIT))}'"
+    return f"'{shown(text.strip(), QUOTE_LIMIT)}'"
 
 
 def unescape(text: str) -> str:

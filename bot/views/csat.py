@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.services.csat import RATINGS
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import shown, time_token
 from store.models import CsatPrompt, Task
 
 RATE_ACTION = "csat_rate"
@@ -19,10 +19,8 @@ RATE_ACTION = "csat_rate"
 
 def prompt_text(prompt: CsatPrompt, task: Task) -> str:
     if prompt.rating is None:
-        return (
-            f"How did we do on {escape(truncate(task.title, 150))}? Rate us 1 (poor) to 5 (great)."
-        )
-    title = escape(truncate(task.title, 150))
+        return f"How did we do on {shown(task.title, 150)}? Rate us 1 (poor) to 5 (great)."
+    title = shown(task.title, 150)
     return f"Thank you, <@{prompt.rater_id}>: {prompt.rating}/5 for {title}."
 
 

@@ -25,8 +25,8 @@ from slack_sdk.models.views import View
 
 from bot.services.delegation import RECURRENCES, STATE_WORDS, TITLE_LIMIT, Chase
 from bot.services.parsing import format_task_id
-from bot.services.text import NOTES_LIMIT, escape, truncate
-from bot.views.blocks import line_sections
+from bot.services.text import NOTES_LIMIT, escape, shown
+from bot.views.blocks import HEADER_LIMIT, OPTION_LIMIT, line_sections, plain
 from store.models import Assignment, Task
 
 ASSIGN_CALLBACK = "assignment_create"
@@ -40,7 +40,10 @@ BUTTON_ACTIONS = {
     "approve": "assignment_approve",
     "revise": "assignment_revise",
 }
-SHOWN_LIMIT = 1200  # per field in a message; the whole brief stays stored
+SHOWN_LIMIT = 1200  # per field of the brief in a message; the App Home shows it whole
+SUBMISSION_SHOWN_LIMIT = 8000  # a message's blocks add up to about 13,000 characters at most
+QUESTION_TEXT_LIMIT = 2500  # in a notification's text
+QUESTION_SHOWN_LIMIT = 5000  # the question and its answer in one message; Answer shows it whole
 STEP_FORMS = {  # action -> (form title, field, label)
     "ask": ("Ask a question", "question", "Your question"),
     "answer": ("Answer", "answer", "Your answer"),
@@ -98,7 +101,7 @@ def assign_modal(categories: dict[str, str]) -> View:
                 element=StaticSelectElement(
                     action_id="value",
                     options=[
-                        Option(value=name, label=f"{name} (phase {phase})"[:75])
+                        Option(value=name, label=plain(f"{name} (phase {phase})", OPTION_LIMIT))
                         for name, phase in list(categories.items())[:100]
                     ],
                 ),
@@ -116,9 +119,9 @@ def assign_modal(categories: dict[str, str]) -> View:
 
 def step_modal(action: str, assignment: Assignment, task: Task) -> View:
     title, field, label = STEP_FORMS[action]
-    context = f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
+    context = [f"*{format_task_id(task.number)}* {shown(task.title, 150)}"]
     if action == "answer" and assignment.open_question:
-        context += f"\n*Question*: {escape(truncate(assignment.open_question, 2500))}"
+        context.append(f"*Question*: {escape(assignment.open_question)}")
     return View(
         type="modal",
         callback_id=STEP_CALLBACK,
@@ -126,19 +129,20 @@ def step_modal(action: str, assignment: Assignment, task: Task) -> View:
         submit="Send",
         close="Cancel",
         private_metadata=json.dumps({"assignment": assignment.id, "action": action}),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=context)), _multiline(field, label)],
+        blocks=[*line_sections(context), _multiline(field, label)],
     )
 
 
 def _brief_lines(assignment: Assignment) -> list[str]:
     lines = [
-        f"*Objective*\n{escape(truncate(assignment.objective, SHOWN_LIMIT))}",
-        f"*Deliverables*\n{escape(truncate(assignment.deliverables, SHOWN_LIMIT))}",
+        f"*Objective*\n{shown(assignment.objective, SHOWN_LIMIT)}",
+        f"*Deliverables*\n{shown(assignment.deliverables, SHOWN_LIMIT)}",
         f"*Deadline*: {assignment.deadline:%a} {assignment.deadline.isoformat()}",
     ]
     if assignment.resources:
         lines.append(
-            "*Resources*\n" + "\n".join(f"• <{link}>" for link in assignment.resources.splitlines())
+            "*Resources*\n"
+            + "\n".join(f"• <{escape(link)}>" for link in assignment.resources.splitlines())
         )
     return lines
 
@@ -168,7 +172,7 @@ def _repeats(assignment: Assignment) -> str:
 def brief_text(assignment: Assignment, task: Task) -> str:
     return (
         f"<@{assignment.assigner_id}> assigned you *{format_task_id(task.number)}* "
-        f"{escape(truncate(task.title, 150))}, due {assignment.deadline.isoformat()} "
+        f"{shown(task.title, 150)}, due {assignment.deadline.isoformat()} "
         f"· {STATE_WORDS[assignment.state]}{_repeats(assignment)}"
     )
 
@@ -176,7 +180,7 @@ def brief_text(assignment: Assignment, task: Task) -> str:
 def brief_blocks(assignment: Assignment, task: Task) -> list:
     """The brief in the VA's DM; its buttons follow the state."""
     blocks: list = [
-        HeaderBlock(text=f"{format_task_id(task.number)} · {truncate(task.title, 130)}"),
+        HeaderBlock(text=plain(f"{format_task_id(task.number)} · {task.title}", HEADER_LIMIT)),
         SectionBlock(
             text=MarkdownTextObject(
                 text=f"Assigned by <@{assignment.assigner_id}>{_repeats(assignment)}"
@@ -187,11 +191,13 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
     status = f"*Status*: {STATE_WORDS[assignment.state]}"
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
-    if max(len(assignment.objective), len(assignment.deliverables)) > SHOWN_LIMIT:
+    if any(
+        len(escape(text)) > SHOWN_LIMIT for text in (assignment.objective, assignment.deliverables)
+    ):
         status += "\nThe brief is cut here; the App Home tab shows it whole."
     if assignment.open_question:
-        status += f"\n*Your question*: {escape(truncate(assignment.open_question, SHOWN_LIMIT))}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+        status += f"\n*Your question*: {shown(assignment.open_question, SHOWN_LIMIT)}"
+    blocks += line_sections([status])
     actions = {
         "assigned": ["acknowledge", "ask"],
         "questioned": ["acknowledge", "ask"],
@@ -207,7 +213,7 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
 def review_text(assignment: Assignment, task: Task) -> str:
     return (
         f"<@{assignment.assignee_id}> submitted *{format_task_id(task.number)}* "
-        f"{escape(truncate(task.title, 150))} · {STATE_WORDS[assignment.state]}"
+        f"{shown(task.title, 150)} · {STATE_WORDS[assignment.state]}"
     )
 
 
@@ -215,15 +221,15 @@ def review_blocks(assignment: Assignment, task: Task, submission: str | None) ->
     """The submission for the reviewer; Approve / Request revisions while it waits."""
     lines = [
         f"<@{assignment.assignee_id}> submitted *{format_task_id(task.number)}* "
-        f"{escape(truncate(task.title, 150))}",
-        f"*Deliverables asked*\n{escape(truncate(assignment.deliverables, SHOWN_LIMIT))}",
-        f"*Submitted*\n{escape(truncate(submission or '', SHOWN_LIMIT))}",
+        f"{shown(task.title, 150)}",
+        f"*Deliverables asked*\n{shown(assignment.deliverables, SHOWN_LIMIT)}",
+        f"*Submitted*\n{shown(submission or '', SUBMISSION_SHOWN_LIMIT)}",
     ]
     blocks: list = [*line_sections(lines)]
     status = f"*Status*: {STATE_WORDS[assignment.state]}"
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+    blocks += line_sections([status])
     if assignment.state == "submitted":
         labels = {"approve": "Approve", "revise": "Request revisions"}
         blocks.append(_buttons(assignment, ["approve", "revise"], labels))
@@ -234,10 +240,10 @@ def review_blocks(assignment: Assignment, task: Task, submission: str | None) ->
 
 
 def question_text(assignment: Assignment, task: Task) -> str:
-    question = escape(truncate(assignment.open_question or "", 2500))
+    question = shown(assignment.open_question or "", QUESTION_TEXT_LIMIT)
     return (
         f"<@{assignment.assignee_id}> asks about *{format_task_id(task.number)}* "
-        f"{escape(truncate(task.title, 150))}: {question}"
+        f"{shown(task.title, 150)}: {question}"
     )
 
 
@@ -245,23 +251,27 @@ def question_blocks(
     assignment: Assignment, task: Task, question: str | None = None, answer: str | None = None
 ) -> list:
     """The question for the assigner with Answer; once answered, the answer instead."""
+    ref = f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
     if answer is None:
-        text = question_text(assignment, task)
+        lines = [
+            f"<@{assignment.assignee_id}> asks about {ref}:",
+            shown(assignment.open_question or "", QUESTION_SHOWN_LIMIT),
+        ]
     else:
-        asked = escape(truncate(question or "", 1200))
-        text = (
-            f"<@{assignment.assignee_id}> asked about *{format_task_id(task.number)}*: "
-            f"{asked}\n*Answered*: {escape(truncate(answer, 1200))}"
-        )
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=text))]
+        lines = [
+            f"<@{assignment.assignee_id}> asked about {ref}:",
+            shown(question or "", QUESTION_SHOWN_LIMIT),
+            f"*Answered*: {shown(answer, QUESTION_SHOWN_LIMIT)}",
+        ]
+    blocks: list = line_sections(lines)
     if answer is None and assignment.open_question:
         blocks.append(_buttons(assignment, ["answer"], {"answer": "Answer"}))
     return blocks
 
 
 def told_text(action: str, assignment: Assignment, task: Task, note: str | None) -> str:
-    ref = f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
-    said = f": {escape(truncate(note or '', 2500))}" if note else ""
+    ref = f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
+    said = f": {escape(note)}" if note else ""
     return {
         "acknowledge": f"<@{assignment.assignee_id}> acknowledged {ref}.",
         "answer": f"<@{assignment.assigner_id}> answered your question on {ref}{said}",
@@ -273,6 +283,6 @@ def told_text(action: str, assignment: Assignment, task: Task, note: str | None)
 def chase_text(chase: Chase) -> str:
     return (
         f":bell: Reminder {chase.count}: <@{chase.assignment.assignee_id}>, please acknowledge "
-        f"*{format_task_id(chase.task.number)}* {escape(truncate(chase.task.title, 150))} "
+        f"*{format_task_id(chase.task.number)}* {shown(chase.task.title, 150)} "
         "(or ask a question) so <@" + chase.assignment.assigner_id + "> knows it is in hand."
     )

@@ -16,7 +16,7 @@ from bot.services.delegation import PROMOTION_STREAK
 from bot.services.digest import ATTENTION_LIMIT, Digest
 from bot.services.escalations import format_escalation_id
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import escape, shown, time_token
 from bot.views.blocks import line_sections
 from bot.views.chats import target_words, where
 from bot.views.reports import (
@@ -107,7 +107,7 @@ def attention_blocks(digest: Digest) -> list:
     for entry, task in digest.long_timers[:ATTENTION_LIMIT]:
         lines.append(
             f"• Long-running timer: <@{entry.user_id}> on {format_task_id(task.number)} "
-            f"({escape(truncate(task.title, 60))}) since {time_token(entry.started_at)}"
+            f"({shown(task.title, 60)}) since {time_token(entry.started_at)}"
         )
     for escalation in digest.escalations[:ATTENTION_LIMIT]:
         state = f"taken by <@{escalation.taken_by}>" if escalation.taken_by else "not taken"

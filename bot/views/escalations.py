@@ -8,27 +8,33 @@ import json
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.services.escalations import TAG_LIMIT, FollowUp, format_escalation_id
 from bot.services.parsing import format_task_id
-from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
-from bot.views.blocks import line_sections
+from bot.services.text import NOTES_LIMIT, escape, shown, time_token, truncate
+from bot.views.blocks import (
+    HEADER_LIMIT,
+    MODAL_TITLE_LIMIT,
+    VIEW_BLOCKS_LIMIT,
+    context_block,
+    line_sections,
+    plain,
+)
 from store.models import Escalation, Task
 
 ESCALATE_CALLBACK = "escalation_create"
 RESOLVE_CALLBACK = "escalation_resolve"
 TAKE_ACTION = "escalation_take"
 RESOLVE_ACTION = "escalation_resolve"
+SHOW_ACTION = "escalation_show"
+FIELD_SHOWN_LIMIT = 2000  # per field in the channel message; Show all has it whole
 URGENCY_LABELS = {
     "normal": "Normal: follow up every 4 business hours",
     "urgent": "Urgent: every 30 business minutes",
@@ -89,16 +95,12 @@ def resolve_modal(escalation: Escalation) -> View:
     return View(
         type="modal",
         callback_id=RESOLVE_CALLBACK,
-        title=f"Resolve {format_escalation_id(escalation.id)}"[:24],
+        title=plain(f"Resolve {format_escalation_id(escalation.id)}", MODAL_TITLE_LIMIT),
         submit="Resolved",
         close="Cancel",
         private_metadata=json.dumps({"escalation": escalation.id}),
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*Question*: {escape(truncate(escalation.question, 2500))}"
-                )
-            ),
+            *line_sections([f"*Question*: {escape(escalation.question)}"]),
             _text_input("resolution", "How it was resolved"),
         ],
     )
@@ -109,7 +111,7 @@ def escalation_text(escalation: Escalation) -> str:
     state = _state(escalation)
     return (
         f"{ref} ({escalation.urgency}) from <@{escalation.raised_by}>: "
-        f"{escape(truncate(escalation.summary, 200))} · {state}"
+        f"{shown(escalation.summary, 200)} · {state}"
     )
 
 
@@ -121,39 +123,71 @@ def _state(escalation: Escalation) -> str:
     return "waiting for someone to take it"
 
 
-def escalation_blocks(escalation: Escalation, task: Task | None) -> list:
-    mark = ":rotating_light:" if escalation.urgency == "urgent" else ":raised_hand:"
-    header = f"{format_escalation_id(escalation.id)} · {escalation.urgency}"
-    lines = [
-        f"*Summary*\n{escape(escalation.summary)}",
-        f"*Actions already taken*\n{escape(escalation.actions_taken)}",
+def _fields(escalation: Escalation) -> list[tuple[str, str]]:
+    """What was written, by heading, in the order whoever takes it reads it."""
+    fields = [
+        ("Summary", escalation.summary),
+        ("Actions already taken", escalation.actions_taken),
+        ("Background", escalation.background),
+        ("Question or decision needed", escalation.question),
+        ("Resolution", escalation.resolution),
     ]
-    if escalation.background:
-        lines.append(f"*Background*\n{escape(escalation.background)}")
-    lines.append(f"*Question or decision needed*\n{escape(escalation.question)}")
+    return [(heading, text) for heading, text in fields if text]
+
+
+def is_cut(escalation: Escalation) -> bool:
+    """Whether the channel message shows any field cut (Show all has it whole)."""
+    return any(len(escape(text)) > FIELD_SHOWN_LIMIT for _, text in _fields(escalation))
+
+
+def escalation_blocks(escalation: Escalation, task: Task | None) -> list:
+    """The message in the escalation channel. Each field is cut to FIELD_SHOWN_LIMIT so
+    the whole message stays within what Slack accepts (it refuses a message whose blocks
+    add up to about 13,000 characters); Show all opens it whole."""
+    mark = ":rotating_light:" if escalation.urgency == "urgent" else ":raised_hand:"
+    header = plain(f"{format_escalation_id(escalation.id)} · {escalation.urgency}", HEADER_LIMIT)
+    lines = [
+        f"*{heading}*\n{shown(text, FIELD_SHOWN_LIMIT)}"
+        for heading, text in _fields(escalation)
+        if heading != "Resolution"
+    ]
     context = [f"{mark} raised by <@{escalation.raised_by}> {time_token(escalation.created_at)}"]
     if task is not None:
-        context.append(f"task *{format_task_id(task.number)}* {escape(truncate(task.title, 60))}")
+        context.append(f"task *{format_task_id(task.number)}* {shown(task.title, 60)}")
     if escalation.contact_tag:
-        context.append(f"contact: {escape(escalation.contact_tag)}")
+        context.append(f"contact: {shown(escalation.contact_tag, TAG_LIMIT)}")
     if escalation.source_permalink:
-        context.append(f"<{escalation.source_permalink}|source message>")
-    blocks: list = [HeaderBlock(text=header), *line_sections(lines)]
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
-    status = f"*Status*: {_state(escalation)}"
+        context.append(f"<{escape(escalation.source_permalink)}|source message>")
+    blocks: list = [HeaderBlock(text=header), *line_sections(lines), context_block(context)]
+    status = [f"*Status*: {_state(escalation)}"]
     if escalation.resolution:
-        status += f"\n*Resolution*: {escape(escalation.resolution)}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=status)))
+        status.append(f"*Resolution*: {shown(escalation.resolution, FIELD_SHOWN_LIMIT)}")
+    blocks += line_sections(status)
+    buttons = []
+    value = str(escalation.id)
     if escalation.resolved_at is None:
-        buttons = []
-        value = str(escalation.id)
         if escalation.taken_by is None:
             buttons.append(
                 ButtonElement(text="Take it", action_id=TAKE_ACTION, value=value, style="primary")
             )
         buttons.append(ButtonElement(text="Resolved", action_id=RESOLVE_ACTION, value=value))
+    if is_cut(escalation):
+        buttons.append(ButtonElement(text="Show all", action_id=SHOW_ACTION, value=value))
+    if buttons:
         blocks.append(ActionsBlock(block_id=f"escalation:{escalation.id}", elements=buttons))
     return blocks
+
+
+def escalation_modal(escalation: Escalation) -> View:
+    """Show all: the whole escalation, each field split over as many sections as needed."""
+    lines = [f"*{heading}*\n{escape(text)}" for heading, text in _fields(escalation)]
+    lines.append(f"*Status*: {_state(escalation)}")
+    return View(
+        type="modal",
+        title=plain(format_escalation_id(escalation.id), MODAL_TITLE_LIMIT),
+        close="Close",
+        blocks=line_sections(lines)[:VIEW_BLOCKS_LIMIT],
+    )
 
 
 def raised_text(escalation: Escalation, channel: str) -> str:
@@ -166,14 +200,14 @@ def raised_text(escalation: Escalation, channel: str) -> str:
 def taken_text(escalation: Escalation) -> str:
     return (
         f"<@{escalation.taken_by}> took your escalation *{format_escalation_id(escalation.id)}* "
-        f"({escape(truncate(escalation.summary, 100))})."
+        f"({shown(escalation.summary, 100)})."
     )
 
 
 def resolved_text(escalation: Escalation) -> str:
     return (
         f"Your escalation *{format_escalation_id(escalation.id)}* was resolved by "
-        f"<@{escalation.resolved_by}>: {escape(truncate(escalation.resolution or '', 2000))}"
+        f"<@{escalation.resolved_by}>: {escape(escalation.resolution or '')}"
     )
 
 

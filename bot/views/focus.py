@@ -6,12 +6,12 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from bot.services.focus import BREAK, FOCUS, FocusChange
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import shown, time_token
 from bot.services.timers import format_entry_id
 
 
 def _task(change: FocusChange) -> str:
-    return f"*{format_task_id(change.task.number)}* {escape(truncate(change.task.title, 60))}"
+    return f"*{format_task_id(change.task.number)}* {shown(change.task.title, 60)}"
 
 
 def focus_text(change: FocusChange) -> str:

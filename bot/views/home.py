@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.services.board import BoardRow
 from bot.services.delegation import STATE_WORDS
 from bot.services.parsing import format_task_id
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import escape, shown, time_token
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
@@ -123,7 +123,7 @@ def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
     blocks: list = [DividerBlock(), HeaderBlock(text="Delegated to me")]
     for assignment, task in delegated:
         lines = [
-            f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))} · from "
+            f"*{format_task_id(task.number)}* {shown(task.title, 150)} · from "
             f"<@{assignment.assigner_id}> · due {assignment.deadline.isoformat()} · "
             f"{STATE_WORDS[assignment.state]}",
             f"*Objective*\n{escape(assignment.objective)}",
@@ -160,7 +160,7 @@ def _board_line(row: BoardRow) -> str:
         entry, task = row.running
         parts.append(
             f":stopwatch: on *{format_task_id(task.number)}* "
-            f"{escape(truncate(task.title, 50))} since {time_token(entry.started_at)}"
+            f"{shown(task.title, 50)} since {time_token(entry.started_at)}"
         )
     else:
         parts.append("no timer")

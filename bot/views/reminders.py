@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from bot.services.parsing import format_task_id
 from bot.services.reminders import LONG_TIMER, Nudge
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import shown, time_token
 
 KEEP_RUNNING_ACTION = "timer_keep_running"
 STOP_ACTION = "timer_stop"  # the App Home's Stop: stops the entry the button names
@@ -21,7 +21,7 @@ def nudge_text(nudge: Nudge, nudge_after_hours: float) -> str:
     task = nudge.task
     return (
         f":alarm_clock: Your timer on *{format_task_id(task.number)}* "
-        f"{escape(truncate(task.title, 80))} {why} (started {time_token(nudge.entry.started_at)}). "
+        f"{shown(task.title, 80)} {why} (started {time_token(nudge.entry.started_at)}). "
         "Stop it, or keep it running?"
     )
 

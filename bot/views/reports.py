@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObjec
 
 from bot.services.kpis import Report, Scorecard
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.text import escape, time_token, truncate
+from bot.services.text import escape, shown, time_token, truncate
 from bot.services.tracked import RunningTimer
 from bot.views.blocks import line_sections
 
@@ -155,7 +155,7 @@ def by_client_blocks(clients: dict[str, timedelta]) -> list:
     if not clients:
         return []
     spent = " · ".join(
-        f"{escape(truncate(name, 60))} {format_duration(time_spent)}"
+        f"{shown(name, 60)} {format_duration(time_spent)}"
         for name, time_spent in list(clients.items())[:10]
     )
     return [SectionBlock(text=MarkdownTextObject(text=f"*By client*: {spent}"))]

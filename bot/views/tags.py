@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.services.parsing import format_task_id
 from bot.services.tags import MessageTagged, categories, tag_list_text
-from bot.services.text import escape, truncate
+from bot.services.text import escape, fit, truncate
 from bot.settings_models import TAG_SEPARATOR
 
 TAG_CONTACT_CALLBACK = "tag_contact_submit"
@@ -81,9 +81,7 @@ def tag_contact_modal(
             element=PlainTextInputElement(action_id="value", max_length=20, placeholder="T-12"),
         ),
         ContextBlock(
-            elements=[
-                MarkdownTextObject(text=truncate(f"Tags: {tag_list_text(tags)}", LIST_TEXT_LIMIT))
-            ]
+            elements=[MarkdownTextObject(text=fit(f"Tags: {tag_list_text(tags)}", LIST_TEXT_LIMIT))]
         ),
     ]
     return View(

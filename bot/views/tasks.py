@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 from slack_sdk.models.blocks import (
-    ContextBlock,
     DatePickerElement,
     DividerBlock,
     InputBlock,
@@ -22,8 +21,8 @@ from slack_sdk.models.views import View
 
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails, status_word
-from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
-from bot.views.blocks import line_sections
+from bot.services.text import NOTES_LIMIT, escape, fit, shown, time_token, truncate
+from bot.views.blocks import FIELD_TEXT_LIMIT, OPTION_LIMIT, context_block, line_sections, plain
 from store.models import Client, Task
 
 NEW_TASK_CALLBACK = "task_create"
@@ -31,12 +30,17 @@ COMPLETE_TASK_CALLBACK = "task_complete"
 PRIORITY_LABELS = {"high": "High", "normal": "Normal", "low": "Low"}
 PRIORITY_MARKS = {"high": " :red_circle:", "normal": "", "low": " :white_circle:"}
 TITLE_DISPLAY_LIMIT = 150
+# In `/task show`, cut so that every text at its longest fits one message.
+TITLE_SHOWN_LIMIT = 1000
+LONG_TEXT_SHOWN_LIMIT = 3500  # the description, the completion notes
+FOLLOWUPS_SHOWN = 10
+FOLLOWUP_SHOWN_LIMIT = 300
 
 
 def task_line(task: Task, today: date | None = None) -> str:
     """One mrkdwn line: id, title, status, due date, assignee and tag."""
     parts = [f"*{format_task_id(task.number)}*{PRIORITY_MARKS[task.priority]}"]
-    parts.append(escape(truncate(task.title, TITLE_DISPLAY_LIMIT)))
+    parts.append(shown(task.title, TITLE_DISPLAY_LIMIT))
     parts.append(f"_{status_word(task.status)}_")
     if task.due:
         overdue = (
@@ -60,8 +64,9 @@ def task_list_blocks(tasks: list[Task], heading: str, today: date) -> list:
 
 
 def task_detail_blocks(details: TaskDetails) -> list:
+    """The card of `/task show`: each long text is cut so the message stays within what
+    Slack accepts (its blocks add up to about 13,000 characters at most)."""
     task = details.task
-    title = escape(truncate(task.title, 2000))
     fields = [
         f"*Status*\n{status_word(task.status)}",
         f"*Priority*\n{PRIORITY_LABELS[task.priority]}",
@@ -72,39 +77,39 @@ def task_detail_blocks(details: TaskDetails) -> list:
         f"*Tag*\n{escape(task.tag) if task.tag else '—'}",
     ]
     blocks: list = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{format_task_id(task.number)}* {title}")),
-        SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
+        *line_sections([f"*{format_task_id(task.number)}* {shown(task.title, TITLE_SHOWN_LIMIT)}"]),
+        SectionBlock(fields=[MarkdownTextObject(text=fit(f, FIELD_TEXT_LIMIT)) for f in fields]),
     ]
     if task.description:
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=escape(truncate(task.description, 2900))))
-        )
+        blocks += line_sections([shown(task.description, LONG_TEXT_SHOWN_LIMIT)])
     context = [f"Created by <@{task.creator_id}> {time_token(task.created_at)}"]
     if task.category:
         context.append(f"Category: {escape(task.category)}")
     if task.source_permalink:
-        context.append(f"<{task.source_permalink}|Source message>")
+        context.append(f"<{escape(task.source_permalink)}|Source message>")
     if details.running_by:
         context.append("Timer running: " + ", ".join(f"<@{u}>" for u in details.running_by))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    blocks.append(context_block(context))
     if task.notes:
-        notes = escape(truncate(task.notes, 2800))
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Completion notes*\n{notes}")))
+        notes = shown(task.notes, LONG_TEXT_SHOWN_LIMIT)
+        blocks += line_sections([f"*Completion notes*\n{notes}"])
     if details.followups:
         blocks.append(DividerBlock())
-        lines = [
-            f"• {escape(truncate(f.text, 300))} — <@{f.author_id}> {time_token(f.created_at)}"
+        latest = details.followups[-FOLLOWUPS_SHOWN:]
+        lines = ["*Follow-ups*"]
+        if len(details.followups) > len(latest):
+            lines[0] += f" (the latest {len(latest)} of {len(details.followups)})"
+        lines += [
+            f"• {shown(f.text, FOLLOWUP_SHOWN_LIMIT)} — <@{f.author_id}> {time_token(f.created_at)}"
             + (f" (due {f.due.isoformat()})" if f.due else "")
-            for f in details.followups[-10:]
+            for f in latest
         ]
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text="*Follow-ups*\n" + "\n".join(lines)))
-        )
+        blocks += line_sections(lines)
     return blocks
 
 
 def _option(value: str, label: str) -> Option:
-    return Option(value=value, text=PlainTextObject(text=truncate(label, 75)))
+    return Option(value=value, text=PlainTextObject(text=plain(label, OPTION_LIMIT)))
 
 
 def new_task_modal(
@@ -210,7 +215,7 @@ def complete_task_modal(task: Task) -> View:
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"*{format_task_id(task.number)}* {escape(truncate(task.title, 2000))}"
+                    text=f"*{format_task_id(task.number)}* {shown(task.title, 2000)}"
                 )
             ),
             InputBlock(

@@ -25,7 +25,7 @@ from bot.services.templates import (
     TemplateStatus,
     is_due_for_review,
 )
-from bot.services.text import NOTES_LIMIT, escape, truncate
+from bot.services.text import NOTES_LIMIT, escape, shown, truncate
 from bot.views.blocks import SECTION_TEXT_LIMIT, line_sections
 
 POST_CALLBACK = "template_post"
@@ -176,7 +176,7 @@ def review_blocks(run_id: int, items: list[ReviewItem] | None) -> list:
     for index, item in enumerate(items[:REVIEW_LIST_LIMIT]):
         status = item.status
         name = status.template.name
-        excerpt = escape(truncate(status.template.text.replace("\n", " "), EXCERPT_LIMIT))
+        excerpt = shown(status.template.text.replace("\n", " "), EXCERPT_LIMIT)
         if item.reviewed_since is not None:
             review = item.reviewed_since
             blocks.append(

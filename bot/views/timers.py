@@ -22,7 +22,7 @@ from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
-from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
+from bot.services.text import NOTES_LIMIT, shown, time_token
 from bot.services.timers import (
     StartResult,
     StoppedEntry,
@@ -37,7 +37,7 @@ EDIT_ENTRY_CALLBACK = "timer_edit"
 
 
 def _task_ref(task: Task) -> str:
-    return f"*{format_task_id(task.number)}* {escape(truncate(task.title, 150))}"
+    return f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
 
 
 def stopped_text(stopped: StoppedEntry) -> str:
@@ -95,11 +95,11 @@ def entry_line(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
     start = entry.started_at.astimezone(zone)
     end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "running"
     source = "" if entry.source == "timer" else f" _{entry.source}_"
-    notes = f" — {escape(truncate(entry.notes, 80))}" if entry.notes else ""
+    notes = f" — {shown(entry.notes, 80)}" if entry.notes else ""
     return (
         f"`{format_entry_id(entry.id)}` {start:%a %d %b %H:%M}–{end} "
         f"*{format_duration(entry_duration(entry))}* {format_task_id(task.number)} "
-        f"{escape(truncate(task.title, 60))}{source}{notes}"
+        f"{shown(task.title, 60)}{source}{notes}"
     )
 
 
