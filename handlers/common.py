@@ -14,6 +14,7 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.desk import Desk
+from bot.failure_log import log_failure
 from bot.services.errors import FieldErrors, VADeskError
 from bot.services.events import first_delivery
 from bot.services.parsing import split_command
@@ -160,7 +161,7 @@ def answer_submission(
         try:
             text = reply.then(client) or text
         except Exception as error:  # committed: never "nothing was saved"
-            logger.exception("%s saved, but what follows it failed", refusal_field)
+            log_failure(logger, error, "a form was saved, but its messages failed")
             why = error.response.get("error") if isinstance(error, SlackApiError) else None
             text = AFTER_SAVE_FAILED.format(done=reply.text, why=why or type(error).__name__)
     client.chat_postMessage(channel=user_id, text=text)
