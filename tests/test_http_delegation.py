@@ -213,7 +213,7 @@ def test_unacknowledged_work_is_chased_in_the_brief_thread_until_acknowledged(li
     # Not again within the slot; once acknowledged, never again.
     assert posted_to(rig.tick("2026-11-30T16:30:00Z", only="assignment-chase")) == []
     _press(live_app, "acknowledge", "U0VA1")
-    _dm_with(live_app, "U0OWNER", "acknowledged")
+    _dm_with(live_app, "U0OWNER", "> acknowledged")
     assert rig.tick("2026-11-30T18:00:30Z", only="assignment-chase") == []
 
 
@@ -330,7 +330,7 @@ def test_a_weekly_assignment_is_acknowledged_once_and_each_week_is_its_own_task(
         in _dm_with(live_app, "U0VA1", "assigned you").params["text"]
     )
     _press(live_app, "acknowledge", "U0VA1")
-    _dm_with(live_app, "U0OWNER", "acknowledged")
+    _dm_with(live_app, "U0OWNER", "> acknowledged")
     assert posted_to(rig.tick("2026-12-07T13:59:00Z", only="assignment-recurrence")) == []
     outcomes = rig.tick("2026-12-07T14:00:30Z", only="assignment-recurrence")
     assert posted_to(outcomes) == [("assignment-recurrence", "A-1")]
