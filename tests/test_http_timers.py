@@ -53,6 +53,16 @@ def test_stop_status_and_list(live_app):
     assert "this week" in json.dumps(live_app.command("/timer", "list week")["blocks"])
 
 
+def test_an_entry_over_midnight_shows_the_day_it_ended(live_app):
+    clock.set_now("2026-11-25T22:00:00Z")  # Wednesday 17:00 in New York
+    live_app.command("/timer", "start Month-end close")
+    clock.set_now("2026-11-26T19:30:00Z")  # Thursday 14:30
+    assert "21h 30m recorded as E-1" in live_app.command("/timer", "stop")["text"]
+    listing = json.dumps(live_app.command("/timer", "list week")["blocks"], ensure_ascii=False)
+    assert "`E-1` Wed 25 Nov 17:00 – Thu 26 Nov 14:30 *21h 30m*" in listing
+    assert "17:00–14:30" not in listing
+
+
 def test_manual_log_refuses_bad_durations_with_the_reason(live_app):
     clock.set_now("2026-11-23T20:00:00Z")
     live_app.command("/task", "add Expense report")

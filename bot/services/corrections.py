@@ -20,7 +20,7 @@ from bot.services.errors import FieldErrors, InputError, NotFound
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds
-from bot.services.text import NOTES_LIMIT, checked_text, truncate
+from bot.services.text import NOTES_LIMIT, checked_text, local_span, truncate
 from store.models import Task, TimeEntry
 
 # How far back time may be logged or an entry moved: billing periods are months, and a
@@ -66,11 +66,9 @@ def _overlapping(
 def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
     task = session.get(Task, entry.task_id)
     start = entry.started_at.astimezone(zone)
-    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "now"
-    return (
-        f"{timers.format_entry_id(entry.id)} on {format_task_id(task.number)} "
-        f"({start:%Y-%m-%d %H:%M}–{end})"
-    )
+    end = entry.ended_at.astimezone(zone) if entry.ended_at else None
+    span = local_span(start, end, day="%Y-%m-%d", ongoing="now")
+    return f"{timers.format_entry_id(entry.id)} on {format_task_id(task.number)} ({span})"
 
 
 def _as_utc(instant: datetime | None, field: str) -> datetime | None:

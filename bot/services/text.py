@@ -21,6 +21,18 @@ def time_token(instant: datetime) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+def local_span(
+    start: datetime, end: datetime | None, day: str = "%a %d %b", ongoing: str = "running"
+) -> str:
+    """`Wed 25 Nov 17:00–18:30`; over midnight the end's day too: `Wed 25 Nov 17:00 – Thu 26
+    Nov 14:30` (both already in the reader's zone), never `17:00–14:30`."""
+    if end is None:
+        return f"{start:{day} %H:%M}–{ongoing}"
+    if end.date() == start.date():
+        return f"{start:{day} %H:%M}–{end:%H:%M}"
+    return f"{start:{day} %H:%M} – {end:{day} %H:%M}"
+
+
 def escape(text: str) -> str:
     """Show user text verbatim: Slack reads &, < and > as markup otherwise."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -22,7 +22,7 @@ from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
-from bot.services.text import NOTES_LIMIT, shown, time_token
+from bot.services.text import NOTES_LIMIT, local_span, shown, time_token
 from bot.services.timers import (
     StartResult,
     StoppedEntry,
@@ -92,15 +92,19 @@ def status_text(status: TimerStatus) -> str:
 
 
 def entry_line(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
-    start = entry.started_at.astimezone(zone)
-    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "running"
+    span = local_span(*_local(entry, zone))
     source = "" if entry.source == "timer" else f" _{entry.source}_"
     notes = f" — {shown(entry.notes, 80)}" if entry.notes else ""
     return (
-        f"`{format_entry_id(entry.id)}` {start:%a %d %b %H:%M}–{end} "
+        f"`{format_entry_id(entry.id)}` {span} "
         f"*{format_duration(entry_duration(entry))}* {format_task_id(task.number)} "
         f"{shown(task.title, 60)}{source}{notes}"
     )
+
+
+def _local(entry: TimeEntry, zone: ZoneInfo) -> tuple[datetime, datetime | None]:
+    end = entry.ended_at.astimezone(zone) if entry.ended_at else None
+    return entry.started_at.astimezone(zone), end
 
 
 def entry_list_blocks(entries: list[tuple[TimeEntry, Task]], period: str, zone: ZoneInfo) -> list:
@@ -131,8 +135,7 @@ def _period(period: str) -> str:
 def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
     """Where a manual entry went: in the person's working hours, or why not."""
     entry = logged.entry
-    start = entry.started_at.astimezone(actor.zone)
-    end = entry.ended_at.astimezone(actor.zone)
+    span = local_span(*_local(entry, actor.zone), day="%a %Y-%m-%d")
     hours = f"{actor.work_start:%H:%M}–{actor.work_end:%H:%M}"
     where = (
         f"the latest free time in your working hours ({hours})"
@@ -142,7 +145,7 @@ def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
     )
     return (
         f"Logged {format_duration(entry_duration(entry))} on {_task_ref(task)} "
-        f"as {format_entry_id(entry.id)}: {start:%a %Y-%m-%d %H:%M}–{end:%H:%M} "
+        f"as {format_entry_id(entry.id)}: {span} "
         f"({actor.zone.key}), {where}. Move it with `/timer edit {format_entry_id(entry.id)}`."
     )
 
@@ -214,10 +217,9 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
 
 
 def edited_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
-    start = entry.started_at.astimezone(zone)
-    end = entry.ended_at.astimezone(zone).strftime("%H:%M") if entry.ended_at else "running"
+    span = local_span(*_local(entry, zone), day="%Y-%m-%d")
     return (
         f"Saved {format_entry_id(entry.id)} on {_task_ref(task)}: "
-        f"{start:%Y-%m-%d %H:%M}–{end} ({format_duration(entry_duration(entry))}). "
+        f"{span} ({format_duration(entry_duration(entry))}). "
         "The change is in the audit trail."
     )
