@@ -245,6 +245,16 @@ def _tag_part(value: Any) -> str:
     return text
 
 
+CATEGORY_NAME_LIMIT = 100  # a task's category column; a select option's value holds 150
+
+
+def _category_name(value: Any) -> str:
+    text = _nonempty(value)
+    if len(text) > CATEGORY_NAME_LIMIT:
+        raise _refuse(f"{text[:40]!r}… must be at most {CATEGORY_NAME_LIMIT} characters")
+    return text
+
+
 def _subcategories(value: Any) -> tuple[str, ...]:
     names = tuple(_tag_part(item) for item in _strings(value))
     if not names:
@@ -385,6 +395,9 @@ RoutineItems = Annotated[
     ),
 ]
 TagPart = Annotated[str, BeforeValidator(_tag_part), WithJsonSchema({"type": "string"})]
+CategoryName = Annotated[
+    str, BeforeValidator(_category_name), WithJsonSchema({"type": "string", "maxLength": 100})
+]
 Subcategories = Annotated[
     tuple[str, ...],
     BeforeValidator(_subcategories),
@@ -516,7 +529,7 @@ class DelegationSettings(Section):
     above a VA's phase needs an owner's override with a reason."""
 
     chase_after_business_hours: PositiveHours = 2
-    categories: dict[str, Phase] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    categories: dict[CategoryName, Phase] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
 
     def phase_needed(self, category: str | None) -> str | None:
         return self.categories.get(category) if category else None

@@ -286,6 +286,10 @@ def test_full_file_loads(cwd: Path) -> None:
             'vadesk.toml: delegation.categories.research: must be "I", "II" or "III"',
         ),
         (
+            f'[delegation.categories]\n"{"x" * 101}" = "I"',
+            f"vadesk.toml: delegation.categories.{'x' * 101}: '{'x' * 40}'… must be at most 100",
+        ),
+        (
             '[clients.acme]\nname = "Acme"\ncsat = "yes"',
             "vadesk.toml: clients.acme.csat: Input should be a valid boolean",
         ),

@@ -61,6 +61,27 @@ def _multiline(block_id: str, label: str, optional: bool = False) -> InputBlock:
     )
 
 
+def _category_input(categories: dict[str, str]) -> list[InputBlock]:
+    """The Category select; none when there are no categories (Slack refuses a select
+    without options). A select holds 100 options."""
+    if not categories:
+        return []
+    return [
+        InputBlock(
+            block_id="category",
+            label="Category",
+            optional=True,
+            element=StaticSelectElement(
+                action_id="value",
+                options=[
+                    Option(value=name, label=plain(f"{name} (phase {phase})", OPTION_LIMIT))
+                    for name, phase in list(categories.items())[:100]
+                ],
+            ),
+        )
+    ]
+
+
 def assign_modal(categories: dict[str, str]) -> View:
     return View(
         type="modal",
@@ -94,18 +115,7 @@ def assign_modal(categories: dict[str, str]) -> View:
                     initial_option=Option(value="none", label="none"),
                 ),
             ),
-            InputBlock(
-                block_id="category",
-                label="Category",
-                optional=True,
-                element=StaticSelectElement(
-                    action_id="value",
-                    options=[
-                        Option(value=name, label=plain(f"{name} (phase {phase})", OPTION_LIMIT))
-                        for name, phase in list(categories.items())[:100]
-                    ],
-                ),
-            ),
+            *_category_input(categories),
             InputBlock(
                 block_id="override",
                 label="Override reason (owners)",

@@ -34,6 +34,7 @@ TITLE_DISPLAY_LIMIT = 150
 TITLE_SHOWN_LIMIT = 1000
 LONG_TEXT_SHOWN_LIMIT = 3500  # the description, the completion notes
 FOLLOWUPS_SHOWN = 10
+SELECT_LIMIT = 100  # options in a select
 FOLLOWUP_SHOWN_LIMIT = 300
 
 
@@ -119,6 +120,10 @@ def new_task_modal(
     prefill = prefill or NewTask(title="")
     client_options = [_option(str(c.id), c.name) for c in clients]
     initial_client = next((o for o in client_options if o.value == str(prefill.client_id)), None)
+    if initial_client is not None and initial_client not in client_options[:SELECT_LIMIT]:
+        # A select holds 100 options, and Slack refuses an initial option it does not offer.
+        client_options.remove(initial_client)
+        client_options.insert(0, initial_client)
     priority_options = [_option(k, v) for k, v in PRIORITY_LABELS.items()]
     blocks = [
         InputBlock(
@@ -140,7 +145,7 @@ def new_task_modal(
                 optional=True,
                 element=StaticSelectElement(
                     action_id="value",
-                    options=client_options[:100],
+                    options=client_options[:SELECT_LIMIT],
                     initial_option=initial_client,
                     placeholder="Choose a client",
                 ),
