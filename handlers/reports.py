@@ -6,10 +6,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import kpis, tags
+from bot.services import digest, kpis, tags
 from bot.services.parsing import extract_user_id, take_tag
+from bot.views.finished import SHOW_FINISHED_ACTION, finished_modal
 from bot.views.reports import REPORT_HELP, report_blocks
-from handlers.common import Call, Reply, run_command_or_help
+from handlers.common import Call, Reply, clicked, desk_of, refused, run_command_or_help
 from handlers.failures import guarded
 
 
@@ -34,5 +35,26 @@ def handle_report_command(
     run_command_or_help(_report, REPORT_HELP, context=context, command=command, client=client)
 
 
+@guarded
+def handle_show_finished(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """The digest's "Show all": every task the roster finished, with the notes."""
+    ack()
+    settings = desk_of(context).settings
+    found = clicked(
+        body,
+        client,
+        context,
+        lambda session, actor: digest.finished_list(
+            session, settings, actor, str(action.get("value", ""))
+        ),
+    )
+    if refused(found):
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=finished_modal(found))
+
+
 def register(app: App) -> None:
     app.command("/report")(handle_report_command)
+    app.action(SHOW_FINISHED_ACTION)(handle_show_finished)

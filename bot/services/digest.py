@@ -1,8 +1,8 @@
 """The supervisor's daily digest and the weekly CEO check-in figures: each rostered VA's
-scorecard for a day (or a week) of the workspace calendar, the team's totals, and what
-needs attention (client chats still unanswered, overdue tasks, unfinished routines,
-long-running timers, open
-escalations, assignments not acknowledged)."""
+scorecard for a day (or a week) of the workspace calendar, what each finished with its
+completion notes, the team's totals, and what needs attention (client chats still
+unanswered, overdue tasks, unfinished routines, long-running timers, open escalations,
+assignments not acknowledged)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from bot.config import Settings
 from bot.services.calendars import workspace_calendar
 from bot.services.chats import client_names
 from bot.services.delegation import promotion_candidates, unacknowledged
+from bot.services.errors import InputError, PermissionDenied
 from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards, team_total
-from bot.services.people import display_name
+from bot.services.people import Actor, display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
@@ -40,6 +41,7 @@ class Digest(TeamFigures):
     promotions: list[tuple[str, str, str]] = field(default_factory=list)  # VA, phase, next
     waiting_chats: list[Conversation] = field(default_factory=list)  # unanswered, oldest first
     client_names: dict[int, str] = field(default_factory=dict)
+    finished: dict[str, list[Task]] = field(default_factory=dict)  # by VA, oldest first
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -96,7 +98,57 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
             )
         ),
         client_names=client_names(session, team_id),
+        finished=finished_tasks(session, team_id, roster, period),
     )
+
+
+def finished_tasks(
+    session: Session, team_id: str, user_ids: list[str], period: Period
+) -> dict[str, list[Task]]:
+    """The tasks each person marked done in the period, with their completion notes."""
+    if not user_ids:
+        return {}
+    found: dict[str, list[Task]] = {}
+    for task in session.exec(
+        select(Task)
+        .where(
+            Task.team_id == team_id,
+            Task.status == "done",
+            Task.completed_by.in_(user_ids),
+            Task.completed_at >= period.start,
+            Task.completed_at < period.end,
+        )
+        .order_by(Task.completed_at, Task.number)
+    ):
+        found.setdefault(task.completed_by, []).append(task)
+    return found
+
+
+@dataclass(frozen=True)
+class FinishedList:
+    """Everything the roster finished in a digest's period: its "Show all"."""
+
+    period: Period
+    finished: dict[str, list[Task]]
+
+
+def span_value(period: Period) -> str:
+    """A digest's period as a button carries it: `2026-12-04/2026-12-04`."""
+    return f"{period.first.isoformat()}/{period.last.isoformat()}"
+
+
+def finished_list(session: Session, settings: Settings, actor: Actor, span: str) -> FinishedList:
+    """The whole list behind a digest's "Show all": supervisors and owners only, like the
+    digest."""
+    if not actor.is_manager:
+        raise PermissionDenied("The team's finished tasks are for supervisors and owners.")
+    try:
+        first, last = (date.fromisoformat(part) for part in span.split("/"))
+    except ValueError:
+        raise InputError("That list is no longer available; use the latest digest.") from None
+    period = period_between("today" if first == last else "week", first, last, settings)
+    roster = list(settings.roles.vas)
+    return FinishedList(period, finished_tasks(session, actor.team_id, roster, period))
 
 
 def long_running_timers(

@@ -19,6 +19,7 @@ from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import escape, shown, time_token
 from bot.views.blocks import line_sections
 from bot.views.chats import target_words, where
+from bot.views.finished import finished_blocks
 from bot.views.reports import (
     BELOW_TARGET,
     by_client_blocks,
@@ -49,6 +50,9 @@ def figures_text(digest: Digest, heading: str) -> str:
         f"billable, {len(digest.overdue)} overdue, {len(digest.unfinished)} unfinished routines"
         + (f" ({running})" if running else "")
     )
+    done = sum(len(tasks) for tasks in digest.finished.values())
+    if done:
+        lines.append(f"Finished: {done} tasks by {len(digest.finished)} VAs")
     return "\n".join(lines)
 
 
@@ -69,6 +73,8 @@ def digest_blocks(digest: Digest, heading: str) -> list:
         )
     )
     blocks += by_client_blocks(digest.by_client)
+    blocks.append(DividerBlock())
+    blocks += finished_blocks(digest)
     blocks.append(DividerBlock())
     blocks += attention_blocks(digest)
     blocks.append(
