@@ -42,6 +42,21 @@ from bot.services.schedules import (
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
 CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# What the database stores (store/models.py) and Slack shows; a longer value could not be
+# saved or posted, so start-up refuses it.
+MAX_ID_CHARS = 32  # a Slack user or channel id
+MAX_CLIENT_KEY_CHARS = 64
+MAX_CLIENT_NAME_CHARS = 200
+MAX_NAME_CHARS = 64  # a routine or template name
+MAX_TITLE_CHARS = 150  # a routine's title: a message header holds 150 characters
+MAX_TEMPLATE_CHARS = 3000  # what a post holds (and the preview form)
+MAX_CATEGORIES = 100  # a select menu holds 100 options
+# Durations are working time; the longest is a working week of seven full days.
+WEEK_MINUTES = 7 * 24 * 60
+WEEK_HOURS = 7 * 24
+MIN_HOURS = 0.25  # a quarter of an hour: the least a chase, target or timer limit can be
+MAX_OPEN_CHATS = 100
+MAX_RATE = 100_000
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 PHASES = ("I", "II", "III")
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
@@ -177,8 +192,11 @@ def _strings(value: Any) -> list[str]:
 
 def _user_id(value: Any) -> str:
     text = _string(value).strip()
-    if not USER_ID_RE.match(text):
-        raise _refuse(f"{text!r} is not a Slack user id (they look like U0123ABCD)")
+    if not USER_ID_RE.match(text) or len(text) > MAX_ID_CHARS:
+        raise _refuse(
+            f"{text[:40]!r} is not a Slack user id "
+            f"(they look like U0123ABCD, at most {MAX_ID_CHARS} characters)"
+        )
     return text
 
 
@@ -188,14 +206,19 @@ def _user_ids(value: Any) -> tuple[str, ...]:
 
 def _channel_id(value: Any) -> str:
     text = _string(value).strip()
-    if not CHANNEL_ID_RE.match(text):
-        raise _refuse(f"{text!r} is not a Slack channel id (they look like C0123ABCD)")
+    if not CHANNEL_ID_RE.match(text) or len(text) > MAX_ID_CHARS:
+        raise _refuse(
+            f"{text[:40]!r} is not a Slack channel id "
+            f"(they look like C0123ABCD, at most {MAX_ID_CHARS} characters)"
+        )
     return text
 
 
 def _routine_name(value: Any) -> str:
     if not isinstance(value, str) or not ROUTINE_NAME_RE.match(value):
         raise _refuse("a routine name must be lowercase letters, digits or '-'")
+    if len(value) > MAX_NAME_CHARS:
+        raise _refuse(f"a name must be at most {MAX_NAME_CHARS} characters")
     return value
 
 
@@ -205,6 +228,8 @@ def _client_key(value: Any) -> str:
             "a client key must be lowercase letters, digits, '-' or '_' "
             "(starting with a letter or digit)"
         )
+    if len(value) > MAX_CLIENT_KEY_CHARS:
+        raise _refuse(f"a client key must be at most {MAX_CLIENT_KEY_CHARS} characters")
     return value
 
 
@@ -264,24 +289,75 @@ def _subcategories(value: Any) -> tuple[str, ...]:
     return names
 
 
+# What `{placeholder}` is filled with: text, like these (bot.services.templates).
+TEMPLATE_SAMPLES = {
+    "client": "Acme Corp",
+    "contact": "Maria",
+    "va": "Ana",
+    "task": "T-12 Inbox clean-up",
+    "due": "Friday, December 4",
+}
+
+
 def _template_text(value: Any) -> str:
     text = _nonempty(value)
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise _refuse(f"has {len(text):,} characters; a post holds at most {MAX_TEMPLATE_CHARS:,}")
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+        parts = [part for part in string.Formatter().parse(text) if part[1] is not None]
     except ValueError as error:
         raise _refuse(
             f"is not a valid template ({error}); write a literal brace as {{{{ or }}}}"
         ) from None
-    for field in fields:
-        if field not in TEMPLATE_PLACEHOLDERS:
-            known = " ".join(f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS)
+    known = " ".join(f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS)
+    for _, field, spec, conversion in parts:
+        name = re.split(r"[.\[]", field, maxsplit=1)[0]
+        if name not in TEMPLATE_PLACEHOLDERS:
             raise _refuse(f"unknown placeholder {{{field}}}; use {known}")
+        if field != name or spec or conversion:
+            written = (
+                f"{{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            )
+            raise _refuse(
+                f"placeholder {written} must be written {{{name}}}: it is filled with text "
+                "as it is, without a format, conversion, attribute or index"
+            )
+    text.format_map(TEMPLATE_SAMPLES)  # every placeholder above fills in
     return text
 
 
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise _refuse(f"must be a positive integer, got {describe(value)}")
+def _whole(high: int, what: str) -> Any:
+    """A whole number from 1 to `high`; `what` says why `high` is the most."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise _refuse(f"must be a positive integer, got {describe(value)}")
+        if value > high:
+            raise _refuse(f"must be at most {high:,} ({what}), got {describe(value)}")
+        return value
+
+    return Annotated[
+        int,
+        BeforeValidator(check),
+        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": high}),
+    ]
+
+
+def _text_of_at_most(limit: int, why: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = _nonempty(value)
+        if len(text) > limit:
+            raise _refuse(f"has {len(text)} characters; at most {limit} ({why})")
+        return text
+
+    return check
+
+
+def _categories(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _refuse(f"must be a table of category = phase, got {describe(value)}")
+    if len(value) > MAX_CATEGORIES:
+        raise _refuse(f"has {len(value)} categories; /assign's menu holds at most {MAX_CATEGORIES}")
     return value
 
 
@@ -410,15 +486,22 @@ TemplateText = Annotated[
         {
             "type": "string",
             "minLength": 1,
+            "maxLength": MAX_TEMPLATE_CHARS,
             "description": "placeholders: " + " ".join(f"{{{p}}}" for p in TEMPLATE_PLACEHOLDERS),
         }
     ),
 ]
-PositiveInt = Annotated[
-    int, BeforeValidator(_positive_int), WithJsonSchema({"type": "integer", "minimum": 1})
+WorkingMinutes = _whole(WEEK_MINUTES, "7 days of working time")
+OpenChats = _whole(MAX_OPEN_CHATS, "open client chats one VA can hold")
+ClientName = Annotated[
+    str,
+    BeforeValidator(_text_of_at_most(MAX_CLIENT_NAME_CHARS, "what VA Desk stores")),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_NAME_CHARS}),
 ]
-NonEmptyText = Annotated[
-    str, BeforeValidator(_nonempty), WithJsonSchema({"type": "string", "minLength": 1})
+RoutineTitle = Annotated[
+    str,
+    BeforeValidator(_text_of_at_most(MAX_TITLE_CHARS, "a message header")),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TITLE_CHARS}),
 ]
 Phase = Annotated[str, BeforeValidator(_phase), WithJsonSchema({"enum": list(PHASES)})]
 RoundingMinutes = Annotated[
@@ -426,20 +509,26 @@ RoundingMinutes = Annotated[
 ]
 
 
-PositiveHours = _number("a positive number", lambda x: x > 0, {"exclusiveMinimum": 0})
+WorkingHours = _number(
+    f"a number of hours from {MIN_HOURS} to {WEEK_HOURS} (7 days of working time)",
+    lambda x: MIN_HOURS <= x <= WEEK_HOURS,
+    {"minimum": MIN_HOURS, "maximum": WEEK_HOURS},
+)
 Ratio = _number(
-    "a number between 0 and 1 (exclusive)",
-    lambda x: 0 < x < 1,
-    {"exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    "a number from 0.01 to 0.99", lambda x: 0.01 <= x <= 0.99, {"minimum": 0.01, "maximum": 0.99}
 )
 Share = _number("a number from 0 to 1", lambda x: 0 <= x <= 1, {"minimum": 0, "maximum": 1})
 Rating = _number("a number from 1 to 5", lambda x: 1 <= x <= 5, {"minimum": 1, "maximum": 5})
 EntryHours = _number(
-    "a number of hours above 0 and at most 24",
-    lambda x: 0 < x <= 24,
-    {"exclusiveMinimum": 0, "maximum": 24},
+    f"a number of hours from {MIN_HOURS} to 24",
+    lambda x: MIN_HOURS <= x <= 24,
+    {"minimum": MIN_HOURS, "maximum": 24},
 )
-Rate = _number("an hourly rate of 0 or more", lambda x: x >= 0, {"minimum": 0})
+Rate = _number(
+    f"an hourly rate from 0 to {MAX_RATE:,}",
+    lambda x: 0 <= x <= MAX_RATE,
+    {"minimum": 0, "maximum": MAX_RATE},
+)
 
 
 class Section(BaseModel):
@@ -488,13 +577,13 @@ class ChannelSettings(Section):
 class SlaSettings(Section):
     """Response-time targets from the SOPs."""
 
-    first_response_minutes: PositiveInt = 15
-    acknowledge_business_hours: PositiveHours = 4
-    max_open_chats_per_va: PositiveInt = 4
+    first_response_minutes: WorkingMinutes = 15
+    acknowledge_business_hours: WorkingHours = 4
+    max_open_chats_per_va: OpenChats = 4
     near_breach_ratio: Ratio = 0.75
     # A conversation answered by the team closes after this many business minutes with no
     # client message since the reply; an unanswered one never closes by itself.
-    close_after_idle_minutes: PositiveInt = 120
+    close_after_idle_minutes: WorkingMinutes = 120
 
 
 class KpiSettings(Section):
@@ -528,8 +617,19 @@ class DelegationSettings(Section):
     maps each task category to the lowest trust phase that may be given it; assigning
     above a VA's phase needs an owner's override with a reason."""
 
-    chase_after_business_hours: PositiveHours = 2
-    categories: dict[CategoryName, Phase] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    chase_after_business_hours: WorkingHours = 2
+    categories: Annotated[
+        dict[CategoryName, Phase],
+        BeforeValidator(_categories),
+        WithJsonSchema(
+            {
+                "type": "object",
+                "maxProperties": MAX_CATEGORIES,
+                "propertyNames": {"minLength": 1, "maxLength": CATEGORY_NAME_LIMIT},
+                "additionalProperties": {"enum": list(PHASES)},
+            }
+        ),
+    ] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
 
     def phase_needed(self, category: str | None) -> str | None:
         return self.categories.get(category) if category else None
@@ -547,7 +647,7 @@ class RoutineEntry(Section):
     """`[routines.<name>]` as written: for a built-in routine every key is optional (what
     is given replaces the default; `enabled = false` turns it off)."""
 
-    title: NonEmptyText | None = None
+    title: RoutineTitle | None = None
     schedule: ScheduleText | None = None
     audience: Audience | None = None
     items: RoutineItems | None = None
@@ -598,7 +698,7 @@ def tags_in_effect(taxonomy: dict[str, tuple[str, ...]] | None) -> tuple[str, ..
 class ClientEntry(Section):
     """One client as `[clients.<key>]` writes it; schedule fields fall back to the workspace's."""
 
-    name: NonEmptyText
+    name: ClientName
     channel: ChannelId | None = None
     timezone: TimeZoneName | None = None
     business_hours: Hours | None = None
@@ -784,7 +884,31 @@ class SettingsFile(Section):
             if key not in self.clients:
                 raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
         self.routines_in_effect()  # a new routine must say what, when and to whom
+        # The reports always (the default weekly is a Friday); a routine when the file
+        # sets its schedule (a built-in one on a day off just does not run that day).
+        written = ["reports.digest", "reports.weekly"]
+        written += [
+            f"routines.{name}.schedule"
+            for name, entry in self.routines.items()
+            if entry.schedule is not None and entry.enabled
+        ]
+        for key in written:
+            self._on_a_business_day(key)
         return self
+
+    def _on_a_business_day(self, key: str) -> None:
+        """A schedule of weekdays none of which is a business day would never run."""
+        section, name, *_ = key.split(".")
+        text = getattr(self.reports, name) if section == "reports" else self.routines[name].schedule
+        schedule = parse_schedule(text)
+        business = self.workspace.business_days
+        if schedule.kind == "weekly" and not set(schedule.days) & set(business):
+            days = ", ".join(DAY_NAMES[d] for d in business)
+            raise SettingProblem(
+                key,
+                f"{text!r} falls on no business day ([workspace] business_days: {days}), "
+                "so it would never run; schedule it on a business day",
+            )
 
     def routines_in_effect(self) -> tuple[Routine, ...]:
         """The built-in routines with the file's changes, then the file's own, minus the

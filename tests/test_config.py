@@ -237,7 +237,8 @@ def test_full_file_loads(cwd: Path) -> None:
         ("[sla]\nnear_breach_ratio = 1", "vadesk.toml: sla.near_breach_ratio: must be a number"),
         (
             "[sla]\nacknowledge_business_hours = 0",
-            "vadesk.toml: sla.acknowledge_business_hours: must be a positive number, got 0",
+            "vadesk.toml: sla.acknowledge_business_hours: must be a number of hours from 0.25 to "
+            "168 (7 days of working time), got 0",
         ),
         ("[kpi]\ncompletion_rate = 90", "vadesk.toml: kpi.completion_rate: must be a number"),
         ("[kpi]\ncsat = 6", "vadesk.toml: kpi.csat: must be a number from 1 to 5, got 6"),
@@ -299,7 +300,7 @@ def test_full_file_loads(cwd: Path) -> None:
         ),
         (
             "[delegation]\nchase_after_business_hours = 0",
-            "vadesk.toml: delegation.chase_after_business_hours: must be a positive number",
+            "vadesk.toml: delegation.chase_after_business_hours: must be a number of hours from",
         ),
         (
             '[workspace]\nbusiness_hours = "9-5"',
@@ -368,7 +369,7 @@ def test_full_file_loads(cwd: Path) -> None:
         ),
         (
             '[clients.acme]\nname = "Acme"\n[billing]\nrates = { acme = -1 }',
-            "vadesk.toml: billing.rates.acme: must be an hourly rate of 0 or more, got -1",
+            "vadesk.toml: billing.rates.acme: must be an hourly rate from 0 to 100,000, got -1",
         ),
         ('sla = "fast"', "vadesk.toml: sla: must be a table, got 'fast'"),
         (
@@ -393,6 +394,133 @@ def test_invalid_values_name_file_key_and_reason(cwd: Path, text: str, message: 
     assert str(error).startswith(message)
     assert error.file == "vadesk.toml"
     assert str(error) == f"{error.file}: {error.key}: {error.reason}"
+
+
+CATEGORIES_101 = ", ".join(f'c{n} = "I"' for n in range(101))
+ROUTINE = 'schedule = "daily 10:00"\naudience = "vas"\nitems = ["x"]'
+
+
+# One past each bound that test_settings_bounds.py drives the app at.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[sla]\nfirst_response_minutes = 10081",
+            "vadesk.toml: sla.first_response_minutes: must be at most 10,080 "
+            "(7 days of working time), got 10081",
+        ),
+        ("[sla]\nfirst_response_minutes = 0", "sla.first_response_minutes: must be a positive"),
+        (
+            "[sla]\nclose_after_idle_minutes = 10081",
+            "vadesk.toml: sla.close_after_idle_minutes: must be at most 10,080",
+        ),
+        ("[sla]\nclose_after_idle_minutes = 0", "sla.close_after_idle_minutes: must be a positive"),
+        (
+            "[sla]\nacknowledge_business_hours = 168.01",
+            "vadesk.toml: sla.acknowledge_business_hours: must be a number of hours from 0.25 "
+            "to 168 (7 days of working time), got 168.01",
+        ),
+        ("[sla]\nacknowledge_business_hours = 0.24", "sla.acknowledge_business_hours: must be"),
+        (
+            "[sla]\nmax_open_chats_per_va = 101",
+            "vadesk.toml: sla.max_open_chats_per_va: must be at most 100 "
+            "(open client chats one VA can hold), got 101",
+        ),
+        ("[sla]\nmax_open_chats_per_va = 0", "sla.max_open_chats_per_va: must be a positive"),
+        (
+            "[sla]\nnear_breach_ratio = 0.991",
+            "vadesk.toml: sla.near_breach_ratio: must be a number from 0.01 to 0.99, got 0.991",
+        ),
+        ("[sla]\nnear_breach_ratio = 0.009", "sla.near_breach_ratio: must be a number from"),
+        ("[kpi]\ncompletion_rate = 1.01", "kpi.completion_rate: must be a number from 0 to 1"),
+        ("[kpi]\ncompletion_rate = -0.01", "kpi.completion_rate: must be a number from 0 to 1"),
+        ("[kpi]\ncsat = 0.99", "vadesk.toml: kpi.csat: must be a number from 1 to 5, got 0.99"),
+        (
+            "[timers]\nmax_entry_hours = 24.01",
+            "vadesk.toml: timers.max_entry_hours: must be a number of hours from 0.25 to 24",
+        ),
+        ("[timers]\nmax_entry_hours = 0.24", "timers.max_entry_hours: must be a number of hours"),
+        ("[timers]\nnudge_after_hours = 24.5", "timers.nudge_after_hours: must be a number of"),
+        ("[timers]\nnudge_after_hours = 0.2", "timers.nudge_after_hours: must be a number of"),
+        (
+            "[delegation]\nchase_after_business_hours = 168.5",
+            "delegation.chase_after_business_hours: must be a number of hours from 0.25 to 168",
+        ),
+        (
+            "[delegation]\nchase_after_business_hours = 0.2",
+            "delegation.chase_after_business_hours: must be a number of hours from 0.25 to 168",
+        ),
+        (
+            f"[delegation]\ncategories = {{ {CATEGORIES_101} }}",
+            "vadesk.toml: delegation.categories: has 101 categories; /assign's menu holds at "
+            "most 100",
+        ),
+        (
+            '[templates.welcome]\ntext = "Due {due:%A}"',
+            "vadesk.toml: templates.welcome.text: placeholder {due:%A} must be written {due}: "
+            "it is filled with text as it is, without a format, conversion, attribute or index",
+        ),
+        ('[templates.welcome]\ntext = "{client!r}"', "placeholder {client!r} must be written"),
+        ('[templates.welcome]\ntext = "{client.upper}"', "placeholder {client.upper} must be"),
+        ('[templates.welcome]\ntext = "{task[0]}"', "placeholder {task[0]} must be written"),
+        ('[templates.welcome]\ntext = "{va:>{due}}"', "placeholder {va:>{due}} must be written"),
+        (
+            f'[templates.welcome]\ntext = "{"x" * 3001}"',
+            "vadesk.toml: templates.welcome.text: has 3,001 characters; a post holds at most 3,000",
+        ),
+        (
+            f'[templates.{"t" * 65}]\ntext = "Hi"',
+            f"vadesk.toml: templates.{'t' * 65}: a name must be at most 64 characters",
+        ),
+        (
+            f"[routines.{'r' * 65}]\n{ROUTINE}",
+            f"vadesk.toml: routines.{'r' * 65}: a name must be at most 64 characters",
+        ),
+        (
+            f'[routines.morning]\ntitle = "{"T" * 151}"',
+            "vadesk.toml: routines.morning.title: has 151 characters; at most 150 "
+            "(a message header)",
+        ),
+        (
+            '[routines.x]\nschedule = "sat,sun 10:00"\naudience = "vas"\nitems = ["x"]',
+            "vadesk.toml: routines.x.schedule: 'sat,sun 10:00' falls on no business day "
+            "([workspace] business_days: mon, tue, wed, thu, fri), so it would never run; "
+            "schedule it on a business day",
+        ),
+        ('[reports]\nweekly = "sun 15:00"', "vadesk.toml: reports.weekly: 'sun 15:00' falls on"),
+        (
+            '[workspace]\nbusiness_days = ["sat", "sun"]',
+            "vadesk.toml: reports.weekly: 'fri 15:00' falls on no business day",
+        ),
+        (
+            f'[roles]\nvas = ["U{"A" * 32}"]',
+            f"vadesk.toml: roles.vas: 'U{'A' * 32}' is not a Slack user id (they look like "
+            "U0123ABCD, at most 32 characters)",
+        ),
+        (
+            f'[channels]\ndigest = "C{"B" * 32}"',
+            f"vadesk.toml: channels.digest: 'C{'B' * 32}' is not a Slack channel id",
+        ),
+        (
+            f'[clients.{"k" * 65}]\nname = "K"',
+            f"vadesk.toml: clients.{'k' * 65}: a client key must be at most 64 characters",
+        ),
+        (
+            f'[clients.acme]\nname = "{"N" * 201}"',
+            "vadesk.toml: clients.acme.name: has 201 characters; at most 200 (what VA Desk stores)",
+        ),
+        (
+            '[clients.acme]\nname = "Acme"\n[billing]\nrates = { acme = 100000.5 }',
+            "vadesk.toml: billing.rates.acme: must be an hourly rate from 0 to 100,000, "
+            "got 100000.5",
+        ),
+    ],
+)
+def test_one_past_each_bound_is_refused(cwd: Path, text: str, message: str) -> None:
+    error = config_error(cwd, text)
+    assert message in str(error)
+    assert str(error).startswith(f"vadesk.toml: {error.key}: ")
+    assert "\n" not in str(error)
 
 
 def test_unknown_key_in_a_section(cwd: Path) -> None:

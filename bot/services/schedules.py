@@ -16,6 +16,7 @@ hour when it is later, so nobody is messaged outside their hours.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -187,9 +188,9 @@ def _slots_on(schedule: Schedule, calendar: Calendar, day: date) -> list[Slot]:
         while moment < end:
             hours.append(moment)
             moment += timedelta(hours=1)
-        return [
-            Slot(at, closes, closes) for at, closes in zip(hours, [*hours[1:], end], strict=True)
-        ]
+        # A working day of an hour or less has no full hour after its start: no check.
+        closing = [*hours[1:], end] if hours else []
+        return [Slot(at, closes, closes) for at, closes in zip(hours, closing, strict=True)]
     if schedule.kind == "weekly" and day.weekday() not in schedule.days:
         return []
     if schedule.kind == "monthly" and day != _first_working_day(calendar, day):
@@ -214,7 +215,10 @@ def add_working_time(calendar: Calendar, start: datetime, amount: timedelta) -> 
     remaining = amount
     day = calendar.local_day(start)
     moment = start
-    for _ in range(800):
+    # A working day holds at least a minute and a week at least one working day, so the
+    # amount is found within this many days (each holiday may cost a week more).
+    minutes = math.ceil(amount / timedelta(minutes=1))
+    for _ in range(7 * (minutes + len(calendar.holidays) + 2)):
         if calendar.is_working_day(day):
             opens, closes = calendar.day_bounds(day)
             begin = max(moment, opens)
@@ -224,7 +228,7 @@ def add_working_time(calendar: Calendar, start: datetime, amount: timedelta) -> 
                 remaining -= closes - begin
         day += timedelta(days=1)
         moment = calendar.at(day, time(0))
-    raise ValueError("no working time in the calendar within two years")
+    raise ValueError(f"no {amount} of working time in the calendar")
 
 
 def latest_repeat(
