@@ -134,6 +134,15 @@ def test_rows_use_each_users_local_day(engine, settings, week):
     assert (tokyo.day, tokyo.start.hour, tokyo.zone) == (date(2026, 3, 5), 5, TOKYO)
 
 
+def test_a_reports_rows_take_the_reports_days_and_show_each_users_time(engine, settings, week):
+    """The weekly report's CSV counts the days its figures count (the workspace's), so
+    Ken's 05:00 Tokyo start on Mar 5 is Mar 4's work there; his row still reads 05:00."""
+    mar4 = rows(engine, settings, date(2026, 3, 4), date(2026, 3, 4), days_in=NY)
+    assert [r.entry_id for r in mar4] == [week["morning"], week["tokyo"], week["late"]]
+    tokyo = mar4[1]
+    assert (tokyo.day, tokyo.start.hour, tokyo.zone) == (date(2026, 3, 5), 5, TOKYO)
+
+
 def test_rows_hold_what_billing_needs(engine, settings, week):
     morning, late = rows(engine, settings, date(2026, 3, 4), date(2026, 3, 4))
     assert morning.va == "Ana Souza"
