@@ -344,6 +344,26 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
             client.chat_postMessage(channel=user_id, text=problem)
 
 
+@guarded
+def handle_show_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Show all: the brief, the open question and the latest submission, whole."""
+    ack()
+    assignment_id = button_number(action)
+
+    def act(session: Session, actor: Actor):
+        assignment = delegation.readable(session, actor, assignment_id)
+        task = delegation.task_of(session, assignment)
+        submission = delegation.last_note(session, assignment, "submit")
+        return views.assignment_modal(assignment, task, submission)
+
+    view = clicked(body, client, context, act)
+    if refused(view):
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=view)
+
+
 def in_a_direct_message(event: dict) -> bool:
     return event.get("channel_type") in (None, "im")
 
@@ -354,5 +374,6 @@ def register(app: App) -> None:
     app.shortcut(views.ASSIGN_SHORTCUT)(handle_assign_shortcut)
     app.view(views.ASSIGN_CALLBACK)(handle_assign_submission)
     app.view(views.STEP_CALLBACK)(handle_step_submission)
+    app.action(views.SHOW_ACTION)(handle_show_button)
     for step, action_id in views.BUTTON_ACTIONS.items():
         app.action(action_id)(_button_listener(step))

@@ -178,9 +178,18 @@ def _changed(body: dict, client: WebClient, context: BoltContext, change, tell_r
         return
     escalation, task = result
     problem = _post(desk_of(context), client, escalation, task)
+    try:
+        client.chat_postMessage(channel=escalation.raised_by, text=tell_raiser(escalation))
+    except SlackApiError as error:
+        logger.warning(
+            "escalation %s: raiser not told: %s", escalation.id, error.response.get("error")
+        )
+        problem = (problem + "\n" if problem else "") + (
+            f"It is saved, but Slack refused to tell <@{escalation.raised_by}> "
+            f"({error.response.get('error')}); tell them yourself."
+        )
     if problem is not None:
         tell_privately(desk_of(context), client, body, user_of(body), problem)
-    client.chat_postMessage(channel=escalation.raised_by, text=tell_raiser(escalation))
 
 
 @guarded

@@ -30,12 +30,15 @@ from handlers.common import (
     Reply,
     answer_submission,
     channel_of,
+    clicked,
     desk_of,
     dispatch_command,
     open_modal,
+    refused,
 )
 from handlers.failures import guarded
 from handlers.payload import (
+    button_number,
     input_of,
     number_from,
     picked_day,
@@ -224,7 +227,26 @@ def handle_complete_submission(
     answer_submission(ack, body, client, context, complete, refusal_field="notes")
 
 
+@guarded
+def handle_show_all_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Show all on the card of `/task show`: the task's texts whole, in a modal."""
+    ack()
+    number = button_number(action)
+    view = clicked(
+        body,
+        client,
+        context,
+        lambda session, actor: views.task_whole_modal(tasks.task_details(session, actor, number)),
+    )
+    if refused(view):
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=view)
+
+
 def register(app: App) -> None:
     app.command("/task")(handle_task_command)
+    app.action(views.SHOW_ALL_ACTION)(handle_show_all_button)
     app.view(views.NEW_TASK_CALLBACK)(handle_new_task_submission)
     app.view(views.COMPLETE_TASK_CALLBACK)(handle_complete_submission)

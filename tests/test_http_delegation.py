@@ -258,7 +258,7 @@ def test_a_long_brief_is_kept_whole_and_shown_whole_on_the_app_home(live_app):
     objective = "Tidy the shared drive. " * 120  # 2,760 characters: over what a message shows
     _assign(live_app, objective=objective)
     brief = _dm_with(live_app, "U0VA1", "assigned you")
-    assert "the App Home tab shows it whole" in json.dumps(brief.json("blocks"))
+    assert "*Show all* (or the App Home tab) has it whole" in json.dumps(brief.json("blocks"))
     with session_scope(live_app.engine) as session:
         assert session.exec(select(Assignment)).one().objective == objective.strip()
     for _ in range(250):

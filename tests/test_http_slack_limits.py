@@ -303,9 +303,10 @@ def test_a_brief_of_the_longest_objective_reaches_the_va_and_their_app_home(live
     assert live_app.interact(_brief(objective=objective))[0] == 200
     _stored(live_app, "va_ts")
     brief = _wait(lambda: _to(live_app, "U0VA1") or _to(live_app, "DU0VA1"), "the brief")[0]
-    assert "The brief is cut here; the App Home tab shows it whole" in _all_text(
+    assert "The brief is cut here; *Show all* (or the App Home tab) has it whole" in _all_text(
         brief.json("blocks")
     )
+    assert "assignment_show" in json.dumps(brief.json("blocks"))
     assert "Assigned *T-1*" in _dm_with(live_app, "U0OWNER", "T-1")
     home = _home_of(live_app, "U0VA1")
     assert objective in _all_text(home["blocks"]).replace("\n", " ")
@@ -353,6 +354,24 @@ def test_a_submission_and_a_question_full_of_ampersands_reach_the_assigner(live_
     assert live_app.interact(_step("submit", "deliverables", "&" * NOTES_LIMIT, "U0VA1"))[0] == 200
     assert _stored(live_app, "review_ts").state == "submitted"
     assert "Sent: submit for review." in _dm_with(live_app, "U0VA1", "submit for review")
+    review = [c for c in _to(live_app, "U0OWNER") if "submitted" in c.params["text"]][-1]
+    buttons = [
+        e["action_id"]
+        for b in review.json("blocks")
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert buttons == ["assignment_approve", "assignment_revise", "assignment_show"]
+    # Show all has the submission whole, for the reviewer; not for another VA.
+    payload = block_action("assignment_show", "1", user="U0VA2")
+    payload["response_url"] = live_app.fake.response_url("other-va")
+    live_app.interact(payload)
+    refusal = _wait(lambda: live_app.fake.calls("response_url"), "the refusal")[0]
+    assert "Only its VA, whoever assigned it" in refusal.params["text"]
+    live_app.interact(block_action("assignment_show", "1", user="U0OWNER"))
+    (opened,) = _wait(lambda: live_app.fake.calls("views.open"), "Show all opened")
+    whole = _squeezed(_all_text(opened.json("view")["blocks"]))
+    assert "*Latestsubmission*" + escape("&" * NOTES_LIMIT) in whole
     assert_every_call_fits(live_app.fake)
 
 
@@ -377,17 +396,31 @@ def test_task_show_with_long_notes_and_ten_long_follow_ups(live_app):
     for number in range(10):
         reply = live_app.command("/task", f"followup T-1 {number} {markup(2000)}")
         assert "T-1" in reply["text"], reply
-    done = view_submission(
-        "task_complete", {"notes": text_value(markup(NOTES_LIMIT))}, {"task": 1}, user="U0VA1"
-    )
+    notes = markup(NOTES_LIMIT)
+    done = view_submission("task_complete", {"notes": text_value(notes)}, {"task": 1}, user="U0VA1")
     assert live_app.interact(done)[0] == 200
     _dm_with(live_app, "U0VA1", "T-1")
     shown = live_app.command("/task", "show T-1")
     blocks = shown["blocks"]
     text = _all_text(blocks)
     assert "*Completion notes*" in text and "*Follow-ups*" in text
-    assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in text
-    assert assert_every_call_fits(live_app.fake) >= 1
+    assert "&lt;b&gt;R&amp;D&lt;/b&gt;" in text and "…" in text  # cut to fit one message
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["task_show_all"]
+    # Show all opens the notes and every follow-up whole.
+    live_app.interact(block_action("task_show_all", "1", user="U0VA1"))
+    opened = _wait(
+        lambda: [
+            c
+            for c in live_app.fake.calls("views.open")
+            if "Follow-ups" in json.dumps(c.json("view"))
+        ],
+        "Show all opened",
+    )[0]
+    whole = _squeezed(_all_text(opened.json("view")["blocks"]))
+    assert _squeezed(escape(notes)) in whole
+    assert all(_squeezed(f"{n} {escape(markup(2000))}") in whole for n in range(10))
+    assert assert_every_call_fits(live_app.fake) >= 2
 
 
 # --- Every form at its longest -----------------------------------------------------------

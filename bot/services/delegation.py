@@ -205,6 +205,17 @@ def task_of(session: Session, assignment: Assignment) -> Task:
     return session.get(Task, assignment.task_id)
 
 
+def readable(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    """The assignment, for its VA, whoever assigned it, supervisors and owners."""
+    assignment = get_assignment(session, actor.team_id, assignment_id)
+    involved = actor.user_id in (assignment.assignee_id, assignment.assigner_id)
+    if not involved and not actor.is_manager:
+        raise PermissionDenied(
+            "Only its VA, whoever assigned it, supervisors and owners see this work."
+        )
+    return assignment
+
+
 def _last_event(session: Session, assignment: Assignment) -> AssignmentEvent | None:
     return session.exec(
         select(AssignmentEvent)

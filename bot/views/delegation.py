@@ -26,7 +26,14 @@ from slack_sdk.models.views import View
 from bot.services.delegation import RECURRENCES, STATE_WORDS, TITLE_LIMIT, Chase
 from bot.services.parsing import format_task_id
 from bot.services.text import NOTES_LIMIT, escape, shown
-from bot.views.blocks import HEADER_LIMIT, OPTION_LIMIT, line_sections, plain
+from bot.views.blocks import (
+    HEADER_LIMIT,
+    MODAL_TITLE_LIMIT,
+    OPTION_LIMIT,
+    VIEW_BLOCKS_LIMIT,
+    line_sections,
+    plain,
+)
 from store.models import Assignment, Task
 
 ASSIGN_CALLBACK = "assignment_create"
@@ -44,6 +51,8 @@ SHOWN_LIMIT = 1200  # per field of the brief in a message; the App Home shows it
 SUBMISSION_SHOWN_LIMIT = 8000  # a message's blocks add up to about 13,000 characters at most
 QUESTION_TEXT_LIMIT = 2500  # in a notification's text
 QUESTION_SHOWN_LIMIT = 5000  # the question and its answer in one message; Answer shows it whole
+SHOW_ACTION = "assignment_show"
+ACTION_IDS = {**BUTTON_ACTIONS, "show": SHOW_ACTION}
 STEP_FORMS = {  # action -> (form title, field, label)
     "ask": ("Ask a question", "question", "Your question"),
     "answer": ("Answer", "answer", "Your answer"),
@@ -143,10 +152,13 @@ def step_modal(action: str, assignment: Assignment, task: Task) -> View:
     )
 
 
-def _brief_lines(assignment: Assignment) -> list[str]:
+def _brief_lines(assignment: Assignment, limit: int | None = SHOWN_LIMIT) -> list[str]:
+    def text(value: str) -> str:
+        return escape(value) if limit is None else shown(value, limit)
+
     lines = [
-        f"*Objective*\n{shown(assignment.objective, SHOWN_LIMIT)}",
-        f"*Deliverables*\n{shown(assignment.deliverables, SHOWN_LIMIT)}",
+        f"*Objective*\n{text(assignment.objective)}",
+        f"*Deliverables*\n{text(assignment.deliverables)}",
         f"*Deadline*: {assignment.deadline:%a} {assignment.deadline.isoformat()}",
     ]
     if assignment.resources:
@@ -164,7 +176,7 @@ def _buttons(assignment: Assignment, actions: list[str], labels: dict[str, str])
         elements=[
             ButtonElement(
                 text=labels[a],
-                action_id=BUTTON_ACTIONS[a],
+                action_id=ACTION_IDS[a],
                 value=value,
                 style="primary" if a in ("acknowledge", "approve", "submit") else None,
             )
@@ -201,10 +213,9 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
     status = f"*Status*: {STATE_WORDS[assignment.state]}"
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
-    if any(
-        len(escape(text)) > SHOWN_LIMIT for text in (assignment.objective, assignment.deliverables)
-    ):
-        status += "\nThe brief is cut here; the App Home tab shows it whole."
+    cut = _brief_is_cut(assignment)
+    if cut:
+        status += "\nThe brief is cut here; *Show all* (or the App Home tab) has it whole."
     if assignment.open_question:
         status += f"\n*Your question*: {shown(assignment.open_question, SHOWN_LIMIT)}"
     blocks += line_sections([status])
@@ -214,10 +225,41 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
         "acknowledged": ["submit", "ask"],
         "revisions": ["submit", "ask"],
     }.get(assignment.state, [])
-    labels = {"acknowledge": "Acknowledge", "ask": "Ask a question", "submit": "Submit for review"}
+    labels = {
+        "acknowledge": "Acknowledge",
+        "ask": "Ask a question",
+        "submit": "Submit for review",
+        "show": "Show all",
+    }
+    if cut:
+        actions = [*actions, "show"]
     if actions:
         blocks.append(_buttons(assignment, actions, labels))
     return blocks
+
+
+def _brief_is_cut(assignment: Assignment) -> bool:
+    brief = (assignment.objective, assignment.deliverables, assignment.open_question or "")
+    return any(len(escape(text)) > SHOWN_LIMIT for text in brief)
+
+
+def assignment_modal(assignment: Assignment, task: Task, submission: str | None) -> View:
+    """Show all: the brief, the open question and the latest submission, whole."""
+    lines = [
+        f"*{format_task_id(task.number)}* {escape(task.title)}",
+        *_brief_lines(assignment, limit=None),
+    ]
+    if assignment.open_question:
+        lines.append(f"*Open question*\n{escape(assignment.open_question)}")
+    if submission:
+        lines.append(f"*Latest submission*\n{escape(submission)}")
+    lines.append(f"*Status*: {STATE_WORDS[assignment.state]}")
+    return View(
+        type="modal",
+        title=plain(f"{format_task_id(task.number)}", MODAL_TITLE_LIMIT),
+        close="Close",
+        blocks=line_sections(lines)[:VIEW_BLOCKS_LIMIT],
+    )
 
 
 def review_text(assignment: Assignment, task: Task) -> str:
@@ -240,9 +282,13 @@ def review_blocks(assignment: Assignment, task: Task, submission: str | None) ->
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
     blocks += line_sections([status])
-    if assignment.state == "submitted":
-        labels = {"approve": "Approve", "revise": "Request revisions"}
-        blocks.append(_buttons(assignment, ["approve", "revise"], labels))
+    actions = ["approve", "revise"] if assignment.state == "submitted" else []
+    cut = len(escape(submission or "")) > SUBMISSION_SHOWN_LIMIT
+    if cut or len(escape(assignment.deliverables)) > SHOWN_LIMIT:
+        actions.append("show")
+    if actions:
+        labels = {"approve": "Approve", "revise": "Request revisions", "show": "Show all"}
+        blocks.append(_buttons(assignment, actions, labels))
     blocks.append(
         ContextBlock(elements=[MarkdownTextObject(text="Nobody reviews their own work.")])
     )

@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
     DatePickerElement,
     DividerBlock,
     InputBlock,
@@ -22,10 +24,19 @@ from slack_sdk.models.views import View
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails, status_word
 from bot.services.text import NOTES_LIMIT, escape, fit, shown, time_token, truncate
-from bot.views.blocks import FIELD_TEXT_LIMIT, OPTION_LIMIT, context_block, line_sections, plain
-from store.models import Client, Task
+from bot.views.blocks import (
+    FIELD_TEXT_LIMIT,
+    MODAL_TITLE_LIMIT,
+    OPTION_LIMIT,
+    VIEW_BLOCKS_LIMIT,
+    context_block,
+    line_sections,
+    plain,
+)
+from store.models import Client, FollowUp, Task
 
 NEW_TASK_CALLBACK = "task_create"
+SHOW_ALL_ACTION = "task_show_all"
 COMPLETE_TASK_CALLBACK = "task_complete"
 PRIORITY_LABELS = {"high": "High", "normal": "Normal", "low": "Low"}
 PRIORITY_MARKS = {"high": " :red_circle:", "normal": "", "low": " :white_circle:"}
@@ -64,9 +75,29 @@ def task_list_blocks(tasks: list[Task], heading: str, today: date) -> list:
     return blocks[:50]
 
 
+def _is_cut(details: TaskDetails) -> bool:
+    """Whether the card of `/task show` cuts anything (Show all has it whole)."""
+    task = details.task
+    longest = [
+        (task.title, TITLE_SHOWN_LIMIT),
+        (task.description or "", LONG_TEXT_SHOWN_LIMIT),
+        (task.notes or "", LONG_TEXT_SHOWN_LIMIT),
+        *((f.text, FOLLOWUP_SHOWN_LIMIT) for f in details.followups),
+    ]
+    too_many = len(details.followups) > FOLLOWUPS_SHOWN
+    return too_many or any(len(escape(text)) > limit for text, limit in longest)
+
+
+def _followup_line(followup: FollowUp, limit: int | None) -> str:
+    text = escape(followup.text) if limit is None else shown(followup.text, limit)
+    due = f" (due {followup.due.isoformat()})" if followup.due else ""
+    return f"• {text} — <@{followup.author_id}> {time_token(followup.created_at)}{due}"
+
+
 def task_detail_blocks(details: TaskDetails) -> list:
     """The card of `/task show`: each long text is cut so the message stays within what
-    Slack accepts (its blocks add up to about 13,000 characters at most)."""
+    Slack accepts (its blocks add up to about 13,000 characters at most); Show all opens
+    it whole."""
     task = details.task
     fields = [
         f"*Status*\n{status_word(task.status)}",
@@ -100,13 +131,37 @@ def task_detail_blocks(details: TaskDetails) -> list:
         lines = ["*Follow-ups*"]
         if len(details.followups) > len(latest):
             lines[0] += f" (the latest {len(latest)} of {len(details.followups)})"
-        lines += [
-            f"• {shown(f.text, FOLLOWUP_SHOWN_LIMIT)} — <@{f.author_id}> {time_token(f.created_at)}"
-            + (f" (due {f.due.isoformat()})" if f.due else "")
-            for f in latest
-        ]
+        lines += [_followup_line(f, FOLLOWUP_SHOWN_LIMIT) for f in latest]
         blocks += line_sections(lines)
+    if _is_cut(details):
+        show_all = ButtonElement(text="Show all", action_id=SHOW_ALL_ACTION, value=str(task.number))
+        blocks.append(ActionsBlock(block_id=f"task_show:{task.number}", elements=[show_all]))
     return blocks
+
+
+def task_whole_modal(details: TaskDetails) -> View:
+    """Show all: the task's title, description, completion notes and follow-ups whole
+    (the newest follow-ups first when they are more than one view holds)."""
+    task = details.task
+    blocks: list = line_sections([f"*{format_task_id(task.number)}* {escape(task.title)}"])
+    if task.description:
+        blocks += line_sections([f"*Description*\n{escape(task.description)}"])
+    if task.notes:
+        blocks += line_sections([f"*Completion notes*\n{escape(task.notes)}"])
+    if details.followups:
+        blocks += line_sections(["*Follow-ups*, newest first"])
+        for followup in reversed(details.followups):
+            more = line_sections([_followup_line(followup, None)])
+            if len(blocks) + len(more) >= VIEW_BLOCKS_LIMIT:
+                blocks.append(context_block(["Older follow-ups do not fit here."]))
+                break
+            blocks += more
+    return View(
+        type="modal",
+        title=plain(f"{format_task_id(task.number)}", MODAL_TITLE_LIMIT),
+        close="Close",
+        blocks=blocks,
+    )
 
 
 def _option(value: str, label: str) -> Option:
