@@ -42,6 +42,7 @@ BASE: dict[str, dict[str, str]] = {
     },
     "channels": {"digest": '"C0DIGEST"', "escalations": '"C0ESCAL"'},
     "clients.acme": {"name": '"Acme Corp"', "channel": '"C0ACME"', "csat": "true"},
+    "clients.globex": {"name": '"Globex"', "channel": '"C0GLOBEX"'},
     "templates.welcome": {
         "text": '"Hi {contact}, this is {va} from {client}: {task}, due {due}."',
     },
@@ -171,6 +172,26 @@ def drive_client_chat(live_app, channel: str = "C0ACME") -> None:
     wait(lambda: _conversations(live_app)[0].first_response_at, "the VA's reply counted")
     _event(live_app, "Ev3", channel, user="U0CLIENT", ts=ts_of("2026-11-30T15:20:00"))
     wait(lambda: _conversations(live_app)[-1].last_client_at.minute == 20, "the client again")
+    # Another client's request, marked asynchronous by an owner: acknowledged later.
+    _event(live_app, "Ev4", "C0GLOBEX", user="U0GLOBEX", ts=ts_of("2026-11-30T15:21:00"))
+    other = wait(
+        lambda: [c for c in _conversations(live_app) if c.channel_id == "C0GLOBEX"], "Globex's"
+    )[0]
+    press = {
+        "type": "block_actions",
+        "user": {"id": "U0OWNER", "team_id": TEAM},
+        "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home"},
+        "actions": [
+            {"type": "button", "action_id": "chat_async", "block_id": "b", "value": str(other.id)}
+        ],
+    }
+    assert live_app.interact(press)[0] == 200
+    marked = wait(
+        lambda: [c for c in _conversations(live_app) if c.id == other.id and c.acknowledge_due],
+        "marked asynchronous",
+    )[0]
+    assert marked.acknowledge_due > marked.opened_at
     rig_of(live_app).tick("2026-11-30T16:00:00Z", only=SLA_SWEEP)
 
 

@@ -292,7 +292,8 @@ def _give_oldest_queued(
 def mark_asynchronous(
     session: Session, settings: Settings, actor: Actor, conversation_id: int, now: datetime
 ) -> Conversation:
-    """An asynchronous request: acknowledged within 4 business hours instead of 15 minutes."""
+    """An asynchronous request: acknowledged within `[sla] acknowledge_business_hours`
+    (4 business hours) instead of the first-response target (15 minutes)."""
     conversation = _locked(session, actor.team_id, conversation_id)
     _refuse_if_closed(conversation)
     _may_act_on(actor, conversation, "mark")
@@ -301,8 +302,10 @@ def mark_asynchronous(
     if conversation.first_response_at is not None:
         raise VADeskError("That client chat is already answered: its target no longer applies.")
     if conversation.breached_at is not None:
+        minutes = settings.sla.first_response_minutes
         raise VADeskError(
-            "That client chat already missed its 15-minute target; the breach stays on record."
+            f"That client chat already missed its {minutes}-minute target; "
+            "the breach stays on record."
         )
     calendar = calendar_of(session, settings, conversation)
     conversation.asynchronous = True
