@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 _pinned: datetime | None = None
 
 
-def _parse_instant(text: str) -> datetime:
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant as an aware UTC datetime (no zone: UTC); ValueError if not one."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -26,7 +27,7 @@ def now() -> datetime:
         return _pinned
     env_value = os.environ.get("VADESK_NOW")
     if env_value:
-        return _parse_instant(env_value)
+        return parse_instant(env_value)
     return system_now()
 
 
@@ -47,6 +48,6 @@ def set_now(value: datetime | str | None) -> None:
     if value is None:
         _pinned = None
     elif isinstance(value, str):
-        _pinned = _parse_instant(value)
+        _pinned = parse_instant(value)
     else:
         _pinned = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

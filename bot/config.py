@@ -8,7 +8,9 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from bot import clock
 from bot.config_file import parse_settings_file
 from bot.settings import (
     DEFAULT_DATABASE_URL,
@@ -83,6 +85,38 @@ def _env_value(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _is_web_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        return False
+
+
+# A pinned "now" outside these years would overflow the date arithmetic of schedules
+# (years of working time ahead, 9999 at most).
+PINNED_YEARS = (2000, 2999)
+
+
+def _check_pinned_now(value: str | None, where: str) -> None:
+    """`VADESK_NOW` as `bot.clock` reads it: an ISO 8601 instant, or unset."""
+    if not value:
+        return
+    try:
+        instant = clock.parse_instant(value)
+    except ValueError:
+        raise ConfigError(
+            where,
+            "VADESK_NOW",
+            f"must be an ISO 8601 instant such as 2026-11-30T14:00:00Z, got {value!r}",
+        ) from None
+    first, last = PINNED_YEARS
+    if not first <= instant.year <= last:
+        raise ConfigError(
+            where, "VADESK_NOW", f"must be in the years {first} to {last}, got {value!r}"
+        )
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, *, load_dotenv_file: bool = True
 ) -> Settings:
@@ -97,8 +131,16 @@ def load_settings(
         return sources.get(name, ENV_SOURCE)
 
     slack_api_url = _env_value(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    if not _is_web_url(slack_api_url):
+        raise ConfigError(
+            source("SLACK_API_URL"),
+            "SLACK_API_URL",
+            f"must be an http:// or https:// URL such as {DEFAULT_SLACK_API_URL}, "
+            f"got {slack_api_url!r}",
+        )
     if not slack_api_url.endswith("/"):
         slack_api_url += "/"
+    _check_pinned_now(env.get("VADESK_NOW"), source("VADESK_NOW"))
 
     log_level = (_env_value(env, "LOG_LEVEL") or DEFAULT_LOG_LEVEL).upper()
     if log_level not in logging.getLevelNamesMapping():

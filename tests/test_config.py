@@ -574,6 +574,49 @@ def test_errors_name_the_file_given_by_vadesk_config(cwd: Path) -> None:
     assert str(caught.value) == "prod.toml: workspace.timezone: unknown time zone 'Mars/Base'"
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "SLACK_API_URL",
+            "notaurl",
+            "environment: SLACK_API_URL: must be an http:// or https:// URL such as "
+            "https://slack.com/api/, got 'notaurl'",
+        ),
+        ("SLACK_API_URL", "ftp://slack.com/api/", "environment: SLACK_API_URL: must be an"),
+        ("SLACK_API_URL", "http://[::1/api", "environment: SLACK_API_URL: must be an"),
+        (
+            "VADESK_NOW",
+            "tomorrow",
+            "environment: VADESK_NOW: must be an ISO 8601 instant such as "
+            "2026-11-30T14:00:00Z, got 'tomorrow'",
+        ),
+        (
+            "VADESK_NOW",
+            "9999-12-31T23:59:59Z",
+            "environment: VADESK_NOW: must be in the years 2000 to 2999, "
+            "got '9999-12-31T23:59:59Z'",
+        ),
+        ("VADESK_NOW", "1999-12-31T23:59:59Z", "environment: VADESK_NOW: must be in the years"),
+    ],
+)
+def test_environment_values_that_cannot_work_are_refused(
+    cwd: Path, variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load({variable: value})
+    assert str(caught.value) == message or str(caught.value).startswith(message)
+    assert caught.value.key == variable
+
+
+def test_environment_values_at_their_bounds_load(cwd: Path) -> None:
+    for now in ("2000-01-01T00:00:00Z", "2999-12-31T23:59:59+00:00", "2026-11-30T09:00:00"):
+        load({"VADESK_NOW": now})
+    assert load({"SLACK_API_URL": "http://127.0.0.1:8080"}).slack_api_url == (
+        "http://127.0.0.1:8080/"
+    )
+
+
 def test_invalid_log_level(cwd: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load({"LOG_LEVEL": "LOUD"})

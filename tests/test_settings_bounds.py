@@ -337,6 +337,16 @@ def drive_tags(live_app) -> None:
     assert status == 200 and "errors" not in body, body
 
 
+def drive_csat(live_app) -> None:
+    """A client task done: the client channel is asked "How did we do?" when the client
+    has csat = true, and not otherwise."""
+    live_app.command("/task", "add Send the invoice <#C0ACME|acme>")
+    live_app.command("/task", "done T-1 Sent")
+    asked = posted_to(rig_of(live_app).tick("2026-11-30T14:00:30Z", only="csat-prompts"))
+    wanted = live_app.settings.client_for_channel("C0ACME").csat
+    assert len(asked) == (1 if wanted else 0)
+
+
 def drive_roles(live_app) -> None:
     """/role lists everyone; a client message opens a conversation, the SLA sweep runs
     (with nobody rostered, nobody's reply counts as the team's)."""
@@ -514,6 +524,12 @@ CASES = [
             }
         },
     ),
+    case(
+        "clients csat = true, a name of 200 characters",
+        drive_csat,
+        clients__acme={"name": '"' + "N" * 200 + '"'},
+    ),
+    case("clients csat = false", drive_csat, clients__acme={"csat": "false"}),
     case(
         "clients one-minute day",
         drive_client_chat,
