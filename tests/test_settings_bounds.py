@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from bot import clock
 from bot.jobs import ASSIGNMENT_CHASE, DIGEST, REMINDERS, SLA_SWEEP, WEEKLY_REPORT
+from bot.services.timesheet import timesheet_rows
 from store.db import session_scope
 from store.models import Assignment, Conversation, TimeEntry
 from tests.conftest import TEAM
@@ -268,7 +269,10 @@ def drive_routines(live_app, job: str = "routine:morning") -> None:
 
 
 def drive_reports(live_app) -> None:
-    """The digest and the weekly report fall due and are posted to the digest channel."""
+    """The digest and the weekly report fall due and are posted to the digest channel;
+    /role lists everyone."""
+    listing = live_app.command("/role", user="U0OWNER")
+    assert listing.get("text") or listing.get("blocks")
     live_app.command("/timer", "start Call with Acme")
     live_app.command("/task", "add Renew domain due 2026-11-23")
     assert tick_when_due(live_app, DIGEST), "no digest"
@@ -295,6 +299,17 @@ def drive_timers(live_app) -> None:
     nudged = posted_to(rig_of(live_app).tick(at.isoformat(), only=REMINDERS))
     assert nudged, "no nudge for the long timer"
     assert len(_entries(live_app)) == 2
+
+
+def drive_billing(live_app) -> None:
+    """Time is logged, and the weekly report carries the timesheet, rounded as set."""
+    drive_timers(live_app)
+    live_app.command("/timer", "stop")
+    assert tick_when_due(live_app, WEEKLY_REPORT), "no weekly report"
+    with session_scope(live_app.engine) as session:
+        rows = timesheet_rows(session, live_app.settings, date(2026, 11, 1), date(2026, 12, 31))
+    rounding = live_app.settings.billing.rounding_minutes
+    assert rows and all(round(row.hours * 60) % (rounding or 1) == 0 for row in rows)
 
 
 def drive_escalation(live_app) -> None:
@@ -502,6 +517,11 @@ CASES = [
         drive_roles,
         roles={"vas": f'["U0VA1", "{LONG_USER}"]', "owners": f'["U0OWNER", "W{"A" * 31}"]'},
     ),
+    case(
+        "roles 120 VAs",
+        drive_reports,
+        roles={"vas": "[" + ", ".join(f'"U0VA{n:03d}"' for n in range(120)) + "]"},
+    ),
     # [channels]
     case("channels none", drive_client_chat, channels=None),
     case(
@@ -557,6 +577,11 @@ CASES = [
         drive_reports,
         reports={"digest": '"daily 23:59"', "weekly": '"monthly 23:59"'},
     ),
+    case(
+        "reports hourly and at the start of the day",
+        drive_reports,
+        reports={"digest": '"hourly"', "weekly": '"workday start"'},
+    ),
     # [routines]
     case(
         "routines one item",
@@ -595,10 +620,10 @@ CASES = [
     # [billing]
     case(
         "billing.rounding_minutes=60, rate 100000",
-        drive_timers,
+        drive_billing,
         billing={"rounding_minutes": "60", "rates": "{ acme = 100000 }"},
     ),
-    case("billing.rounding_minutes=0, rate 0", drive_timers, billing={"rates": "{ acme = 0 }"}),
+    case("billing.rounding_minutes=0, rate 0", drive_billing, billing={"rates": "{ acme = 0 }"}),
 ]
 
 
