@@ -40,6 +40,7 @@ from bot.services.schedules import (
 )
 from bot.services.timesheet import timesheet_comment, timesheet_rows, write_csv
 from bot.settings_models import Routine
+from bot.views import delegation as delegation_views
 from bot.views.chats import (
     assigned_blocks,
     assigned_text,
@@ -347,15 +348,23 @@ class AssignmentChaseJob(Job):
     def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
         with session_scope(ctx.engine) as session:
             found = delegation.chases_due(session, ctx.settings, team_id, since, until)
+            undelivered = delegation.undelivered_due(session, ctx.settings, team_id, since, until)
         far = until + timedelta(days=1)  # useful until acknowledged
-        return [
+        dues = [
             Due(self.name, team_id, f"A-{c.assignment.id}", Slot(c.at, far, far), c) for c in found
         ]
+        dues += [
+            Due(f"{self.name}:{u.which}", team_id, f"A-{u.assignment.id}", Slot(u.at, far, far), u)
+            for u in undelivered
+        ]
+        return dues
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
         return after  # checked on every tick
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        if isinstance(due.subject, delegation.Undelivered):
+            return [self._again(due, due.subject)]
         chase: delegation.Chase = due.subject
         if chase.assignment.va_ts is None:  # Slack refused the brief when it was assigned
             return [self._brief(due, chase.assignment.id, chase.assignment.assignee_id)]
@@ -364,6 +373,33 @@ class AssignmentChaseJob(Job):
             return Message(chase_text(chase), thread_ts=chase.assignment.va_ts)
 
         return [_outgoing(due, due.recipient, compose, channel=chase.assignment.va_channel)]
+
+    @staticmethod
+    def _again(due: Due, undelivered: delegation.Undelivered) -> Outgoing:
+        """A submission or question Slack refused to deliver to the assigner, again."""
+        assignment_id, which = undelivered.assignment.id, undelivered.which
+
+        def compose(session: Session) -> Message | None:
+            assignment = session.get(Assignment, assignment_id)
+            if assignment is None or getattr(assignment, f"{which}_ts") is not None:
+                return None
+            task = delegation.task_of(session, assignment)
+            if which == "review":
+                if assignment.state != "submitted":
+                    return None
+                submission = delegation.last_note(session, assignment, "submit")
+                blocks = delegation_views.review_blocks(assignment, task, submission)
+                return Message(delegation_views.review_text(assignment, task), blocks)
+            if assignment.open_question is None:
+                return None
+            text = delegation_views.question_text(assignment, task)
+            return Message(text, delegation_views.question_blocks(assignment, task))
+
+        def after_post(session: Session, channel: str, ts: str | None) -> None:
+            delegation.record_message(session, assignment_id, which, channel, ts)
+
+        assigner = undelivered.assignment.assigner_id
+        return _outgoing(due, due.recipient, compose, after_post, channel=assigner)
 
     @staticmethod
     def _brief(due: Due, assignment_id: int, assignee: str) -> Outgoing:

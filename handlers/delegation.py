@@ -196,9 +196,8 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             views.review_text(assignment, task),
             views.review_blocks(assignment, task, submission),
         )
-        if posted is not None:
-            with desk.session() as session:
-                delegation.record_message(session, assignment_id, "review", *posted)
+        with desk.session() as session:  # none: sent again later (bot.jobs)
+            delegation.record_message(session, assignment_id, "review", *(posted or (None, None)))
     elif action in ("approve", "revise"):
         _update(
             client,
@@ -216,9 +215,8 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             views.question_text(assignment, task),
             views.question_blocks(assignment, task),
         )
-        if posted is not None:
-            with desk.session() as session:
-                delegation.record_message(session, assignment_id, "question", *posted)
+        with desk.session() as session:  # none: sent again later (bot.jobs)
+            delegation.record_message(session, assignment_id, "question", *(posted or (None, None)))
     elif action == "answer":
         _update(
             client,
@@ -240,9 +238,14 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
     desk.refresh_homes(assignment.team_id, {assignment.assignee_id})
     if not unsent:
         return None
+    again = (
+        " VA Desk sends it again after the next reminder spell."
+        if action in ("submit", "ask")
+        else ""
+    )
     return (
         f"Saved, but Slack refused to deliver {' and '.join(unsent)}; tell them yourself "
-        f"(*T-{task.number}*)."
+        f"(*T-{task.number}*).{again}"
     )
 
 

@@ -375,7 +375,9 @@ def test_a_submission_and_a_question_full_of_ampersands_reach_the_assigner(live_
     assert_every_call_fits(live_app.fake)
 
 
-def test_a_submission_slack_refuses_is_said_saved(live_app):
+def test_a_submission_slack_refuses_is_said_saved_and_sent_again_later(live_app):
+    rig = Rig(live_app.settings, live_app.engine, live_app.fake)
+    clock.set_now("2026-11-30T15:00:00Z")  # Monday 10:00 in New York
     assert live_app.interact(_brief())[0] == 200
     _stored(live_app, "va_ts")
     live_app.interact(block_action("assignment_acknowledge", "1", user="U0VA1"))
@@ -384,8 +386,19 @@ def test_a_submission_slack_refuses_is_said_saved(live_app):
     assert live_app.interact(_step("submit", "deliverables", "Done", "U0VA1"))[0] == 200
     told = _dm_with(live_app, "U0VA1", "msg_blocks_too_long")
     assert "Saved, but Slack refused to deliver your submission to <@U0OWNER>" in told
+    assert "sends it again" in told
     with session_scope(live_app.engine) as session:
-        assert session.exec(select(Assignment)).one().state == "submitted"
+        assignment = session.exec(select(Assignment)).one()
+        assert assignment.state == "submitted" and assignment.review_ts is None
+    # Two of the assigner's working hours later, the submission goes to them after all.
+    assert posted_to(rig.tick("2026-11-30T16:59:00Z", only="assignment-chase")) == []
+    outcomes = rig.tick("2026-11-30T17:00:30Z", only="assignment-chase")
+    assert posted_to(outcomes) == [("assignment-chase:review", "A-1")]
+    late = [c for c in _to(live_app, "U0OWNER") if (c.response or {}).get("ok")][-1]
+    assert "assignment_approve" in json.dumps(late.json("blocks"))
+    assert _stored(live_app, "review_ts").review_ts == late.response["ts"]
+    assert posted_to(rig.tick("2026-11-30T19:00:30Z", only="assignment-chase")) == []
+    assert_every_call_fits(live_app.fake)
 
 
 # --- Tasks -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
@@ -306,10 +307,10 @@ def answer_in_thread(
 
 
 def record_message(
-    session: Session, assignment_id: int, which: str, channel: str, ts: str | None
+    session: Session, assignment_id: int, which: str, channel: str | None, ts: str | None
 ) -> None:
     """Remember where the brief (`va`), the latest submission (`review`) or the latest
-    question (`question`) was posted."""
+    question (`question`) was posted (None: Slack refused it, so it is sent again)."""
     assignment = session.get(Assignment, assignment_id)
     setattr(assignment, f"{which}_channel", channel)
     setattr(assignment, f"{which}_ts", ts)
@@ -355,6 +356,60 @@ def chases_due(
         if latest is not None:
             found.append(Chase(assignment, task, *latest))
     return found
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A submission (`review`) or question (`question`) Slack refused to deliver to the
+    assigner, due to be sent again."""
+
+    assignment: Assignment
+    task: Task
+    which: str
+    at: datetime
+
+
+def undelivered_due(
+    session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
+) -> list[Undelivered]:
+    """Submissions and open questions whose message to the assigner Slack refused: sent
+    again every `chase_after_business_hours` of the assigner's working time after the
+    step, until one is delivered (or the step is overtaken)."""
+    every = timedelta(hours=settings.delegation.chase_after_business_hours)
+    found = []
+    rows = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.team_id == team_id,
+            sa.or_(
+                sa.and_(Assignment.state == "submitted", Assignment.review_ts.is_(None)),
+                sa.and_(Assignment.open_question.is_not(None), Assignment.question_ts.is_(None)),
+            ),
+        )
+    ).all()
+    for assignment, task in rows:
+        calendar = person_calendar(session, settings, team_id, assignment.assigner_id)
+        waiting = []
+        if assignment.state == "submitted" and assignment.review_ts is None:
+            waiting.append(("review", "submit"))
+        if assignment.open_question is not None and assignment.question_ts is None:
+            waiting.append(("question", "ask"))
+        for which, action in waiting:
+            step = _last_event_of(session, assignment, action)
+            start = step.at if step is not None else assignment.created_at
+            latest = latest_repeat(calendar, start, every, since, until)
+            if latest is not None:
+                found.append(Undelivered(assignment, task, which, latest[0]))
+    return found
+
+
+def _last_event_of(session: Session, assignment: Assignment, action: str):
+    return session.exec(
+        select(AssignmentEvent)
+        .where(AssignmentEvent.assignment_id == assignment.id, AssignmentEvent.action == action)
+        .order_by(AssignmentEvent.id.desc())
+    ).first()
 
 
 def unacknowledged(session: Session, team_id: str, limit: int) -> list[tuple[Assignment, Task]]:
