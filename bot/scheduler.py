@@ -31,7 +31,7 @@ from bot.desk import profile_lookup
 from bot.failure_log import log_failure
 from bot.jobs import Due, Job, JobContext, all_jobs
 from bot.notify import Notifier, Outcome, Outgoing
-from bot.services.people import resolve_actor, stale_profiles
+from bot.services.people import resolve_actor, roster, stale_profiles
 from bot.slack_client import make_posting_client
 from store.db import session_scope
 from store.models import Workspace
@@ -122,10 +122,9 @@ class Scheduler:
         up for one call at most; someone Slack could not tell about is asked again an hour
         later."""
         settings = self.context.settings
-        roles = settings.roles
-        roster = list(dict.fromkeys([*roles.vas, *roles.supervisors, *roles.owners]))
         with session_scope(self.context.engine) as session:
-            stale = stale_profiles(session, team_id, roster)
+            everyone = list(roster(session, settings, team_id).everyone)
+            stale = stale_profiles(session, team_id, everyone)
         now = time.monotonic()
         due = [u for u in stale if self._ask_again_at.get(u, 0.0) <= now]
         lookup = profile_lookup(self._client)

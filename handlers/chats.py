@@ -18,7 +18,7 @@ from bot.desk import Desk
 from bot.services import chat_assignment, chats
 from bot.services.chat_assignment import Placement
 from bot.services.events import forget_old_now_and_then
-from bot.services.people import Actor
+from bot.services.people import Actor, roster
 from bot.views.chats import (
     ASYNC_ACTION,
     CLAIM_ACTION,
@@ -113,12 +113,13 @@ def _announce(desk: Desk, client: WebClient, placement: Placement) -> None:
         row.permalink = permalink
         session.add(row)
         name = chats.client_name(session, row)
+        vas = set(roster(session, desk.settings, row.team_id).vas)
     if placement.assignee is not None:
         _dm_holder(client, row, name, placement.assignee, "assigned")
         desk.refresh_homes(row.team_id, {placement.assignee})
         return
     # Queued: it shows on every VA's Home now; the next sla-sweep tells the supervisors.
-    desk.refresh_homes(row.team_id, set(desk.settings.roles.vas))
+    desk.refresh_homes(row.team_id, vas)
 
 
 def _dm_holder(
@@ -148,6 +149,12 @@ def _show_in_place(body: dict, client: WebClient, text: str, blocks: list | None
 def _named(desk: Desk, conversation: Conversation) -> str:
     with desk.session() as session:
         return chats.client_name(session, conversation)
+
+
+def _vas(desk: Desk, team_id: str) -> set[str]:
+    """The VAs whose App Home lists the queue (roles set with /role included)."""
+    with desk.session() as session:
+        return set(roster(session, desk.settings, team_id).vas)
 
 
 def _press(body: dict, action: dict, client: WebClient, context: BoltContext, service) -> Any:
@@ -184,7 +191,7 @@ def handle_resolve(ack: Ack, body: dict, action: dict, client: WebClient, contex
             next_one.assignee,
             "assigned",
         )
-        desk.refresh_homes(team_id, set(desk.settings.roles.vas))
+        desk.refresh_homes(team_id, _vas(desk, team_id))
 
 
 @guarded
@@ -200,7 +207,7 @@ def handle_claim(ack: Ack, body: dict, action: dict, client: WebClient, context:
         _show_in_place(
             body, client, f"<@{user_of(body)}> claimed the client chat from {name}.", None
         )
-    desk.refresh_homes(conversation.team_id, set(desk.settings.roles.vas) | {user_of(body)})
+    desk.refresh_homes(conversation.team_id, _vas(desk, conversation.team_id) | {user_of(body)})
 
 
 @guarded

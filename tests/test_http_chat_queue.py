@@ -257,6 +257,33 @@ def test_a_transfer_needs_the_contact_tagged_first(live_app):
     assert events(live_app, chat.id)[-1] == "transferred"
 
 
+def test_roles_given_with_slash_role_count_for_transfers_and_new_chats(live_app):
+    """/role made U0SUPER an owner and U0NEWVA a VA: a transfer to the new owner is taken,
+    and a new client chat can go to the new VA, as to one listed in vadesk.toml."""
+    for who, role in (("U0SUPER", "owner"), ("U0NEWVA", "va"), ("U0VA2", "supervisor")):
+        reply = live_app.command("/role", f"<@{who}> {role}", user="U0OWNER")["text"]
+        assert reply.startswith(f"<@{who}> is now")
+    clock.set_now(MONDAY_10_NY + "Z")
+    client_says(live_app, MONDAY_10_NY)
+    (chat,) = wait_for(live_app, lambda r: len(r) == 1 and r[0].assignee_id, "assigned")
+    with session_scope(live_app.engine) as session:
+        row = session.get(Conversation, chat.id)
+        row.tag = "Billing – Payment Question"
+        session.add(row)
+    status, body = _transfer(live_app, chat.id, "U0SUPER", user=chat.assignee_id)
+    assert status == 200 and body == ""
+    wait_for(live_app, lambda r: r[0].assignee_id == "U0SUPER", "transferred to the new owner")
+    status, body = _transfer(live_app, chat.id, "U0VA2", user="U0SUPER")
+    assert "<@U0VA2> is not an owner or a rostered VA" in body  # a supervisor now
+    # U0VA1 holds one chat and U0NEWVA none: Globex's new chat goes to the new VA.
+    client_says(live_app, MONDAY_10_NY, channel="C0ACME", user="U0CLIENT2", thread="9.9")
+    wait_for(live_app, lambda r: len(r) == 2 and r[1].assignee_id == "U0VA1", "second")
+    client_says(live_app, MONDAY_10_NY, channel="C0GLOBEX", user="U0CLIENT3")
+    found = wait_for(live_app, lambda r: len(r) == 3 and r[2].assignee_id, "third")
+    assert found[2].assignee_id == "U0NEWVA"
+    wait_dm(live_app, "U0NEWVA", "New client chat for you")
+
+
 def test_slack_connect_channels_count_external_members_as_clients(live_app):
     clock.set_now(MONDAY_10_NY + "Z")
     live_app.fake.shared_channels.add("C0SHARED")

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot import clock
 from bot.config import ClientSettings, UserSettings
-from bot.services import people
+from bot.services import people, roles
 from store.db import session_scope
 from store.models import Client, User
 
@@ -154,6 +154,23 @@ def test_a_role_change_in_config_applies_on_the_next_request(engine, settings):
     )
     assert resolve(engine, promoted, SlackProfiles(), "U0VA2").role == "supervisor"
     assert stored_user(engine, "U0VA2").role == "supervisor"
+
+
+def test_the_roster_is_the_config_with_the_roles_set_in_slack_over_it(engine, settings):
+    clock.set_now(T0)
+    with session_scope(engine) as session:
+        owner = people.resolve_actor(session, settings, TEAM, "U0OWNER")
+        roles.set_role(session, settings, owner, "U0VA2", "owner")
+        roles.set_role(session, settings, owner, "U0NEW", "va")
+        roles.set_role(session, settings, owner, "U0SUPER", "va")
+    with session_scope(engine) as session:
+        found = people.roster(session, settings, TEAM)
+        other_team = people.roster(session, settings, "T0OTHER")
+    assert found.owners == ("U0OWNER", "U0VA2")
+    assert found.supervisors == ()
+    assert found.vas == ("U0VA1", "U0NEW", "U0SUPER")
+    assert "U0NEW" in found and "U0STRANGER" not in found
+    assert other_team.vas == ("U0VA1", "U0VA2") and other_team.supervisors == ("U0SUPER",)
 
 
 def test_working_hours_default_to_business_hours_or_the_users_own(engine, settings):

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
+from bot.services import people
 from bot.services.calendars import away_until, workspace_calendar
 from bot.services.kpis import OPEN_STATUSES
 from store.models import RoutineRun, Task, TimeEntry
@@ -30,7 +31,7 @@ class BoardRow:
 
 
 def team_board(session: Session, settings: Settings, team_id: str) -> list[BoardRow]:
-    roster = list(settings.roles.vas)
+    roster = list(people.roster(session, settings, team_id).vas)
     if not roster:
         return []
     now = clock.now()

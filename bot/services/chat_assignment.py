@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.chats import calendar_of, record_event
 from bot.services.errors import VADeskError
-from bot.services.people import Actor
+from bot.services.people import Actor, roster
 from bot.services.schedules import add_working_time
 from bot.services.text import time_token
 from store.models import Conversation
@@ -75,7 +75,8 @@ class Shifts:
 
     def __init__(self, session: Session, settings: Settings, team_id: str, at: datetime) -> None:
         self._session, self._settings, self._team_id, self._at = session, settings, team_id, at
-        self._away = away_until(session, team_id, list(settings.roles.vas))
+        self.vas = roster(session, settings, team_id).vas
+        self._away = away_until(session, team_id, list(self.vas))
         self._known: dict[str, bool] = {}
 
     def on_shift(self, user_id: str) -> bool:
@@ -95,22 +96,22 @@ def choose_va(
     shifts: Shifts,
 ) -> str | None:
     cap = settings.sla.max_open_chats_per_va
-    roster = list(settings.roles.vas)
+    vas = list(shifts.vas)
 
     def has_room(va: str) -> bool:
         return counts.get(va, 0) < cap and shifts.on_shift(va)
 
-    last = _last_va_of_client(session, settings, conversation)
+    last = _last_va_of_client(session, conversation, shifts.vas)
     if last is not None and has_room(last):
         return last
-    candidates = [va for va in roster if has_room(va)]
+    candidates = [va for va in vas if has_room(va)]
     if not candidates:
         return None
-    return min(candidates, key=lambda va: (counts.get(va, 0), roster.index(va)))
+    return min(candidates, key=lambda va: (counts.get(va, 0), vas.index(va)))
 
 
 def _last_va_of_client(
-    session: Session, settings: Settings, conversation: Conversation
+    session: Session, conversation: Conversation, vas: tuple[str, ...]
 ) -> str | None:
     """Who held the client's latest other conversation, if that was a rostered VA."""
     same_client = (
@@ -129,7 +130,7 @@ def _last_va_of_client(
         .order_by(Conversation.opened_at.desc())
         .limit(1)
     ).first()
-    return last if last in settings.roles.vas else None
+    return last if last in vas else None
 
 
 def assign(
@@ -276,11 +277,12 @@ def resolve(
 def _give_oldest_queued(
     session: Session, settings: Settings, team_id: str, va: str | None, now: datetime
 ) -> Placement | None:
-    if va is None or va not in settings.roles.vas:
+    if va is None:
         return None
-    if not has_room(session, settings, team_id, va):
+    shifts = Shifts(session, settings, team_id, now)
+    if va not in shifts.vas or not has_room(session, settings, team_id, va):
         return None
-    if not Shifts(session, settings, team_id, now).on_shift(va):
+    if not shifts.on_shift(va):
         return None
     waiting = queued(session, team_id, 1)
     if not waiting:
@@ -338,7 +340,7 @@ def transfer(
             "Tag the contact before a transfer: use *Tag contact* on their message "
             "(the message's ⋮ menu), then transfer again."
         )
-    roles = settings.roles
+    roles = roster(session, settings, actor.team_id)
     if to_user not in (*roles.owners, *roles.vas):
         raise VADeskError(f"<@{to_user}> is not an owner or a rostered VA: pick one of those.")
     if to_user == conversation.assignee_id:

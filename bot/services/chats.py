@@ -29,10 +29,11 @@ from bot.services.people import (
     client_for_channel,
     ensure_workspace,
     insert_once,
+    roster,
 )
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.settings_models import ClientSettings
-from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent, User
+from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent
 
 # Message subtypes that are someone writing: a file with a comment, a thread reply also
 # sent to the channel. Every other subtype (edits, deletions, joins, topics) never counts.
@@ -122,11 +123,7 @@ def add_connect_channel(
 
 
 def on_the_team(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
-    roles = settings.roles
-    if user_id in (*roles.owners, *roles.supervisors, *roles.vas):
-        return True
-    user = session.get(User, (team_id, user_id))
-    return bool(user and user.role_override)
+    return user_id in roster(session, settings, team_id)
 
 
 def target_due(conversation: Conversation) -> datetime:

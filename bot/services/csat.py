@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 from bot import clock
 from bot.config import Settings
 from bot.services.errors import AlreadyDone, NotFound, PermissionDenied
+from bot.services.people import roster
 from bot.services.text import time_token
-from store.models import Client, CsatPrompt, Task, User
+from store.models import Client, CsatPrompt, Task
 
 PROMPT_OPEN = timedelta(days=7)
 RATINGS = (1, 2, 3, 4, 5)
@@ -75,11 +76,7 @@ def record_posted(session: Session, prompt_id: int, ts: str | None) -> None:
 
 
 def _on_the_team(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
-    roles = settings.roles
-    if user_id in (*roles.owners, *roles.supervisors, *roles.vas):
-        return True
-    user = session.get(User, (team_id, user_id))
-    return bool(user and user.role_override)
+    return user_id in roster(session, settings, team_id)
 
 
 def rate(

@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
-from bot.services.people import Actor, resolve_actor, role_and_phase
+from bot.services.people import Actor, resolve_actor, role_and_phase, roster
 from bot.services.schedules import Calendar, latest_repeat
 from bot.services.tasks import NewTask, complete_task, create_task
 from bot.services.text import NOTES_LIMIT, time_token
@@ -433,7 +433,7 @@ def promotion_candidates(
     """(VA, current phase, next phase) for each rostered VA whose last PROMOTION_STREAK
     reviewed assignments were all approved without revisions (the SOP's trust phases)."""
     found = []
-    for user_id in settings.roles.vas:
+    for user_id in roster(session, settings, team_id).vas:
         role, phase = role_and_phase(session, settings, team_id, user_id)
         if role != "va" or phase == PHASES[-1]:
             continue

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
+from bot.services import people
 from bot.services.calendars import workspace_calendar
 from bot.services.chats import client_names
 from bot.services.delegation import promotion_candidates, unacknowledged
@@ -52,7 +53,7 @@ def period_between(name: str, first: date, last: date, settings: Settings) -> Pe
 
 
 def build_digest(session: Session, settings: Settings, team_id: str, period: Period) -> Digest:
-    roster = list(settings.roles.vas)
+    roster = list(people.roster(session, settings, team_id).vas)
     zone = workspace_calendar(settings).zone
     cards = scorecards(session, settings, team_id, roster, period, zone) if roster else {}
     today = clock.now().astimezone(zone).date()
@@ -173,7 +174,7 @@ def daily_trend(
     session: Session, settings: Settings, team_id: str, days: list[date]
 ) -> list[tuple[date, Scorecard]]:
     """The team's scorecard day by day (the weekly report's completion trend)."""
-    roster = list(settings.roles.vas)
+    roster = list(people.roster(session, settings, team_id).vas)
     zone = workspace_calendar(settings).zone
     trend = []
     for day in days:

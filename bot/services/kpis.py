@@ -33,6 +33,7 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
+from bot.services import people
 from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
@@ -331,7 +332,7 @@ def report(
     roster plus whoever tracked time in the period. Periods are in the asker's time zone.
     A tag restricts it to tasks, time, CSAT and conversations with that tag."""
     period = period_of(period_name, actor.zone)
-    roster = settings.roles.vas
+    roster = people.roster(session, settings, actor.team_id).vas
     if user_id is not None and user_id != actor.user_id and not actor.is_manager:
         raise PermissionDenied(
             "You can see your own scorecard (/report); a supervisor or an owner sees others'."

@@ -167,7 +167,7 @@ def resolve_actor(
             user.display_name = profile.get("real_name") or profile.get("name") or user.display_name
             user.timezone_checked_at = clock.now()
     configured = settings.user_settings(user_id)
-    user.role = user.role_override or settings.roles.role_of(user_id)
+    user.role = _role(settings, user_id, user.role_override)
     user.phase = user.phase_override or configured.phase
     hours = configured.working_hours or settings.workspace.business_hours
     user.work_start, user.work_end = _format_hours(hours).split("-")
@@ -197,12 +197,62 @@ def user_zone(session: Session, settings: Settings, team_id: str, user_id: str) 
     )
 
 
+def _role(settings: Settings, user_id: str, role_override: str | None) -> str:
+    """An owner's change in Slack (`/role`) over vadesk.toml's `[roles]`."""
+    return role_override or settings.roles.role_of(user_id)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who holds each role: vadesk.toml's `[roles]` with the changes an owner made in
+    Slack (`/role`) over it. Everything that asks "who are the VAs" or "is this person
+    on the team" asks this, so a role given in Slack counts wherever roles do."""
+
+    owners: tuple[str, ...]
+    supervisors: tuple[str, ...]
+    vas: tuple[str, ...]
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.vas, *self.supervisors, *self.owners]))
+
+    def __contains__(self, user_id: object) -> bool:
+        return user_id in self.everyone
+
+    def members(self, role: str) -> tuple[str, ...]:
+        """The people of a role by its plural name (`owners`, `supervisors`, `vas`)."""
+        return {"owners": self.owners, "supervisors": self.supervisors, "vas": self.vas}[role]
+
+
+def roster(session: Session, settings: Settings, team_id: str) -> Roster:
+    """The team's roster in the workspace: one query for the roles set in Slack."""
+    changed = dict(
+        session.exec(
+            select(User.id, User.role_override).where(
+                User.team_id == team_id, User.role_override.is_not(None)
+            )
+        ).all()
+    )
+    configured = settings.roles
+
+    def holding(role: str, listed: tuple[str, ...]) -> tuple[str, ...]:
+        kept = [user_id for user_id in listed if changed.get(user_id, role) == role]
+        given = sorted(u for u, r in changed.items() if r == role and u not in kept)
+        return tuple(dict.fromkeys([*kept, *given]))
+
+    return Roster(
+        owners=holding("owner", configured.owners),
+        supervisors=holding("supervisor", configured.supervisors),
+        vas=holding("va", configured.vas),
+    )
+
+
 def role_and_phase(
     session: Session, settings: Settings, team_id: str, user_id: str
 ) -> tuple[str, str]:
     """A person's role and trust phase: an owner's change in Slack, else vadesk.toml."""
     user = session.get(User, (team_id, user_id))
-    role = (user.role_override if user else None) or settings.roles.role_of(user_id)
+    role = _role(settings, user_id, user.role_override if user else None)
     phase = (user.phase_override if user else None) or settings.user_settings(user_id).phase
     return role, phase
 

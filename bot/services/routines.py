@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar, workspace_calendar
 from bot.services.errors import NotFound, PermissionDenied, VADeskError
 from bot.services.kpis import OPEN_STATUSES
+from bot.services.people import roster
 from bot.services.schedules import Calendar, Slot, next_slot, parse_schedule, slots_between
 from bot.settings_models import Routine
 from store.models import RoutineRun, RoutineTick, Task
@@ -30,14 +31,13 @@ class RoutineClosed(VADeskError):
     """A tick on a checklist whose time is over."""
 
 
-def audience_of(settings: Settings, routine: Routine) -> tuple[str, ...]:
+def audience_of(
+    session: Session, settings: Settings, team_id: str, routine: Routine
+) -> tuple[str, ...]:
     """The people (or the one channel) a routine goes to."""
-    roles = settings.roles
-    return {
-        "vas": roles.vas,
-        "supervisors": roles.supervisors,
-        "owners": roles.owners,
-    }.get(routine.audience, (routine.audience,))
+    if routine.audience in ("vas", "supervisors", "owners"):
+        return roster(session, settings, team_id).members(routine.audience)
+    return (routine.audience,)
 
 
 def recipient_calendar(
@@ -65,7 +65,7 @@ def routine_slots(
 ) -> list[RoutineDue]:
     """Every slot of the routine in (since, until], per recipient, minus days away."""
     schedule = parse_schedule(routine.schedule)
-    recipients = list(audience_of(settings, routine))
+    recipients = list(audience_of(session, settings, team_id, routine))
     away = {} if routine.to_channel else away_until(session, team_id, recipients)
     found = []
     for recipient in recipients:
@@ -82,7 +82,7 @@ def next_routine_slot(
     """The routine's next slot for anyone in its audience."""
     schedule = parse_schedule(routine.schedule)
     upcoming = []
-    for recipient in audience_of(settings, routine):
+    for recipient in audience_of(session, settings, team_id, routine):
         calendar = recipient_calendar(session, settings, team_id, routine, recipient)
         slot = next_slot(schedule, calendar, after)
         if slot is not None:
@@ -152,7 +152,7 @@ def record_ticks(
     if run is None:
         raise NotFound("That checklist is no longer in VA Desk.")
     if run.owner_id != user_id and not (
-        run.owner_id.startswith(("C", "G")) and _on_roster(settings, user_id)
+        run.owner_id.startswith(("C", "G")) and user_id in roster(session, settings, team_id)
     ):
         raise PermissionDenied(
             f"This checklist is <@{run.owner_id}>'s; only they can tick it. Nothing changed."
@@ -176,11 +176,6 @@ def record_ticks(
     session.add(run)
     session.flush()
     return TickResult(run, ticks, just_completed)
-
-
-def _on_roster(settings: Settings, user_id: str) -> bool:
-    roles = settings.roles
-    return user_id in (*roles.vas, *roles.supervisors, *roles.owners)
 
 
 def runs_between(
@@ -241,7 +236,8 @@ def tasks_for_the_morning(
         )
     ).all()
     order = list(QUADRANTS.values())
-    ranked = [(quadrant(task, calendar, today, settings.roles.owners), task) for task in tasks]
+    owners = roster(session, settings, team_id).owners
+    ranked = [(quadrant(task, calendar, today, owners), task) for task in tasks]
     ranked.sort(key=lambda pair: (order.index(pair[0]), pair[1].due, pair[1].number))
     return ranked
 
