@@ -44,7 +44,9 @@ from bot.views import delegation as delegation_views
 from bot.views.chats import (
     assigned_blocks,
     assigned_text,
+    breach_blocks,
     breaches_text,
+    near_breach_blocks,
     near_breach_text,
     queue_post,
 )
@@ -511,21 +513,28 @@ class SlaSweepJob(Job):
             if row is None or not target.conversation.assignee_id:
                 return None  # queued: the supervisors were told when it was queued
             waited = settings.sla.near_breach_ratio * chat_targets.target_minutes(settings, row)
-            return Message(near_breach_text(row, chats.client_name(session, row), waited))
+            name, now = chats.client_name(session, row), clock.now()
+            opening = chats.opening_texts(session, [row.id]).get(row.id)
+            return Message(
+                near_breach_text(row, name, waited, now),
+                near_breach_blocks(row, name, waited, now, opening),
+            )
 
         def breach(session: Session) -> Message | None:
             rows = chat_targets.record_breaches(session, target.ids)
             if not rows or not settings.channels.digest:
                 return None
             names = chats.client_names(session, due.team_id)
-            return Message(breaches_text(rows, names))
+            openings = chats.opening_texts(session, [row.id for row in rows])
+            return Message(breaches_text(rows, names), breach_blocks(rows, names, openings))
 
         def queued(session: Session) -> Message | None:
             rows = chat_targets.record_announced(session, target.ids, clock.now())
             if not rows or not settings.channels.digest:
                 return None
             names = chats.client_names(session, due.team_id)
-            text, blocks = queue_post(rows, names, settings.sla.max_open_chats_per_va)
+            cap = settings.sla.max_open_chats_per_va
+            text, blocks = queue_post(rows, names, cap, clock.now())
             return Message(text, blocks)
 
         def idle(session: Session) -> None:
@@ -539,7 +548,8 @@ class SlaSweepJob(Job):
             if row is None:
                 return None
             name = chats.client_name(session, row)
-            return Message(assigned_text(row, name), assigned_blocks(row, name))
+            now = clock.now()
+            return Message(assigned_text(row, name, now), assigned_blocks(row, name, now))
 
         compose, channel = {
             chat_targets.NEAR_BREACH: (

@@ -22,9 +22,11 @@ from bot.services.people import Actor, roster
 from bot.views.chats import (
     ASYNC_ACTION,
     CLAIM_ACTION,
+    OPEN_ACTION,
     RESOLVE_ACTION,
     TRANSFER_ACTION,
     TRANSFER_CALLBACK,
+    after_claim,
     assigned_blocks,
     assigned_text,
     resolved_text,
@@ -77,6 +79,7 @@ def handle_channel_message(
         subtype=_text(event.get("subtype")),
         bot=bool(event.get("bot_id")),
         external=_external(event, team_id),
+        text=_text(event.get("text")),
     )
     if message.external and desk.settings.client_for_channel(channel) is None:
         _watch_if_shared(desk, client, team_id, channel)
@@ -127,8 +130,8 @@ def _dm_holder(
 ) -> None:
     client.chat_postMessage(
         channel=user_id,
-        text=assigned_text(conversation, name, how),
-        blocks=assigned_blocks(conversation, name, how),
+        text=assigned_text(conversation, name, clock.now(), how),
+        blocks=assigned_blocks(conversation, name, clock.now(), how),
         unfurl_links=False,
     )
 
@@ -144,6 +147,22 @@ def _show_in_place(body: dict, client: WebClient, text: str, blocks: list | None
     except SlackApiError as error:
         logger.warning("could not update a client chat message: %s", error.response.get("error"))
     return True
+
+
+def _show_claimed_in_place(
+    body: dict, client: WebClient, conversation: Conversation, name: str
+) -> None:
+    """On a post listing several waiting chats (the queue post, a breach alert) only the
+    claimed chat's line changes: the others keep their Claim."""
+    message = body.get("message") or {}
+    blocks = message.get("blocks")
+    claimer = user_of(body)
+    if not isinstance(blocks, list) or not blocks:
+        _show_in_place(body, client, f"<@{claimer}> claimed the client chat from {name}.", None)
+        return
+    text = message.get("text") if isinstance(message.get("text"), str) else None
+    updated = after_claim(blocks, conversation.id, claimer, clock.now())
+    _show_in_place(body, client, text or f"<@{claimer}> claimed a client chat.", updated)
 
 
 def _named(desk: Desk, conversation: Conversation) -> str:
@@ -204,10 +223,14 @@ def handle_claim(ack: Ack, body: dict, action: dict, client: WebClient, context:
     name = _named(desk, conversation)
     _dm_holder(client, conversation, name, user_of(body), "claimed")
     if body.get("container", {}).get("type") == "message":
-        _show_in_place(
-            body, client, f"<@{user_of(body)}> claimed the client chat from {name}.", None
-        )
+        _show_claimed_in_place(body, client, conversation, name)
     desk.refresh_homes(conversation.team_id, _vas(desk, conversation.team_id) | {user_of(body)})
+
+
+@guarded
+def handle_open(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Open is a link: Slack opens the message and still tells the app, which only acks."""
+    ack()
 
 
 @guarded
@@ -218,8 +241,9 @@ def handle_mark_async(ack: Ack, body: dict, action: dict, client: WebClient, con
     if conversation is None:
         return
     name = _named(desk, conversation)
-    text = assigned_text(conversation, name)
-    if not _show_in_place(body, client, text, assigned_blocks(conversation, name)):
+    now = clock.now()
+    text = assigned_text(conversation, name, now)
+    if not _show_in_place(body, client, text, assigned_blocks(conversation, name, now)):
         tell_privately(desk, client, body, user_of(body), text)
     desk.refresh_homes(conversation.team_id, {user_of(body)})
 
@@ -274,6 +298,7 @@ def register(app: App) -> None:
     app.event("message", matchers=[in_a_channel])(handle_channel_message)
     app.action(RESOLVE_ACTION)(handle_resolve)
     app.action(CLAIM_ACTION)(handle_claim)
+    app.action(OPEN_ACTION)(handle_open)
     app.action(ASYNC_ACTION)(handle_mark_async)
     app.action(TRANSFER_ACTION)(handle_transfer_button)
     app.view(TRANSFER_CALLBACK)(handle_transfer_submission)

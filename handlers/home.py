@@ -44,6 +44,7 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             ],
             away_until=away_status(session, actor),
             board=team_board(session, desk.settings, team_id) if actor.is_manager else None,
+            now=clock.now(),
             delegated=delegation.open_for(session, team_id, user_id, HOME_DELEGATED_LIMIT),
             my_chats=chat_assignment.held_by(session, team_id, user_id),
             chat_queue=chat_assignment.queued(session, team_id, HOME_CHAT_LIMIT),

@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
+from bot.services import chats
 from store.db import session_scope
 from store.models import Client, Conversation
 from tests.conftest import CONFIG_TOML
@@ -282,6 +283,76 @@ def test_roles_given_with_slash_role_count_for_transfers_and_new_chats(live_app)
     found = wait_for(live_app, lambda r: len(r) == 3 and r[2].assignee_id, "third")
     assert found[2].assignee_id == "U0NEWVA"
     wait_dm(live_app, "U0NEWVA", "New client chat for you")
+
+
+def _queue_post(live_app) -> dict:
+    """Two chats queued overnight and the sweep's one post about them."""
+    clock.set_now(MONDAY_03_NY + "Z")
+    client_says(live_app, MONDAY_03_NY)
+    client_says(live_app, MONDAY_03_NY, channel="C0GLOBEX", user="U0GLOBEX")
+    wait_for(live_app, lambda r: len(r) == 2 and all(c.queued_at for c in r), "queued")
+    Rig(live_app.settings, live_app.engine, live_app.fake).tick(MONDAY_03_NY + "Z", "sla-sweep")
+    (post,) = [c for c in live_app.fake.calls("chat.postMessage") if c.params["channel"] == DIGEST]
+    return post
+
+
+def test_claim_on_the_queue_post_changes_only_that_chats_line(live_app):
+    post = _queue_post(live_app)
+    acme, globex = sorted(rows(live_app), key=lambda c: c.channel_id)
+    blocks = (
+        json.loads(post.params["blocks"])
+        if isinstance(post.params["blocks"], str)
+        else (post.params["blocks"])
+    )
+    assert json.dumps(blocks).count('"chat_claim"') == 2
+    clock.set_now(MONDAY_10_NY + "Z")
+    live_app.fake.clear()
+    status, _ = live_app.interact(
+        {
+            "type": "block_actions",
+            "user": {"id": "U0VA1", "team_id": "T0TEAM"},
+            "container": {"type": "message", "channel_id": DIGEST, "message_ts": "1.2"},
+            "channel": {"id": DIGEST},
+            "message": {"ts": "1.2", "text": post.params["text"], "blocks": blocks},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "chat_claim",
+                    "value": str(acme.id),
+                    "block_id": "b",
+                }
+            ],
+        }
+    )
+    assert status == 200
+    (update,) = live_app.fake.wait_for("chat.update")
+    shown = update.params["blocks"]
+    shown = json.loads(shown) if isinstance(shown, str) else shown
+    assert len(shown) == len(blocks)
+    claims = [b["accessory"]["value"] for b in shown if b.get("accessory")]
+    assert claims == [str(globex.id)]  # Globex's chat keeps its Claim
+    (acme_line,) = [
+        b["text"]["text"] for b in shown if "Acme Corp" in b.get("text", {}).get("text", "")
+    ]
+    assert "claimed by <@U0VA1>" in acme_line
+    assert update.params["text"] == post.params["text"]
+    wait_for(live_app, lambda r: acme.id in {c.id for c in r if c.assignee_id}, "claimed")
+    with session_scope(live_app.engine) as session:  # what alerts quote, from the event
+        assert chats.opening_texts(session, [acme.id]) == {acme.id: "Hello?"}
+
+
+def test_a_chat_past_its_target_shows_as_late_on_the_vas_home(live_app):
+    clock.set_now(MONDAY_10_NY + "Z")
+    client_says(live_app, MONDAY_10_NY, ts=ts_of(MONDAY_10_NY))
+    wait_for(live_app, lambda r: len(r) == 1 and r[0].assignee_id == "U0VA1", "assigned")
+    clock.set_now("2026-11-30T15:20:00Z")  # 20 minutes later: the 15-minute target passed
+    live_app.fake.clear()
+    opened = {"type": "app_home_opened", "user": "U0VA1", "tab": "home", "channel": "D1"}
+    assert live_app.post(event_body(opened, event_id="EvHome"))[0] == 200
+    (home,) = live_app.fake.wait_for("views.publish")
+    shown = json.dumps(home.params)
+    assert "*late*: first response was due <!date^1796051700^" in shown
+    assert "first response due" not in shown
 
 
 def test_slack_connect_channels_count_external_members_as_clients(live_app):

@@ -40,10 +40,17 @@ def ts_of(text: str) -> str:
     return f"{datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp():.6f}"
 
 
-def say(rig: Rig, at: str, user: str, channel: str = "C0ACME", thread: str | None = None):
+def say(
+    rig: Rig,
+    at: str,
+    user: str,
+    channel: str = "C0ACME",
+    thread: str | None = None,
+    text: str | None = None,
+):
     """A message as the listener records it, and a new chat placed as it places it."""
     clock.set_now(at + "Z")
-    message = chats.ChatMessage("T0TEAM", channel, user, ts_of(at), thread_ts=thread)
+    message = chats.ChatMessage("T0TEAM", channel, user, ts_of(at), thread_ts=thread, text=text)
     with session_scope(rig.engine) as session:
         outcome = chats.record_message(session, rig.settings, message)
         if outcome is not None and outcome.what == "opened":
@@ -91,6 +98,51 @@ def test_breaches_found_by_one_sweep_go_out_as_one_post(rig: Rig):
     assert text.startswith(":rotating_light: 2 client chats passed their target:")
     assert "*Acme Corp*" in text and "*Globex*" in text
     assert chat(rig, globex).breached_at.isoformat() == "2026-11-30T15:16:00+00:00"
+    assert kinds(rig, acme).count("breach") == 1
+
+
+def _blocks(post) -> list:
+    blocks = post.params["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def _buttons(blocks: list) -> list[tuple[str, str | None]]:
+    return [
+        (e["action_id"], e.get("url") or e.get("value"))
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+
+
+def test_sla_alerts_quote_the_client_and_carry_open_and_claim(rig: Rig):
+    """As Pylon's and ClearFeed's do: the client, the start of their message (escaped,
+    cut short), Open (the message) and, while nobody holds the chat, Claim."""
+    long = "Invoice &lt;INV-7&gt; &amp; the refund: " + "please check " * 20  # as Slack sends it
+    acme = say(rig, "2026-11-30T15:00:00", "U0CLIENT", text=long)
+    say(rig, "2026-11-30T15:00:30", "U0GLOBEX", channel="C0GLOBEX")
+    waiting = say(rig, "2026-11-30T15:01:00", "U0CLIENT2", thread="3.3", text="Hi <@U0X>")
+    assert chat(rig, waiting).assignee_id is None  # both VAs are full
+    rig.tick("2026-11-30T15:11:30Z", only=SWEEP)
+    (dm,) = rig.posts(NY_VA)
+    blocks = _blocks(dm)
+    quote = blocks[0]["text"]["text"].split("\n>", 1)[1]
+    assert quote.startswith("Invoice &lt;INV-7&gt; &amp; the refund: please check")
+    assert quote.endswith("…") and len(quote) <= 150
+    assert _buttons(blocks) == [
+        (
+            "chat_open",
+            f"https://slack.com/archives/C0ACME/p{ts_of('2026-11-30T15:00:00').replace('.', '')}",
+        )
+    ]
+    rig.tick("2026-11-30T15:16:30Z", only=SWEEP)
+    (post,) = [p for p in rig.posts(DIGEST) if "passed their target" in p.params["text"]]
+    blocks = _blocks(post)
+    shown = json.dumps(blocks)
+    assert "*Acme Corp*" in shown and "*Globex*" in shown and ">Hi @U0X" in shown
+    buttons = _buttons(blocks)
+    assert [b for b in buttons if b[0] == "chat_claim"] == [("chat_claim", str(waiting))]
+    assert len([b for b in buttons if b[0] == "chat_open"]) == 3
     assert kinds(rig, acme).count("breach") == 1
 
 
@@ -198,5 +250,6 @@ def test_the_digest_lists_clients_still_waiting(rig: Rig):
     (digest,) = rig.posts(DIGEST)
     shown = json.dumps(digest.params["blocks"])
     assert "Client waiting: *Acme Corp*" in shown and "held by <@U0VA1>" in shown
+    assert "*late*: first response was due" in shown  # 16:30: long past 10:15
     assert "*Globex*" not in shown.split("Needs attention")[1]
     assert chat(rig, globex).first_responder == "U0VA2"

@@ -32,13 +32,15 @@ from bot.services.people import (
     roster,
 )
 from bot.services.schedules import Calendar, add_working_time, working_time_between
+from bot.services.text import readable
 from bot.settings_models import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent
 
 # Message subtypes that are someone writing: a file with a comment, a thread reply also
 # sent to the channel. Every other subtype (edits, deletions, joins, topics) never counts.
 WRITTEN_SUBTYPES = frozenset({"file_share", "thread_broadcast", "me_message"})
-# The key of a client VA Desk made for a Slack Connect channel it was not told about.
+# Characters of the opening message kept for alerts (they show the first 150 or so).
+OPENING_KEPT = 500
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class ChatMessage:
     subtype: str | None = None
     bot: bool = False
     external: bool = False  # posted by a member of another organization (Slack Connect)
+    text: str | None = None  # as Slack sends it (markup and entities)
 
 
 @dataclass(frozen=True)
@@ -221,8 +224,28 @@ def record_message(
     )
     session.add(conversation)
     session.flush()
-    record_event(session, conversation, "opened", at, message.user)
+    record_event(session, conversation, "opened", at, message.user, _opening(message.text))
     return ChatOutcome(conversation, "opened")
+
+
+def _opening(text: str | None) -> str | None:
+    """The start of the client's first message as a person reads it, kept with the
+    conversation's "opened" step so alerts can quote it."""
+    if not text:
+        return None
+    return readable(text, lambda _user_id: None)[:OPENING_KEPT].strip() or None
+
+
+def opening_texts(session: Session, conversation_ids: list[int]) -> dict[int, str]:
+    """The start of the message that opened each conversation (where Slack sent text)."""
+    rows = session.exec(
+        select(ConversationEvent.conversation_id, ConversationEvent.note).where(
+            ConversationEvent.conversation_id.in_(conversation_ids),
+            ConversationEvent.kind == "opened",
+            ConversationEvent.note.is_not(None),
+        )
+    )
+    return dict(rows.all())
 
 
 def contact_tag(session: Session, team_id: str, contact_id: str) -> str | None:

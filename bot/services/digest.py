@@ -43,6 +43,7 @@ class Digest(TeamFigures):
     waiting_chats: list[Conversation] = field(default_factory=list)  # unanswered, oldest first
     client_names: dict[int, str] = field(default_factory=dict)
     finished: dict[str, list[Task]] = field(default_factory=dict)  # by VA, oldest first
+    as_of: datetime = field(default_factory=clock.now)  # a chat past its target is late then
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:

@@ -100,9 +100,10 @@ def attention_blocks(digest: Digest) -> list:
             if conversation.assignee_id
             else "waiting for a VA"
         )
+        state = target_words(conversation, digest.as_of)
         lines.append(
             f"• Client waiting: {where(conversation, name)} since "
-            f"{time_token(conversation.opened_at)}, {holder}, {target_words(conversation)}"
+            f"{time_token(conversation.opened_at)}, {holder}, {state}"
         )
     for task in digest.overdue[:ATTENTION_LIMIT]:
         lines.append(f"• Overdue: {task_line(task, today)}")

@@ -5,7 +5,7 @@ board."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -44,6 +44,7 @@ class HomeExtras:
     checklists: list[tuple[RoutineRun, list[str], dict[int, RoutineTick]]]
     away_until: date | None
     board: list[BoardRow] | None  # None: not a supervisor or owner
+    now: datetime  # as of when: a chat past its target shows as late
     delegated: list[tuple[Assignment, Task]] = field(default_factory=list)
     my_chats: list[Conversation] = field(default_factory=list)
     chat_queue: list[Conversation] = field(default_factory=list)  # the oldest few
@@ -98,7 +99,11 @@ def home_view(
         )
     if extras is not None:
         blocks[2:2] = _checklist_blocks(extras) + home_chat_blocks(
-            extras.my_chats, extras.chat_queue, extras.chat_queue_length, extras.client_names
+            extras.my_chats,
+            extras.chat_queue,
+            extras.chat_queue_length,
+            extras.client_names,
+            extras.now,
         )
         blocks += _delegated_blocks(extras.delegated)
         blocks += _away_blocks(extras.away_until, today)
