@@ -138,7 +138,7 @@ def test_new_chats_go_to_the_va_with_fewest_then_queue_when_everyone_is_full(liv
     assert found[1].assignee_id == "U0VA2"  # the VA with fewer open chats
     # Threads of other messages open more chats in the same channel: 2 each is the cap.
     client_says(live_app, MONDAY_10_NY, thread=ts_of(MONDAY_10_NY, -3600))
-    client_says(live_app, MONDAY_10_NY, channel="C0GLOBEX", user="U0G", thread="1.1")
+    client_says(live_app, MONDAY_10_NY, channel="C0GLOBEX", user="U0G", thread="1700000000.000100")
     found = wait_for(live_app, lambda r: len(r) == 4 and all(c.assignee_id for c in r), "four")
     assert sorted(c.assignee_id for c in found) == ["U0VA1", "U0VA1", "U0VA2", "U0VA2"]
     # Acme's chats went to U0VA1 (the client's last VA), Globex's to U0VA2.
@@ -146,7 +146,7 @@ def test_new_chats_go_to_the_va_with_fewest_then_queue_when_everyone_is_full(liv
         "C0ACME": "U0VA1",
         "C0GLOBEX": "U0VA2",
     }
-    client_says(live_app, MONDAY_10_NY, thread="2.2")
+    client_says(live_app, MONDAY_10_NY, thread="1700000000.000200")
     found = wait_for(live_app, lambda r: len(r) == 5 and r[4].queued_at, "queued")
     queued = found[4]
     assert queued.assignee_id is None
@@ -277,7 +277,9 @@ def test_roles_given_with_slash_role_count_for_transfers_and_new_chats(live_app)
     status, body = _transfer(live_app, chat.id, "U0VA2", user="U0SUPER")
     assert "<@U0VA2> is not an owner or a rostered VA" in body  # a supervisor now
     # U0VA1 holds one chat and U0NEWVA none: Globex's new chat goes to the new VA.
-    client_says(live_app, MONDAY_10_NY, channel="C0ACME", user="U0CLIENT2", thread="9.9")
+    client_says(
+        live_app, MONDAY_10_NY, channel="C0ACME", user="U0CLIENT2", thread="1700000000.000900"
+    )
     wait_for(live_app, lambda r: len(r) == 2 and r[1].assignee_id == "U0VA1", "second")
     client_says(live_app, MONDAY_10_NY, channel="C0GLOBEX", user="U0CLIENT3")
     found = wait_for(live_app, lambda r: len(r) == 3 and r[2].assignee_id, "third")
