@@ -134,22 +134,14 @@ class RoutineJob(Job):
             run = routines.open_run(session, due.team_id, routine_due)
             items = routines.run_items(run)
             ticks = routines.ticks_of(session, run.id)
-            tasks = today = None
-            if self.routine.name == "morning" and not self.routine.to_channel:
-                calendar = routines.recipient_calendar(
-                    session, settings, due.team_id, self.routine, due.recipient
-                )
-                today = calendar.local_day(clock.now())
-                tasks = routines.tasks_for_the_morning(
-                    session, settings, due.team_id, due.recipient, calendar
-                )
+            morning = routines.morning_tasks_of(session, settings, run)
             extra = None
             if self.routine.name == templates.REVIEW_ROUTINE:
                 listed = templates.review_list(session, settings, due.team_id, run.slot)
                 extra = review_blocks(run.id, listed)
             return Message(
                 checklist_text(run, items, ticks),
-                checklist_blocks(run, items, ticks, tasks, today, extra),
+                checklist_blocks(run, items, ticks, morning, extra),
             )
 
         def after_post(session: Session, channel: str, ts: str | None) -> None:

@@ -57,6 +57,7 @@ def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) 
             return
         items = routines.run_items(run)
         ticks = routines.ticks_of(session, run_id)
+        morning = routines.morning_tasks_of(session, desk.settings, run)
         extra = None
         if run.routine == templates.REVIEW_ROUTINE:
             listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
@@ -66,7 +67,7 @@ def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) 
             channel=run.channel_id,
             ts=run.message_ts,
             text=checklist_text(run, items, ticks),
-            blocks=checklist_blocks(run, items, ticks, extra=extra),
+            blocks=checklist_blocks(run, items, ticks, morning, extra),
         )
     except SlackApiError as error:
         logger.warning("could not update checklist %s: %s", run_id, error.response.get("error"))

@@ -57,6 +57,10 @@ def test_ticks_update_the_message_in_place_until_complete(live_app):
     assert status == 200
     (update,) = _updates(live_app, 1)
     assert update.params["ts"] and "1 of 4 done" in update.params["text"]
+    # The tick shows the checklist again with its morning list, and when ticks stop.
+    shown = json.dumps(update.json("blocks"))
+    assert "Due today and overdue" in shown and "Call Acme" in shown
+    assert "open for ticks through <!date^1796101140^" in shown  # 23:59 in New York
     live_app.interact(checklist_click(block_id, [0, 1, 2, 3]))
     update = _updates(live_app, 2)[1]
     assert "4 of 4 done" in update.params["text"]
@@ -75,16 +79,19 @@ def test_ticks_update_the_message_in_place_until_complete(live_app):
 
 def test_a_click_by_someone_else_changes_nothing_and_says_why(live_app):
     rig = _rig(live_app)
+    live_app.command("/task", "add Call Acme due today !high")
     block_id, _ = _posted_checklist(rig)
     url = live_app.fake.response_url("not-yours")
     live_app.interact(checklist_click(block_id, [0], user="U0VA2", response_url=url))
-    (answer,) = live_app.fake.wait_for("response_url")
+    answer = live_app.fake.wait_for("response_url", 2)[1]
     assert "only they can tick it" in answer.params["text"]
     assert answer.params["replace_original"] is False
     with session_scope(live_app.engine) as session:
         assert session.exec(select(RoutineTick)).all() == []
-    # The message is shown again as recorded (nothing ticked).
-    assert "0 of 4 done" in _updates(live_app, 1)[0].params["text"]
+    # The message is shown again as recorded (nothing ticked), its morning list kept.
+    (update,) = _updates(live_app, 1)
+    assert "0 of 4 done" in update.params["text"]
+    assert "Call Acme" in json.dumps(update.json("blocks"))
 
 
 def test_a_click_on_a_closed_routine_says_so(live_app):

@@ -222,6 +222,27 @@ def quadrant(task: Task, calendar: Calendar, today: date, owners: tuple[str, ...
     return QUADRANTS[(urgent, important)]
 
 
+@dataclass(frozen=True)
+class MorningTasks:
+    """The morning checklist's "Due today and overdue" list, as of the local day."""
+
+    tasks: list[tuple[str, Task]]
+    today: date
+
+
+def morning_tasks_of(
+    session: Session, settings: Settings, run: RoutineRun
+) -> MorningTasks | None:
+    """What a person's morning checklist lists under its items (None for any other
+    checklist): the same whether it is being posted or shown again after a tick."""
+    routine = settings.routine(run.routine)
+    if run.routine != "morning" or routine is None or routine.to_channel:
+        return None
+    calendar = recipient_calendar(session, settings, run.team_id, routine, run.owner_id)
+    tasks = tasks_for_the_morning(session, settings, run.team_id, run.owner_id, calendar)
+    return MorningTasks(tasks, calendar.local_day(clock.now()))
+
+
 def tasks_for_the_morning(
     session: Session, settings: Settings, team_id: str, user_id: str, calendar: Calendar
 ) -> list[tuple[str, Task]]:

@@ -3,7 +3,7 @@ morning's task list in Eisenhower order."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.services.routines import MorningTasks
 from bot.services.text import time_token
 from bot.views.blocks import line_sections
 from bot.views.tasks import task_line
@@ -41,8 +42,7 @@ def checklist_blocks(
     run: RoutineRun,
     items: list[str],
     ticks: dict[int, RoutineTick],
-    tasks: list[tuple[str, Task]] | None = None,
-    today: date | None = None,
+    morning: MorningTasks | None = None,
     extra: list | None = None,
 ) -> list:
     """The checklist, the morning's tasks if given, and blocks a routine adds (the
@@ -56,8 +56,8 @@ def checklist_blocks(
         HeaderBlock(text=run.title[:150]),
         ActionsBlock(block_id=f"{ROUTINE_BLOCK_PREFIX}{run.id}", elements=[checkboxes]),
     ]
-    if tasks is not None:
-        blocks += morning_task_blocks(tasks, today)
+    if morning is not None:
+        blocks += morning_task_blocks(morning.tasks, morning.today)
     if extra:
         blocks += extra
     blocks.append(
@@ -69,7 +69,10 @@ def checklist_blocks(
 def progress_line(run: RoutineRun, items: list[str], ticks: dict[int, RoutineTick]) -> str:
     if run.completed_at is not None:
         return f":white_check_mark: Complete: all {len(items)} done {time_token(run.completed_at)}."
-    return f"{len(ticks)} of {len(items)} done · takes ticks until {time_token(run.closes_at)}"
+    # It closes at the start of a minute (midnight for a day's checklist): "until 12:00 AM"
+    # read as the morning, so it says the last minute that still takes ticks.
+    last_minute = run.closes_at - timedelta(minutes=1)
+    return f"{len(ticks)} of {len(items)} done · open for ticks through {time_token(last_minute)}"
 
 
 def morning_task_blocks(tasks: list[tuple[str, Task]], today: date | None) -> list:
