@@ -11,8 +11,14 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.services import corrections, focus, tasks, timers
-from bot.services.errors import FieldErrors
-from bot.services.parsing import parse_entry_id, parse_timer_log
+from bot.services.errors import FieldErrors, InputError
+from bot.services.parsing import (
+    parse_duration,
+    parse_entry_id,
+    parse_task_id,
+    parse_timer_log,
+    parse_untasked_log,
+)
 from bot.services.people import Actor
 from bot.views import timers as views
 from bot.views.help import TIMER_HELP
@@ -29,6 +35,7 @@ from handlers.payload import (
     metadata_zone,
     number_from,
     picked_day,
+    picked_option,
     picked_time,
     state_values,
     text_input,
@@ -66,6 +73,18 @@ def _list(call: Call) -> Reply:
 
 def _log(call: Call) -> Reply:
     today = clock.now().astimezone(call.actor.zone).date()
+    max_hours = call.desk.max_entry_hours
+    untasked = parse_untasked_log(call.text, today=today, max_hours=max_hours)
+    if untasked is not None:
+        open_tasks = tasks.list_tasks(call.session, call.actor, "mine")
+        if not open_tasks:
+            raise InputError(
+                "You have no open task to log time on: add one with `/task add <title>`, "
+                "then `/timer log T-12 45m`."
+            )
+        return open_modal(
+            views.log_time_modal(open_tasks, untasked.duration, untasked.day, untasked.notes)
+        )
     draft = parse_timer_log(call.text, today=today, max_hours=call.desk.max_entry_hours)
     task = tasks.get_task(call.session, call.actor.team_id, draft.task_number)
     logged = corrections.log_time(
@@ -146,6 +165,33 @@ def handle_edit_submission(
     answer_submission(ack, body, client, context, edit, refusal_field="reason")
 
 
+@guarded
+def handle_log_submission(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    values = state_values(view)
+    picked, typed = picked_option(values, "task"), text_input(values, "duration") or ""
+    day, notes = picked_day(values, "day"), text_input(values, "notes")
+    max_hours = desk_of(context).max_entry_hours
+
+    def log(session: Session, actor: Actor) -> Reply:
+        if picked is None:
+            raise FieldErrors({"task": "Pick the task the time was for."})
+        try:
+            duration = parse_duration(typed, max_hours=max_hours)
+        except InputError as error:
+            raise FieldErrors({"duration": error.message}) from error
+        task = tasks.get_task(session, actor.team_id, parse_task_id(picked))
+        today = clock.now().astimezone(actor.zone).date()
+        logged = corrections.log_time(
+            session, actor, task, duration, day or today, notes, max_hours
+        )
+        return Reply(views.logged_text(logged, task, actor), refresh_users={actor.user_id})
+
+    answer_submission(ack, body, client, context, log, refusal_field="day")
+
+
 def register(app: App) -> None:
     app.command("/timer")(handle_timer_command)
+    app.view(views.LOG_TIME_CALLBACK)(handle_log_submission)
     app.view(views.EDIT_ENTRY_CALLBACK)(handle_edit_submission)

@@ -193,3 +193,52 @@ def test_a_failure_after_the_change_was_saved_says_it_was_saved(live_app, monkey
     assert "nothing was saved" not in failure
     with session_scope(live_app.engine) as session:
         assert [task.title for task in session.exec(select(Task))] == ["Call"]
+
+
+def test_timer_log_without_a_task_opens_the_log_time_form(live_app):
+    """`/timer log 45m yesterday notes`: no task named, so the form opens with what was
+    typed and the person's open tasks to pick from, instead of "not a task id"."""
+    clock.set_now("2026-11-24T20:00:00Z")  # Tuesday 15:00 in New York
+    live_app.command("/task", "add Acme bookkeeping")
+    assert (
+        "no open task to log time on" in live_app.command("/timer", "log 45m", user="U0VA2")["text"]
+    )
+    live_app.send_command("/timer", "log 45m yesterday Reconciled the ledger")
+    view = live_app.fake.wait_for("views.open")[0].json("view")
+    assert view["callback_id"] == "timer_log"
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    options = blocks["task"]["element"]["options"]
+    assert [(o["value"], o["text"]["text"]) for o in options] == [("1", "T-1 Acme bookkeeping")]
+    assert blocks["duration"]["element"]["initial_value"] == "45m"
+    assert blocks["day"]["element"]["initial_date"] == "2026-11-23"
+    assert blocks["notes"]["element"]["initial_value"] == "Reconciled the ledger"
+
+    def submit(values: dict) -> dict:
+        status, body = live_app.interact(view_submission("timer_log", values))
+        assert status == 200
+        return json.loads(body) if body else {}
+
+    task = {"type": "static_select", "selected_option": {"value": "1"}}
+    refused = submit(
+        {"task": task, "duration": text_value("a while"), "day": picked_date("2026-11-23")}
+    )
+    assert set(refused["errors"]) == {"duration"}
+    refused = submit(
+        {"task": task, "duration": text_value("45m"), "day": picked_date("2026-11-25")}
+    )
+    assert "in the future" in refused["errors"]["day"]
+    with session_scope(live_app.engine) as session:
+        assert session.exec(select(TimeEntry)).all() == []
+    values = {
+        "task": task,
+        "duration": text_value("45m"),
+        "day": picked_date("2026-11-23"),
+        "notes": text_value("Reconciled the ledger"),
+    }
+    assert submit(values) == {}
+    dm = live_app.fake.wait_for("chat.postMessage")[-1]
+    assert dm.params["text"].startswith("Logged 45m on *T-1* Acme bookkeeping")
+    with session_scope(live_app.engine) as session:
+        (entry,) = session.exec(select(TimeEntry)).all()
+    assert entry.ended_at - entry.started_at == timedelta(minutes=45)
+    assert entry.notes == "Reconciled the ledger"

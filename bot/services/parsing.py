@@ -6,6 +6,7 @@ InputError whose text says what was wrong and what is accepted.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Collection
@@ -418,6 +419,35 @@ def parse_timer_log(text: str, *, today: date, max_hours: float = 24) -> TimeLog
             if words[2][:1].isdigit():
                 raise
     return TimeLogDraft(number, duration, day, " ".join(words[notes_from:]))
+
+
+@dataclass
+class UntaskedLog:
+    """`/timer log <duration> [date] [notes]` with no task: what the log-time form opens
+    with (the task is chosen there)."""
+
+    duration: str | None
+    day: date
+    notes: str
+
+
+def parse_untasked_log(text: str, *, today: date, max_hours: float = 24) -> UntaskedLog | None:
+    """None when the text starts with a task id, or with a word that is neither a task id
+    nor a duration (parse_timer_log says what is wrong with it)."""
+    words = text.split()
+    if not words:
+        return UntaskedLog(None, today, "")
+    if re.fullmatch(r"(?:[Tt]-?)?\d+", words[0]):
+        return None
+    try:
+        parse_duration(words[0], max_hours=max_hours)
+    except InputError:
+        return None
+    day, notes_from = today, 1
+    if len(words) > 1:
+        with contextlib.suppress(InputError):  # no date: the notes start there
+            day, notes_from = parse_date(words[1], today=today, direction="past"), 2
+    return UntaskedLog(words[0], day, " ".join(words[notes_from:]))
 
 
 @dataclass

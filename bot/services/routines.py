@@ -230,9 +230,7 @@ class MorningTasks:
     today: date
 
 
-def morning_tasks_of(
-    session: Session, settings: Settings, run: RoutineRun
-) -> MorningTasks | None:
+def morning_tasks_of(session: Session, settings: Settings, run: RoutineRun) -> MorningTasks | None:
     """What a person's morning checklist lists under its items (None for any other
     checklist): the same whether it is being posted or shown again after a tick."""
     routine = settings.routine(run.routine)

@@ -22,7 +22,8 @@ TIMER_HELP = escape("""*`/timer`* — time tracking (one running timer per perso
 • `/timer stop [notes]` — stop and record
 • `/timer status` — what is running and today's total
 • `/timer list [today|week]` — your entries
-• `/timer log T-12 <duration> [date] [notes]` — add time worked without a timer
+• `/timer log T-12 <duration> [date] [notes]` — time worked without a timer
+  (`/timer log 45m`: a form where you pick the task)
 • `/timer edit [E-7]` — fix an entry's start, end or notes (the change is audited)
 Durations: `1h30m`, `90m`, `1.5h`, `0:45`. Dates: `today`, `yesterday`, `monday`, `2026-11-20`.""")
 

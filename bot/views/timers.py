@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -11,8 +11,11 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
     TimePickerElement,
 )
 from slack_sdk.models.views import View
@@ -22,7 +25,7 @@ from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
-from bot.services.text import NOTES_LIMIT, local_span, shown, time_token
+from bot.services.text import NOTES_LIMIT, local_span, shown, time_token, truncate
 from bot.services.timers import (
     StartResult,
     StoppedEntry,
@@ -34,6 +37,8 @@ from bot.views.blocks import line_sections
 from store.models import Task, TimeEntry
 
 EDIT_ENTRY_CALLBACK = "timer_edit"
+LOG_TIME_CALLBACK = "timer_log"
+LOG_TASK_LIMIT = 100  # options Slack shows in one select
 
 
 def _task_ref(task: Task) -> str:
@@ -147,6 +152,58 @@ def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
         f"Logged {format_duration(entry_duration(entry))} on {_task_ref(task)} "
         f"as {format_entry_id(entry.id)}: {span} "
         f"({actor.zone.key}), {where}. Move it with `/timer edit {format_entry_id(entry.id)}`."
+    )
+
+
+def _task_option(task: Task) -> Option:
+    label = f"{format_task_id(task.number)} {task.title}"
+    return Option(value=str(task.number), text=PlainTextObject(text=truncate(label, 75)))
+
+
+def log_time_modal(open_tasks: list[Task], duration: str | None, day: date, notes: str) -> View:
+    """`/timer log` without a task: the task is chosen here, the rest as typed."""
+    blocks = [
+        InputBlock(
+            block_id="task",
+            label="Task",
+            element=StaticSelectElement(
+                action_id="value",
+                placeholder="The task the time was for",
+                options=[_task_option(task) for task in open_tasks[:LOG_TASK_LIMIT]],
+            ),
+        ),
+        InputBlock(
+            block_id="duration",
+            label="How long",
+            hint="Like 45m, 1h30m, 1.5h or 0:45.",
+            element=PlainTextInputElement(
+                action_id="value", max_length=20, initial_value=duration or None
+            ),
+        ),
+        InputBlock(
+            block_id="day",
+            label="Day",
+            element=DatePickerElement(action_id="value", initial_date=day.isoformat()),
+        ),
+        InputBlock(
+            block_id="notes",
+            label="Notes",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=NOTES_LIMIT,
+                initial_value=notes[:NOTES_LIMIT] or None,
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=LOG_TIME_CALLBACK,
+        title="Log time",
+        submit="Log",
+        close="Cancel",
+        blocks=blocks,
     )
 
 
