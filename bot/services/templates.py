@@ -4,8 +4,9 @@ monthly).
 Templates come from `[templates.<name>]` in the settings (text, owner, reviewed date).
 Filling one for a channel puts in what the channel tells: {client} is the channel's
 client, {contact} the first name of the client person who wrote there last, {va} the
-VA's first name, {task} and {due} the VA's most relevant open task of that client. A
-value that cannot be known is left in the text, visibly, for the VA to write.
+VA's first name, {task} the title (never the internal T-5) and {due} the due date of the
+VA's most relevant open task of that client. A value that cannot be known is left in
+the text, visibly, for the VA to write.
 
 An owner marks a template reviewed; the latest review stored wins over the file's date.
 The monthly review lists the templates not reviewed in the last 30 days.
@@ -307,7 +308,7 @@ def fill_template(
         if task is None:
             unfilled["task"] = unfilled["due"] = f"you have no open task of {client_name}"
         else:
-            values["task"] = f"{format_task_id(task.number)} {task.title}"
+            values["task"] = task.title  # the client knows the work, not VA Desk's T-5
             if task.due is not None:
                 values["due"] = format_due(task.due)
             else:

@@ -39,9 +39,9 @@ TEMPLATE_HELP = escape("""*`/template`* — approved message templates, personal
 • `/template <name>` — preview it filled in for this channel, edit it, and post it here
 • `/template reviewed <name>` — an owner marks it reviewed today
 Placeholders: `{client}` (this channel's client), `{contact}` (the first name of the client \
-person who wrote here last), `{va}` (your first name), `{task}` and `{due}` (your open task \
-of this client: the one your timer runs on, else your newest). Posting in a client channel \
-counts as your reply: it stops the client's first-response clock.""")
+person who wrote here last), `{va}` (your first name), `{task}` and `{due}` (the title and \
+due date of your open task of this client: the one your timer runs on, else your newest). \
+Posting in a client channel counts as your reply: it stops the client's first-response clock.""")
 
 
 def _quote(text: str) -> str:
