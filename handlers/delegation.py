@@ -179,6 +179,9 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
         submission = delegation.last_note(session, assignment, "submit")
         question = delegation.last_note(session, assignment, "ask")
         note = delegation.last_note(session, assignment, action)
+        submitter_reviews = delegation.reviews_work(
+            session, desk.settings, assignment.team_id, assignment.assignee_id
+        )
     _update(
         client,
         assignment.va_channel,
@@ -194,7 +197,7 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             client,
             assignment.assigner_id,
             views.review_text(assignment, task),
-            views.review_blocks(assignment, task, submission),
+            views.review_blocks(assignment, task, submission, submitter_reviews),
         )
         with desk.session() as session:  # none: sent again later (bot.jobs)
             delegation.record_message(session, assignment_id, "review", *(posted or (None, None)))
@@ -204,7 +207,7 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
             assignment.review_channel,
             assignment.review_ts,
             views.review_text(assignment, task),
-            views.review_blocks(assignment, task, submission),
+            views.review_blocks(assignment, task, submission, submitter_reviews),
         )
     if action == "ask":
         posted = _post_or_note(
@@ -312,12 +315,13 @@ def handle_step_submission(
     note = text_input(values, field)
 
     def act(session: Session, actor: Actor) -> Reply:
-        delegation.step(session, actor, assignment_id, step, note)
+        assignment = delegation.step(session, actor, assignment_id, step, note)
+        sent = views.step_sent_text(step, assignment, delegation.task_of(session, assignment))
 
         def announce(slack: WebClient) -> str | None:
             return _after_step(desk, slack, assignment_id, step)
 
-        return Reply(f"Sent: {views.STEP_FORMS[step][0].lower()}.", then=announce)
+        return Reply(sent, then=announce)
 
     answer_submission(ack, body, client, context, act, field)
 

@@ -153,7 +153,10 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
         time.sleep(0.02)
     assert "assignment_answer" not in json.dumps(answered[0].json("blocks"))
     # Submitting before acknowledging is refused, naming the state.
-    assert "waiting for the VA's acknowledgment" in _press(live_app, "submit", "U0VA1", "early")
+    assert _press(live_app, "submit", "U0VA1", "early") == (
+        "T-1 is waiting for your acknowledgment."
+    )
+    assert "waiting for your acknowledgment" in _dms(live_app, "U0VA1")[0].params["text"]
     _press(live_app, "acknowledge", "U0VA1")
     # A double click: the second press says it is already acknowledged, and by whom.
     again = _press(live_app, "acknowledge", "U0VA1", "double")
@@ -161,6 +164,7 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
     _form(live_app, "submit", "deliverables", "Done: 312 archived", "U0VA1")
     review = _dm_with(live_app, "U0OWNER", "submitted")
     assert "assignment_approve" in json.dumps(review.json("blocks"))
+    assert "own work" not in json.dumps(review.json("blocks"))  # a VA never reviews
     # Nobody reviews their own work; a VA cannot review at all.
     assert "A supervisor or owner does that" in _press(live_app, "approve", "U0VA1", "self")
     _form(live_app, "revise", "feedback", "Also label the rest", "U0SUPER")
@@ -169,7 +173,9 @@ def test_the_whole_lifecycle_with_a_question_and_a_revision(live_app):
     stale = _press(live_app, "approve", "U0OWNER", "stale")
     assert "already sent back for revisions by <@U0SUPER>" in stale
     _form(live_app, "submit", "deliverables", "Labelled too", "U0VA1")
-    _dm_with(live_app, "U0VA1", "Sent: submit for review")
+    _dm_with(
+        live_app, "U0VA1", "You submitted *T-1* Inbox clean-up for Acme for review; <@U0OWNER>"
+    )
     _press(live_app, "approve", "U0OWNER")
     _dm_with(live_app, "U0VA1", "was approved")
     with session_scope(live_app.engine) as session:
@@ -419,3 +425,25 @@ def test_the_assigner_answers_in_the_question_thread(live_app):
     time.sleep(0.3)
     posted = live_app.fake.calls("chat.postMessage")[before:]
     assert [c.params["channel"] for c in posted] == ["U0OWNER"], [c.params for c in posted]
+
+
+def test_the_review_says_nobody_reviews_their_own_work_only_when_the_submitter_reviews(live_app):
+    """A VA made a supervisor (/role) after the work was given: its review says they
+    cannot approve it themselves; each step's form answers with what it did, to whom."""
+    clock.set_now("2026-11-27T15:00:00Z")
+    assert _assign(live_app) == (200, "")
+    _dm_with(live_app, "U0OWNER", "Assigned *T-1*")
+    _form(live_app, "ask", "question", "Which inbox?", "U0VA1")
+    told = _dm_with(live_app, "U0VA1", "Your question on").params["text"]
+    assert told == (
+        "Your question on *T-1* Inbox clean-up for Acme went to <@U0OWNER>; "
+        "their answer comes to you here."
+    )
+    _press(live_app, "acknowledge", "U0VA1")
+    live_app.command("/role", "<@U0VA1> supervisor", user="U0OWNER")
+    _form(live_app, "submit", "deliverables", "Done", "U0VA1")
+    review = _dm_with(live_app, "U0OWNER", "submitted")
+    assert "<@U0VA1> reviews work too, but not this: nobody reviews their own work." in (
+        json.dumps(review.json("blocks"))
+    )
+    assert "Nobody reviews their own work" in _press(live_app, "approve", "U0VA1", "self")

@@ -40,6 +40,12 @@ STATE_WORDS = {
     "revisions": "sent back for revisions",
     "approved": "approved",
 }
+# The same states as the VA the work was given to reads them, in their own brief.
+STATE_WORDS_FOR_VA = {
+    **STATE_WORDS,
+    "assigned": "waiting for your acknowledgment",
+    "questioned": "waiting for an answer to your question",
+}
 # action: (the states it may start from, the state it leads to (None: unchanged), who)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
     "acknowledge": (("assigned", "questioned"), "acknowledged", "assignee"),
@@ -225,6 +231,11 @@ def _last_event(session: Session, assignment: Assignment) -> AssignmentEvent | N
     ).first()
 
 
+def reviews_work(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
+    """Whether the person approves others' work (a supervisor or an owner)."""
+    return role_and_phase(session, settings, team_id, user_id)[0] in ("owner", "supervisor")
+
+
 def check_step(session: Session, actor: Actor, assignment: Assignment, action: str) -> None:
     """Refuse a step the person or the state does not allow, saying why."""
     allowed_from, _, who = TRANSITIONS[action]
@@ -239,9 +250,12 @@ def check_step(session: Session, actor: Actor, assignment: Assignment, action: s
     if action == "answer" and not assignment.open_question:
         raise AlreadyDone(f"There is no open question on {ref}.")
     if assignment.state not in allowed_from:
+        words = STATE_WORDS_FOR_VA if actor.user_id == assignment.assignee_id else STATE_WORDS
+        if assignment.state in ("assigned", "questioned"):  # waiting on someone, not done
+            raise AlreadyDone(f"{ref} is {words[assignment.state]}.")
         last = _last_event(session, assignment)
         by = f" by <@{last.actor_id}> {time_token(last.at)}" if last else ""
-        raise AlreadyDone(f"{ref} is already {STATE_WORDS[assignment.state]}{by}.")
+        raise AlreadyDone(f"{ref} is already {words[assignment.state]}{by}.")
 
 
 def step(

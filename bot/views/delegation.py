@@ -23,7 +23,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.delegation import RECURRENCES, STATE_WORDS, TITLE_LIMIT, Chase
+from bot.services.delegation import (
+    RECURRENCES,
+    STATE_WORDS,
+    STATE_WORDS_FOR_VA,
+    TITLE_LIMIT,
+    Chase,
+)
 from bot.services.parsing import format_task_id
 from bot.services.text import NOTES_LIMIT, escape, shown
 from bot.views.blocks import (
@@ -195,7 +201,7 @@ def brief_text(assignment: Assignment, task: Task) -> str:
     return (
         f"<@{assignment.assigner_id}> assigned you *{format_task_id(task.number)}* "
         f"{shown(task.title, 150)}, due {assignment.deadline.isoformat()} "
-        f"· {STATE_WORDS[assignment.state]}{_repeats(assignment)}"
+        f"· {STATE_WORDS_FOR_VA[assignment.state]}{_repeats(assignment)}"
     )
 
 
@@ -210,7 +216,7 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
         ),
         *line_sections(_brief_lines(assignment)),
     ]
-    status = f"*Status*: {STATE_WORDS[assignment.state]}"
+    status = f"*Status*: {STATE_WORDS_FOR_VA[assignment.state]}"
     if assignment.revisions:
         status += f" · revisions so far: {assignment.revisions}"
     cut = _brief_is_cut(assignment)
@@ -269,8 +275,11 @@ def review_text(assignment: Assignment, task: Task) -> str:
     )
 
 
-def review_blocks(assignment: Assignment, task: Task, submission: str | None) -> list:
-    """The submission for the reviewer; Approve / Request revisions while it waits."""
+def review_blocks(
+    assignment: Assignment, task: Task, submission: str | None, submitter_reviews: bool
+) -> list:
+    """The submission for the reviewer; Approve / Request revisions while it waits. When
+    the submitter is a supervisor or owner too, it says they cannot approve it."""
     lines = [
         f"<@{assignment.assignee_id}> submitted *{format_task_id(task.number)}* "
         f"{shown(task.title, 150)}",
@@ -289,9 +298,12 @@ def review_blocks(assignment: Assignment, task: Task, submission: str | None) ->
     if actions:
         labels = {"approve": "Approve", "revise": "Request revisions", "show": "Show all"}
         blocks.append(_buttons(assignment, actions, labels))
-    blocks.append(
-        ContextBlock(elements=[MarkdownTextObject(text="Nobody reviews their own work.")])
-    )
+    if submitter_reviews:
+        own = (
+            f"<@{assignment.assignee_id}> reviews work too, but not this: nobody reviews "
+            "their own work."
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=own)]))
     return blocks
 
 
@@ -323,6 +335,19 @@ def question_blocks(
     if answer is None and assignment.open_question:
         blocks.append(_buttons(assignment, ["answer"], {"answer": "Answer"}))
     return blocks
+
+
+def step_sent_text(action: str, assignment: Assignment, task: Task) -> str:
+    """What the person who filled a step's form is told it did, and to whom."""
+    ref = f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
+    return {
+        "ask": f"Your question on {ref} went to <@{assignment.assigner_id}>; "
+        "their answer comes to you here.",
+        "answer": f"Your answer on {ref} went to <@{assignment.assignee_id}>.",
+        "submit": f"You submitted {ref} for review; <@{assignment.assigner_id}> reviews it.",
+        "revise": f"You sent {ref} back to <@{assignment.assignee_id}> for revisions "
+        f"(round {assignment.revisions}).",
+    }[action]
 
 
 def told_text(action: str, assignment: Assignment, task: Task, note: str | None) -> str:

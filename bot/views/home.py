@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.board import BoardRow
-from bot.services.delegation import STATE_WORDS
+from bot.services.delegation import STATE_WORDS_FOR_VA
 from bot.services.parsing import format_task_id
 from bot.services.text import escape, shown, time_token
 from bot.services.timers import TimerStatus
@@ -130,7 +130,7 @@ def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
         lines = [
             f"*{format_task_id(task.number)}* {shown(task.title, 150)} · from "
             f"<@{assignment.assigner_id}> · due {assignment.deadline.isoformat()} · "
-            f"{STATE_WORDS[assignment.state]}",
+            f"{STATE_WORDS_FOR_VA[assignment.state]}",
             f"*Objective*\n{escape(assignment.objective)}",
             f"*Deliverables*\n{escape(assignment.deliverables)}",
         ]
