@@ -262,7 +262,7 @@ class RemindersJob(Job):
         far = until + timedelta(days=1)  # useful as long as the timer runs
         dues = [
             Due(
-                f"{REMINDERS}:{nudge.reason}",
+                f"{REMINDERS}:{nudge.key}",
                 team_id,
                 nudge.entry.user_id,
                 Slot(nudge.at, far, far),

@@ -75,8 +75,7 @@ def test_switching_to_other_work_ends_the_session_at_the_next_boundary(live_app)
     rig.tick("2026-11-30T14:25:05Z", only="reminders")
     (dm,) = rig.posts("U0VA1")
     assert (
-        "ended after 1 block(s): your timer was stopped or moved to other work"
-        in (dm.params["text"])
+        "ended after 1 block: your timer was stopped or moved to other work" in (dm.params["text"])
     )
     # The other timer keeps running untouched.
     assert _entries(live_app) == [("14:00", "14:10"), ("14:10", None)]

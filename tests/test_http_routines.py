@@ -164,9 +164,26 @@ def test_a_timer_past_working_hours_gets_one_nudge_and_keep_running_silences_it(
     entry_id = buttons[1]["value"]
     live_app.interact(block_action("timer_keep_running", entry_id))
     dm = live_app.fake.wait_for("chat.postMessage", 2)[1]
-    assert "keeps running; no more reminders" in dm.params["text"]
+    assert dm.params["text"].startswith(
+        "OK, your timer on *T-1* Acme inbox keeps running; no more reminders"
+    )  # the task, not the internal entry id
+    assert "E-" not in dm.params["text"]
     # Four hours in: no long-timer nudge for a silenced entry.
     assert posted_to(rig.tick("2026-12-01T00:00:30Z", only="reminders")) == []
+
+
+def test_a_long_timer_past_working_hours_gets_one_nudge_naming_both(live_app):
+    rig = _rig(live_app)
+    clock.set_now("2026-11-30T18:00:00Z")  # 13:00 in New York: 4 h later the day ends
+    live_app.command("/timer", "start Acme inbox")
+    outcomes = rig.tick("2026-11-30T22:00:30Z", only="reminders")
+    assert [o.outgoing.job for o in outcomes] == ["reminders:after-hours+long-timer"]
+    (nudge,) = rig.posts("U0VA1")
+    text = nudge.params["text"]
+    assert "still running after your working hours ended and has been running for over 4 h" in (
+        text
+    )
+    assert posted_to(rig.tick("2026-11-30T22:05:00Z", only="reminders")) == []
 
 
 def test_a_long_timer_nudge_stop_button_stops_the_timer(live_app):
@@ -206,3 +223,4 @@ def test_home_shows_todays_checklist_the_ooo_switch_and_for_supervisors_the_boar
     assert "Team board \\u00b7 1 behind on their checklists \\u00b7 1 with overdue tasks" in board
     assert "<@U0VA1> \\u00b7 :stopwatch: on *T-1* Acme inbox" in board
     assert ":warning: 1 overdue" in board
+    assert ":warning: 1 unfinished checklist" in board and "checklist(s)" not in board

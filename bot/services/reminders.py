@@ -1,6 +1,7 @@
 """Timer nudges: a timer still running when its working day ended, or running longer
 than `[timers] nudge_after_hours`, earns its person one DM per reason, until they say
-**Keep running** (no more nudges for that entry) or stop it.
+**Keep running** (no more nudges for that entry) or stop it. Reasons that fall due
+together (a long timer that is also past working hours) make one DM naming both.
 
 A nudge about a running timer is sent whatever the hour: the timer itself says the
 person is (or was meant to be) at work, and billable time is at stake.
@@ -17,7 +18,9 @@ from bot import clock
 from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.errors import AlreadyDone
+from bot.services.parsing import format_task_id
 from bot.services.people import Actor
+from bot.services.text import shown
 from bot.services.timers import format_entry_id, own_entry
 from store.models import Task, TimeEntry, TimerSilence
 
@@ -27,10 +30,15 @@ LONG_TIMER = "long-timer"
 
 @dataclass(frozen=True)
 class Nudge:
-    reason: str  # AFTER_HOURS or LONG_TIMER
-    at: datetime  # when it fell due
+    reasons: tuple[str, ...]  # AFTER_HOURS and/or LONG_TIMER, in that order
+    at: datetime  # when it fell due (the later reason's time)
     entry: TimeEntry
     task: Task
+
+    @property
+    def key(self) -> str:
+        """What its delivery is claimed under: one per reason, or per pair."""
+        return "+".join(self.reasons)
 
 
 def nudges_due(
@@ -54,14 +62,17 @@ def nudges_due(
         calendar = person_calendar(session, settings, team_id, entry.user_id)
         if is_away(away, entry.user_id, calendar.local_day(until)):
             continue
-        long_at = entry.started_at + limit
-        if since < long_at <= until:
-            found.append(Nudge(LONG_TIMER, long_at, entry, task))
+        due: dict[str, datetime] = {}
         # The end of the working day the timer was started in, if it started inside one.
         if calendar.is_working_time(entry.started_at):
             day_end = calendar.at(calendar.local_day(entry.started_at), calendar.end)
             if since < day_end <= until:
-                found.append(Nudge(AFTER_HOURS, day_end, entry, task))
+                due[AFTER_HOURS] = day_end
+        long_at = entry.started_at + limit
+        if since < long_at <= until:
+            due[LONG_TIMER] = long_at
+        if due:
+            found.append(Nudge(tuple(due), max(due.values()), entry, task))
     return found
 
 
@@ -72,7 +83,9 @@ def keep_running(session: Session, actor: Actor, entry_id: int) -> str:
         raise AlreadyDone(f"{format_entry_id(entry_id)} is already stopped; nothing to keep.")
     if session.get(TimerSilence, entry_id) is None:
         session.add(TimerSilence(entry_id=entry_id, user_id=actor.user_id, at=clock.now()))
+    task = session.get(Task, entry.task_id)
     return (
-        f"OK, {format_entry_id(entry_id)} keeps running; no more reminders about it. "
-        "Stop it with `/timer stop` when you are done."
+        f"OK, your timer on *{format_task_id(task.number)}* {shown(task.title, 80)} "
+        "keeps running; no more reminders about it. Stop it with `/timer stop` when you are "
+        "done."
     )

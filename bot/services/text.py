@@ -33,6 +33,11 @@ def local_span(
     return f"{start:{day} %H:%M} – {end:{day} %H:%M}"
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 unfinished checklist', '2 unfinished checklists': never 'checklist(s)'."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def escape(text: str) -> str:
     """Show user text verbatim: Slack reads &, < and > as markup otherwise."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from bot.services.focus import BREAK, FOCUS, FocusChange
 from bot.services.parsing import format_duration, format_task_id
-from bot.services.text import shown, time_token
+from bot.services.text import counted, shown, time_token
 from bot.services.timers import format_entry_id
 
 
@@ -18,8 +18,8 @@ def focus_text(change: FocusChange) -> str:
     focus = change.focus
     if change.ended_because is not None:
         return (
-            f":tomato: Focus session on {_task(change)} ended after {focus.blocks} block(s): "
-            f"{change.ended_because}."
+            f":tomato: Focus session on {_task(change)} ended after "
+            f"{counted(focus.blocks, 'block')}: {change.ended_because}."
         )
     if focus.on_break:
         recorded = ""

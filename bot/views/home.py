@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.services.board import BoardRow
 from bot.services.delegation import STATE_WORDS_FOR_VA
 from bot.services.parsing import format_task_id
-from bot.services.text import escape, shown, time_token
+from bot.services.text import counted, escape, shown, time_token
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
@@ -172,7 +172,7 @@ def _board_line(row: BoardRow) -> str:
     if row.overdue:
         parts.append(f":warning: {row.overdue} overdue")
     if row.unfinished_routines:
-        parts.append(f":warning: {row.unfinished_routines} unfinished checklist(s)")
+        parts.append(f":warning: {counted(row.unfinished_routines, 'unfinished checklist')}")
     return " · ".join(parts)
 
 

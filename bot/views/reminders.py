@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from bot.services.parsing import format_task_id
-from bot.services.reminders import LONG_TIMER, Nudge
+from bot.services.reminders import AFTER_HOURS, LONG_TIMER, Nudge
 from bot.services.text import shown, time_token
 
 KEEP_RUNNING_ACTION = "timer_keep_running"
@@ -13,11 +13,11 @@ STOP_ACTION = "timer_stop"  # the App Home's Stop: stops the entry the button na
 
 
 def nudge_text(nudge: Nudge, nudge_after_hours: float) -> str:
-    why = (
-        f"has been running for over {nudge_after_hours:g} h"
-        if nudge.reason == LONG_TIMER
-        else "is still running after your working hours ended"
-    )
+    reasons = {
+        AFTER_HOURS: "is still running after your working hours ended",
+        LONG_TIMER: f"has been running for over {nudge_after_hours:g} h",
+    }
+    why = " and ".join(reasons[reason] for reason in nudge.reasons)
     task = nudge.task
     return (
         f":alarm_clock: Your timer on *{format_task_id(task.number)}* "
