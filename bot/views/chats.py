@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.chats import target_due
-from bot.services.text import escape, time_token
+from bot.services.text import escape, shown, time_token
 from store.models import Conversation
 
 RESOLVE_ACTION = "chat_resolve"
@@ -191,18 +191,10 @@ def message_link(conversation: Conversation) -> str:
 
 
 def excerpt(text: str | None) -> str | None:
-    """The start of what the client wrote, on one line: escaped first, then cut (never
-    inside an escaped character)."""
+    """The start of what the client wrote, on one line: escaped first, then cut."""
     if not text or not text.strip():
         return None
-    shown = escape(" ".join(text.split()))
-    if len(shown) <= EXCERPT_LIMIT:
-        return shown
-    cut = shown[: EXCERPT_LIMIT - 1]
-    entity = cut.rfind("&")
-    if entity != -1 and ";" not in cut[entity:]:
-        cut = cut[:entity]
-    return cut.rstrip() + "…"
+    return shown(" ".join(text.split()), EXCERPT_LIMIT)
 
 
 def _alert_blocks(conversation: Conversation, line: str, opening: str | None) -> list:
