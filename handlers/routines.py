@@ -18,6 +18,7 @@ from bot.services.calendars import AWAY_HELP, away_status, set_away
 from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import parse_date
 from bot.services.people import Actor
+from bot.services.text import day_text
 from bot.views.home import OOO_OFF_ACTION, OOO_UNTIL_ACTION
 from bot.views.reminders import KEEP_RUNNING_ACTION
 from bot.views.routines import (
@@ -120,7 +121,7 @@ def _ooo_status(call: Call) -> Reply:
         return _ooo_until(call)
     until = away_status(call.session, call.actor)
     where = (
-        f"You are out of office up to and including {until:%a} {until.isoformat()}."
+        f"You are out of office up to and including {day_text(until)}."
         if until
         else "You are in the office: routines and reminders reach you."
     )

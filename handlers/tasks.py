@@ -21,7 +21,7 @@ from bot.services.parsing import (
 )
 from bot.services.people import Actor
 from bot.services.tasks import NewTask
-from bot.services.text import escape
+from bot.services.text import day_text, escape
 from bot.views import tasks as views
 from bot.views.help import task_help
 from bot.views.timers import stopped_text
@@ -145,7 +145,7 @@ def _followup(call: Call) -> Reply:
     task, followup = tasks.add_followup(
         call.session, call.actor, draft.task_number, draft.text, draft.due
     )
-    suffix = f" (due {followup.due.isoformat()})" if followup.due else ""
+    suffix = f" (due {day_text(followup.due)})" if followup.due else ""
     return Reply(f"Follow-up logged on *{format_task_id(task.number)}*{suffix}.")
 
 

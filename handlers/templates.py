@@ -16,6 +16,7 @@ from bot.desk import Desk, profile_lookup
 from bot.services import templates
 from bot.services.parsing import split_command
 from bot.services.people import Actor
+from bot.services.text import day_text
 from bot.views import templates as views
 from handlers.common import (
     Call,
@@ -54,7 +55,7 @@ def _list(call: Call) -> Reply:
 def _reviewed(call: Call) -> Reply:
     review = templates.mark_reviewed(call.session, call.desk.settings, call.actor, call.text)
     return Reply(
-        f"Marked *{review.name}* reviewed on {review.reviewed_on.isoformat()}; the monthly "
+        f"Marked *{review.name}* reviewed on {day_text(review.reviewed_on)}; the monthly "
         "review leaves it out for 30 days."
     )
 

@@ -79,7 +79,7 @@ def test_timer_input_gets_a_sentence_and_stores_nothing_halfway(
         ("status T-1 <!channel>", "Unknown status '&lt;!channel&gt;'"),
         ("list <@U0VA2> <!here>", "Open tasks of <@U0VA2>"),
         ("followup T-1 Call back due 9999-12-31", "Follow-up logged"),
-        ("add Pay invoice due 0001-01-01", "due 0001-01-01"),
+        ("add Pay invoice due 0001-01-01", "due Mon 0001-01-01"),
     ],
 )
 def test_task_input_gets_a_sentence(live_app, no_tracebacks, text, answer):

@@ -77,7 +77,7 @@ def test_show_lists_followups_and_tracked_time(live_app):
     clock.set_now("2026-11-23T15:45:00Z")
     live_app.command("/timer", "stop")
     reply = live_app.command("/task", "followup T-1 Chase the missing receipt due tomorrow")
-    assert reply["text"] == "Follow-up logged on *T-1* (due 2026-11-24)."
+    assert reply["text"] == "Follow-up logged on *T-1* (due Tue 2026-11-24)."
     detail = json.dumps(live_app.command("/task", "show T-1")["blocks"])
     assert "Chase the missing receipt" in detail
     assert "45m" in detail
@@ -148,7 +148,7 @@ def test_list_scopes(live_app):
     assert "Mine" in mine and "Theirs" not in mine
     assert "Theirs" in json.dumps(live_app.command("/task", "list <@U0VA2|bo>")["blocks"])
     overdue = json.dumps(live_app.command("/task", "list overdue")["blocks"])
-    assert "overdue since 2026-11-20" in overdue
+    assert "overdue since Fri 2026-11-20" in overdue
     everything = json.dumps(live_app.command("/task", "list all")["blocks"])
     assert "Mine" in everything and "Theirs" in everything
 

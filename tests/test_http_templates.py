@@ -143,9 +143,9 @@ def test_the_list_shows_each_template_with_its_text_owner_and_last_review(live_a
     answer = command(live_app, "")
     shown = json.dumps(answer["blocks"])
     assert answer["text"] == "Approved templates: welcome, followup, thanks"
-    assert "*welcome* \\u00b7 owner <@U0OWNER> \\u00b7 last reviewed 2026-10-20" in shown
+    assert "*welcome* \\u00b7 owner <@U0OWNER> \\u00b7 last reviewed Tue 2026-10-20" in shown
     assert "> Hi {contact}, this is {va} from the {client} team." in shown
-    assert "*followup* \\u00b7 owner <@U0SUPER> \\u00b7 last reviewed 2026-09-01" in shown
+    assert "*followup* \\u00b7 owner <@U0SUPER> \\u00b7 last reviewed Tue 2026-09-01" in shown
     assert "*thanks* \\u00b7 no owner \\u00b7 never reviewed" in shown
     # 13 days is recent; 62 days and never are due for review.
     assert "2026-10-20 \\u00b7 _due" not in shown
@@ -294,7 +294,7 @@ def test_only_an_owner_marks_a_template_reviewed_by_command(live_app):
     refusal = command(live_app, "reviewed followup", user="U0SUPER")["text"]
     assert refusal.startswith("Only an owner marks a template reviewed; *followup* is unchanged.")
     done = command(live_app, "reviewed followup", user="U0OWNER")["text"]
-    assert done.startswith("Marked *followup* reviewed on 2026-11-02")
+    assert done.startswith("Marked *followup* reviewed on Mon 2026-11-02")
     again = command(live_app, "reviewed followup", user="U0OWNER")["text"]
     assert again == "*followup* was already marked reviewed today by <@U0OWNER>."
     assert (
@@ -302,7 +302,7 @@ def test_only_an_owner_marks_a_template_reviewed_by_command(live_app):
     )
     shown = json.dumps(command(live_app, "list")["blocks"])
     assert (
-        "*followup* \\u00b7 owner <@U0SUPER> \\u00b7 last reviewed 2026-11-02 by <@U0OWNER>"
+        "*followup* \\u00b7 owner <@U0SUPER> \\u00b7 last reviewed Mon 2026-11-02 by <@U0OWNER>"
         in shown
     )
     with session_scope(live_app.engine) as session:
@@ -358,7 +358,7 @@ def test_the_monthly_review_lists_stale_templates_and_an_owner_marks_them(live_a
     post = _review_message(rig, "2026-11-02T15:05:00Z")
     blocks = post.json("blocks")
     assert set(_listed(blocks)) == {"followup", "thanks"}
-    assert "last reviewed 2026-09-01" in json.dumps(_listed(blocks)["followup"])
+    assert "last reviewed Tue 2026-09-01" in json.dumps(_listed(blocks)["followup"])
     assert "never reviewed" in json.dumps(_listed(blocks)["thanks"])
     (checklist,) = [b for b in blocks if b["type"] == "actions"]
     assert checklist["block_id"].startswith("routine:")
@@ -375,15 +375,14 @@ def test_the_monthly_review_lists_stale_templates_and_an_owner_marks_them(live_a
     (update,) = live_app.fake.wait_for("chat.update")
     shown = update.json("blocks")
     assert set(_listed(shown)) == {"thanks"}
-    assert ":white_check_mark: *followup* \\u00b7 reviewed 2026-11-02 by <@U0OWNER>" in json.dumps(
-        shown
-    )
+    reviewed = ":white_check_mark: *followup* \\u00b7 reviewed Mon 2026-11-02 by <@U0OWNER>"
+    assert reviewed in json.dumps(shown)
     # Ticking the checklist keeps the list as it stands.
     live_app.interact(checklist_click(checklist["block_id"], [0], ts=update.params["ts"]))
     ticked = live_app.fake.wait_for("chat.update", 2)[1]
     assert "1 of 2 done" in ticked.params["text"]
     assert set(_listed(ticked.json("blocks"))) == {"thanks"}
-    assert "reviewed 2026-11-02 by <@U0OWNER>" in json.dumps(ticked.json("blocks"))
+    assert "reviewed Mon 2026-11-02 by <@U0OWNER>" in json.dumps(ticked.json("blocks"))
     # December: followup was reviewed 29 days ago and is left out; welcome is now due.
     december = _review_message(rig, "2026-12-01T15:05:00Z")
     assert set(_listed(december.json("blocks"))) == {"welcome", "thanks"}

@@ -59,7 +59,7 @@ def test_an_entry_over_midnight_shows_the_day_it_ended(live_app):
     clock.set_now("2026-11-26T19:30:00Z")  # Thursday 14:30
     assert "21h 30m recorded as E-1" in live_app.command("/timer", "stop")["text"]
     listing = json.dumps(live_app.command("/timer", "list week")["blocks"], ensure_ascii=False)
-    assert "`E-1` Wed 25 Nov 17:00 – Thu 26 Nov 14:30 *21h 30m*" in listing
+    assert "`E-1` Wed 2026-11-25 17:00 – Thu 2026-11-26 14:30 *21h 30m*" in listing
     assert "17:00–14:30" not in listing
 
 

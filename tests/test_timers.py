@@ -350,7 +350,8 @@ def test_edit_to_overlap_another_entry_is_refused_on_start(engine, day_with_entr
             session, actor, second, ny(2026, 3, 4, 10, 30), ny(2026, 3, 4, 13), None, "typo"
         )
     assert set(refusal.value.errors) == {"start"}
-    assert f"overlaps E-{first} on T-1 (2026-03-04 10:00–11:00)" in refusal.value.errors["start"]
+    overlap = f"overlaps E-{first} on T-1 (Wed 2026-03-04 10:00–11:00)"
+    assert overlap in refusal.value.errors["start"]
     assert stored_entry(engine, second).started_at == ny(2026, 3, 4, 12)
     assert audit_records(engine) == []
 
@@ -385,7 +386,8 @@ def test_a_running_timer_occupies_time_up_to_now(engine, day_with_entries):
         corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 15), ny(2026, 3, 4, 15, 30), None, "moved"
         )
-    assert f"overlaps E-{running} on T-1 (2026-03-04 14:00–now)" in refusal.value.errors["start"]
+    overlap = f"overlaps E-{running} on T-1 (Wed 2026-03-04 14:00–now)"
+    assert overlap in refusal.value.errors["start"]
     with session_scope(engine) as session:
         corrections.edit_entry(
             session, actor, first, ny(2026, 3, 4, 13, 30), ny(2026, 3, 4, 14), None, "moved"
@@ -733,7 +735,7 @@ def test_log_refuses_when_no_gap_fits(engine, actor_for):
         add_entry(session, actor, task, ny(2026, 3, 4, 7), ny(2026, 3, 4, 11, 30))
     with pytest.raises(InputError) as refusal:
         log(engine, actor, 70, date(2026, 3, 4))
-    assert "no free 1h 10m on 2026-03-04" in refusal.value.message
+    assert "no free 1h 10m on Wed 2026-03-04" in refusal.value.message
     with session_scope(engine) as session:
         assert len(session.exec(select(TimeEntry)).all()) == 2
     # an hour still fits between 06:00 and 07:00

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.services.errors import InputError
 from bot.services.people import Actor, user_zone
 from bot.services.schedules import Calendar
+from bot.services.text import day_text
 from store.models import User
 
 
@@ -70,7 +71,7 @@ def set_away(session: Session, actor: Actor, until: date | None) -> str:
     today = clock.now().astimezone(actor.zone).date()
     if until is not None:
         if until < today:
-            raise InputError(f"{until.isoformat()} has passed; give today or a later day.")
+            raise InputError(f"{day_text(until)} has passed; give today or a later day.")
         if until > today + timedelta(days=MAX_AWAY_DAYS):
             raise InputError(f"Out of office can be set up to {MAX_AWAY_DAYS} days ahead.")
     was = user.away_until if user.away_until and user.away_until >= today else None
@@ -83,7 +84,7 @@ def set_away(session: Session, actor: Actor, until: date | None) -> str:
             else "You are not out of office; nothing changed."
         )
     return (
-        f"Out of office up to and including {until:%a} {until.isoformat()}: no routines or "
+        f"Out of office up to and including {day_text(until)}: no routines or "
         "reminders until then. `/ooo off` when you are back earlier."
     )
 

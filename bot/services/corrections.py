@@ -20,7 +20,7 @@ from bot.services.errors import FieldErrors, InputError, NotFound
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds
-from bot.services.text import NOTES_LIMIT, checked_text, local_span, truncate
+from bot.services.text import NOTES_LIMIT, checked_text, day_text, local_span, truncate
 from store.models import Task, TimeEntry
 
 # How far back time may be logged or an entry moved: billing periods are months, and a
@@ -67,7 +67,7 @@ def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
     task = session.get(Task, entry.task_id)
     start = entry.started_at.astimezone(zone)
     end = entry.ended_at.astimezone(zone) if entry.ended_at else None
-    span = local_span(start, end, day="%Y-%m-%d", ongoing="now")
+    span = local_span(start, end, ongoing="now")
     return f"{timers.format_entry_id(entry.id)} on {format_task_id(task.number)} ({span})"
 
 
@@ -191,7 +191,7 @@ def log_time(
         raise InputError("That day is in the future; time can only be logged for work done.")
     if day < today - OLDEST_DAY:
         raise InputError(
-            f"{day.isoformat()} is too far back; time can be logged for the last "
+            f"{day_text(day)} is too far back; time can be logged for the last "
             f"{OLDEST_DAY.days} days."
         )
     timers.one_change_at_a_time(session, actor.team_id, actor.user_id)
@@ -208,7 +208,7 @@ def log_time(
         start = _latest_free_start(busy, day_start, latest, duration, now)
     if start is None:
         raise InputError(
-            f"There is no free {format_duration(duration)} on {day.isoformat()} between your "
+            f"There is no free {format_duration(duration)} on {day_text(day)} between your "
             "other entries. Check /timer list, or fix an entry with /timer edit."
         )
     entry = TimeEntry(

@@ -26,7 +26,7 @@ from bot.services.parsing import format_task_id
 from bot.services.people import Actor, resolve_actor, role_and_phase, roster
 from bot.services.schedules import Calendar, latest_repeat
 from bot.services.tasks import NewTask, complete_task, create_task
-from bot.services.text import NOTES_LIMIT, time_token
+from bot.services.text import NOTES_LIMIT, day_text, time_token
 from bot.settings_models import PHASES
 from store.models import Assignment, AssignmentEvent, Task
 
@@ -96,7 +96,7 @@ def _checked_brief(
     if brief.deadline is None:
         errors["deadline"] = "Pick a deadline."
     elif brief.deadline < today:
-        errors["deadline"] = f"{brief.deadline.isoformat()} has passed; pick today or later."
+        errors["deadline"] = f"{day_text(brief.deadline)} has passed; pick today or later."
     errors.update(_phase_problems(session, settings, actor, brief))
     if (brief.recurrence or "none") not in RECURRENCES:
         errors["recurrence"] = f"Pick one of: {', '.join(RECURRENCES)}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.services.errors import InputError
 
@@ -21,11 +21,22 @@ def time_token(instant: datetime) -> str:
     return f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
+# One way to write a calendar day in every reply and post: the weekday people plan by and
+# the date they type back into commands. A day is no instant, so no Slack date token (it
+# would show the day before to readers west of UTC).
+DAY_FORMAT = "%a %Y-%m-%d"
+
+
+def day_text(day: date) -> str:
+    """`Mon 2026-11-30` (isoformat: strftime writes year 1 as `1`)."""
+    return f"{day:%a} {day.isoformat()}"
+
+
 def local_span(
-    start: datetime, end: datetime | None, day: str = "%a %d %b", ongoing: str = "running"
+    start: datetime, end: datetime | None, day: str = DAY_FORMAT, ongoing: str = "running"
 ) -> str:
-    """`Wed 25 Nov 17:00–18:30`; over midnight the end's day too: `Wed 25 Nov 17:00 – Thu 26
-    Nov 14:30` (both already in the reader's zone), never `17:00–14:30`."""
+    """`Wed 2026-11-25 17:00–18:30`; over midnight the end's day too: `Wed 2026-11-25 17:00
+    – Thu 2026-11-26 14:30` (both already in the reader's zone), never `17:00–14:30`."""
     if end is None:
         return f"{start:{day} %H:%M}–{ongoing}"
     if end.date() == start.date():

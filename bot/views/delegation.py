@@ -31,7 +31,7 @@ from bot.services.delegation import (
     Chase,
 )
 from bot.services.parsing import format_task_id
-from bot.services.text import NOTES_LIMIT, escape, shown
+from bot.services.text import NOTES_LIMIT, day_text, escape, shown
 from bot.views.blocks import (
     HEADER_LIMIT,
     MODAL_TITLE_LIMIT,
@@ -165,7 +165,7 @@ def _brief_lines(assignment: Assignment, limit: int | None = SHOWN_LIMIT) -> lis
     lines = [
         f"*Objective*\n{text(assignment.objective)}",
         f"*Deliverables*\n{text(assignment.deliverables)}",
-        f"*Deadline*: {assignment.deadline:%a} {assignment.deadline.isoformat()}",
+        f"*Deadline*: {day_text(assignment.deadline)}",
     ]
     if assignment.resources:
         lines.append(
@@ -200,7 +200,7 @@ def _repeats(assignment: Assignment) -> str:
 def brief_text(assignment: Assignment, task: Task) -> str:
     return (
         f"<@{assignment.assigner_id}> assigned you *{format_task_id(task.number)}* "
-        f"{shown(task.title, 150)}, due {assignment.deadline.isoformat()} "
+        f"{shown(task.title, 150)}, due {day_text(assignment.deadline)} "
         f"· {STATE_WORDS_FOR_VA[assignment.state]}{_repeats(assignment)}"
     )
 

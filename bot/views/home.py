@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.services.board import BoardRow
 from bot.services.delegation import STATE_WORDS_FOR_VA
 from bot.services.parsing import format_task_id
-from bot.services.text import counted, escape, shown, time_token
+from bot.services.text import counted, day_text, escape, shown, time_token
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
@@ -129,7 +129,7 @@ def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
     for assignment, task in delegated:
         lines = [
             f"*{format_task_id(task.number)}* {shown(task.title, 150)} · from "
-            f"<@{assignment.assigner_id}> · due {assignment.deadline.isoformat()} · "
+            f"<@{assignment.assigner_id}> · due {day_text(assignment.deadline)} · "
             f"{STATE_WORDS_FOR_VA[assignment.state]}",
             f"*Objective*\n{escape(assignment.objective)}",
             f"*Deliverables*\n{escape(assignment.deliverables)}",
@@ -141,8 +141,8 @@ def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
 def _away_blocks(away_until: date | None, today: date) -> list:
     if away_until is not None:
         text = (
-            f":palm_tree: *Out of office* up to and including {away_until:%a} "
-            f"{away_until.isoformat()}: no routines or reminders."
+            f":palm_tree: *Out of office* up to and including "
+            f"{day_text(away_until)}: no routines or reminders."
         )
         control = ButtonElement(text="I'm back", action_id=OOO_OFF_ACTION, value="off")
     else:
@@ -160,7 +160,7 @@ def _away_blocks(away_until: date | None, today: date) -> list:
 def _board_line(row: BoardRow) -> str:
     parts = [f"<@{row.user_id}>"]
     if row.away_until is not None:
-        parts.append(f"out of office until {row.away_until.isoformat()}")
+        parts.append(f"out of office until {day_text(row.away_until)}")
     if row.running is not None:
         entry, task = row.running
         parts.append(

@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails, status_word
-from bot.services.text import NOTES_LIMIT, escape, fit, shown, time_token, truncate
+from bot.services.text import NOTES_LIMIT, day_text, escape, fit, shown, time_token, truncate
 from bot.views.blocks import (
     FIELD_TEXT_LIMIT,
     MODAL_TITLE_LIMIT,
@@ -58,7 +58,7 @@ def task_line(task: Task, today: date | None = None) -> str:
         overdue = (
             today is not None and task.due < today and task.status not in ("done", "cancelled")
         )
-        parts.append(("overdue since " if overdue else "due ") + task.due.isoformat())
+        parts.append(("overdue since " if overdue else "due ") + day_text(task.due))
     if task.assignee_id:
         parts.append(f"<@{task.assignee_id}>")
     if task.tag:
@@ -90,7 +90,7 @@ def _is_cut(details: TaskDetails) -> bool:
 
 def _followup_line(followup: FollowUp, limit: int | None) -> str:
     text = escape(followup.text) if limit is None else shown(followup.text, limit)
-    due = f" (due {followup.due.isoformat()})" if followup.due else ""
+    due = f" (due {day_text(followup.due)})" if followup.due else ""
     return f"• {text} — <@{followup.author_id}> {time_token(followup.created_at)}{due}"
 
 
@@ -103,7 +103,7 @@ def task_detail_blocks(details: TaskDetails) -> list:
         f"*Status*\n{status_word(task.status)}",
         f"*Priority*\n{PRIORITY_LABELS[task.priority]}",
         f"*Assignee*\n{f'<@{task.assignee_id}>' if task.assignee_id else '—'}",
-        f"*Due*\n{task.due.isoformat() if task.due else '—'}",
+        f"*Due*\n{day_text(task.due) if task.due else '—'}",
         f"*Client*\n{escape(details.client.name) if details.client else '—'}",
         f"*Tracked*\n{format_duration(details.tracked)}",
         f"*Tag*\n{escape(task.tag) if task.tag else '—'}",

@@ -25,7 +25,7 @@ from bot.services.templates import (
     TemplateStatus,
     is_due_for_review,
 )
-from bot.services.text import NOTES_LIMIT, escape, shown, truncate
+from bot.services.text import NOTES_LIMIT, day_text, escape, shown, truncate
 from bot.views.blocks import SECTION_TEXT_LIMIT, line_sections
 
 POST_CALLBACK = "template_post"
@@ -52,7 +52,7 @@ def _reviewed(status: TemplateStatus) -> str:
     if status.reviewed_on is None:
         return "never reviewed"
     by = f" by <@{status.reviewed_by}>" if status.reviewed_by else ""
-    return f"last reviewed {status.reviewed_on.isoformat()}{by}"
+    return f"last reviewed {day_text(status.reviewed_on)}{by}"
 
 
 def _owner(status: TemplateStatus) -> str:
@@ -184,7 +184,7 @@ def review_blocks(run_id: int, items: list[ReviewItem] | None) -> list:
                     block_id=f"{REVIEW_BLOCK_PREFIX}{run_id}:{index}",
                     text=MarkdownTextObject(
                         text=f":white_check_mark: *{name}* · reviewed "
-                        f"{review.reviewed_on.isoformat()} by <@{review.reviewed_by}>"
+                        f"{day_text(review.reviewed_on)} by <@{review.reviewed_by}>"
                     ),
                 )
             )

@@ -140,7 +140,7 @@ def _period(period: str) -> str:
 def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
     """Where a manual entry went: in the person's working hours, or why not."""
     entry = logged.entry
-    span = local_span(*_local(entry, actor.zone), day="%a %Y-%m-%d")
+    span = local_span(*_local(entry, actor.zone))
     hours = f"{actor.work_start:%H:%M}–{actor.work_end:%H:%M}"
     where = (
         f"the latest free time in your working hours ({hours})"
@@ -274,7 +274,7 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
 
 
 def edited_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
-    span = local_span(*_local(entry, zone), day="%Y-%m-%d")
+    span = local_span(*_local(entry, zone))
     return (
         f"Saved {format_entry_id(entry.id)} on {_task_ref(task)}: "
         f"{span} ({format_duration(entry_duration(entry))}). "
