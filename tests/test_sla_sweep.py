@@ -15,6 +15,7 @@ import pytest
 from bot import clock
 from bot.services import chat_assignment, chats
 from bot.services.people import Actor
+from bot.views.chats import after_claim
 from store.db import session_scope
 from store.models import Conversation
 from tests.scheduling import (
@@ -144,6 +145,11 @@ def test_sla_alerts_quote_the_client_and_carry_open_and_claim(rig: Rig):
     assert [b for b in buttons if b[0] == "chat_claim"] == [("chat_claim", str(waiting))]
     assert len([b for b in buttons if b[0] == "chat_open"]) == 3
     assert kinds(rig, acme).count("breach") == 1
+    # Claim pressed on it: that chat's Claim goes, its Open and the other chats stay.
+    after = after_claim(blocks, waiting, "U0VA2", clock.now())
+    assert [b for b in _buttons(after) if b[0] == "chat_claim"] == []
+    assert len([b for b in _buttons(after) if b[0] == "chat_open"]) == 3
+    assert "claimed by <@U0VA2>" in json.dumps(after)
 
 
 def test_an_answered_chat_never_nears_breach(rig: Rig):
