@@ -608,6 +608,7 @@ CASES = [
         },
     ),
     # [tags]
+    case("tags none", drive_escalation, tags={}),
     case("tags one", drive_tags, tags={"Lead": '["Hot"]'}),
     case(
         "tags of 60 characters, 150 of them",
