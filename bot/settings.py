@@ -121,6 +121,7 @@ class Settings:
                 "timers",
                 "billing",
                 "reports",
+                "delegation",
             )
         }
         sections["routines"] = {

@@ -760,6 +760,15 @@ def test_config_show_prints_the_settings_in_effect_with_secrets_hidden(cwd: Path
         "timezone": "Asia/Manila",
     }
     assert shown["billing"]["rates"] == {"acme": 35.0, "globex": 42.5}
+    assert shown["delegation"] == {
+        "chase_after_business_hours": 2.0,
+        "categories": {
+            "clerical": "I",
+            "administrative": "II",
+            "calendar": "III",
+            "sales pipeline": "III",
+        },
+    }
     # What `show` prints is itself a valid settings file's content.
     loaded = load_settings({}, load_dotenv_file=False)
     assert shown["sla"] == loaded.sla.model_dump(mode="json")
