@@ -358,7 +358,7 @@ class AssignmentChaseJob(Job):
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         if isinstance(due.subject, delegation.Undelivered):
-            return [self._again(due, due.subject)]
+            return [self._again(ctx, due, due.subject)]
         chase: delegation.Chase = due.subject
         if chase.assignment.va_ts is None:  # Slack refused the brief when it was assigned
             return [self._brief(due, chase.assignment.id, chase.assignment.assignee_id)]
@@ -369,7 +369,7 @@ class AssignmentChaseJob(Job):
         return [_outgoing(due, due.recipient, compose, channel=chase.assignment.va_channel)]
 
     @staticmethod
-    def _again(due: Due, undelivered: delegation.Undelivered) -> Outgoing:
+    def _again(ctx: JobContext, due: Due, undelivered: delegation.Undelivered) -> Outgoing:
         """A submission or question Slack refused to deliver to the assigner, again."""
         assignment_id, which = undelivered.assignment.id, undelivered.which
 
@@ -382,7 +382,12 @@ class AssignmentChaseJob(Job):
                 if assignment.state != "submitted":
                     return None
                 submission = delegation.last_note(session, assignment, "submit")
-                blocks = delegation_views.review_blocks(assignment, task, submission)
+                submitter_reviews = delegation.reviews_work(
+                    session, ctx.settings, assignment.team_id, assignment.assignee_id
+                )
+                blocks = delegation_views.review_blocks(
+                    assignment, task, submission, submitter_reviews
+                )
                 return Message(delegation_views.review_text(assignment, task), blocks)
             if assignment.open_question is None:
                 return None

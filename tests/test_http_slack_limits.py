@@ -353,7 +353,7 @@ def test_a_submission_and_a_question_full_of_ampersands_reach_the_assigner(live_
     _dm_with(live_app, "U0OWNER", "> acknowledged")
     assert live_app.interact(_step("submit", "deliverables", "&" * NOTES_LIMIT, "U0VA1"))[0] == 200
     assert _stored(live_app, "review_ts").state == "submitted"
-    assert "Sent: submit for review." in _dm_with(live_app, "U0VA1", "submit for review")
+    assert "for review; <@U0OWNER> reviews it." in _dm_with(live_app, "U0VA1", "You submitted")
     review = [c for c in _to(live_app, "U0OWNER") if "submitted" in c.params["text"]][-1]
     buttons = [
         e["action_id"]
