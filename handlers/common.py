@@ -194,6 +194,16 @@ def refused(result: Any) -> bool:
     return result is _REFUSED
 
 
+def open_clicked_modal(
+    body: dict, client: WebClient, context: BoltContext, build: Callable[[Session, Actor], Any]
+) -> None:
+    """A button that opens a modal: build it as the presser (a refusal is told to them
+    alone) and open it on the click's trigger."""
+    view = clicked(body, client, context, build)
+    if not refused(view):
+        client.views_open(trigger_id=body.get("trigger_id"), view=view)
+
+
 def first_time(body: dict, context: BoltContext) -> bool:
     """False for an event Slack delivers again (it retries what it thinks was missed).
     Checked by the listener once it runs, so acknowledging never waits for the database."""

@@ -25,6 +25,7 @@ from handlers.common import (
     clicked,
     desk_of,
     first_time,
+    open_clicked_modal,
     open_modal,
     refused,
     run_command_or_help,
@@ -365,10 +366,7 @@ def handle_show_button(
         submission = delegation.last_note(session, assignment, "submit")
         return views.assignment_modal(assignment, task, submission)
 
-    view = clicked(body, client, context, act)
-    if refused(view):
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=view)
+    open_clicked_modal(body, client, context, act)
 
 
 def in_a_direct_message(event: dict) -> bool:

@@ -23,6 +23,7 @@ from handlers.common import (
     answer_submission,
     clicked,
     desk_of,
+    open_clicked_modal,
     open_modal,
     refused,
     run_command_or_help,
@@ -213,15 +214,14 @@ def handle_resolve_button(
 ) -> None:
     ack()
     escalation_id = button_number(action)
-    escalation = clicked(
+    open_clicked_modal(
         body,
         client,
         context,
-        lambda session, actor: escalations.check_resolvable(session, actor, escalation_id),
+        lambda session, actor: views.resolve_modal(
+            escalations.check_resolvable(session, actor, escalation_id)
+        ),
     )
-    if refused(escalation):
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=views.resolve_modal(escalation))
 
 
 @guarded
@@ -258,15 +258,14 @@ def handle_show(
     """Show all: the whole escalation, when the channel message shows it cut."""
     ack()
     escalation_id = button_number(action)
-    escalation = clicked(
+    open_clicked_modal(
         body,
         client,
         context,
-        lambda session, actor: escalations.get_escalation(session, actor.team_id, escalation_id),
+        lambda session, actor: views.escalation_modal(
+            escalations.get_escalation(session, actor.team_id, escalation_id)
+        ),
     )
-    if refused(escalation):
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=views.escalation_modal(escalation))
 
 
 def register(app: App) -> None:

@@ -10,7 +10,13 @@ from bot.services import digest, kpis, tags
 from bot.services.parsing import extract_user_id, take_tag
 from bot.views.finished import SHOW_FINISHED_ACTION, finished_modal
 from bot.views.reports import REPORT_HELP, report_blocks
-from handlers.common import Call, Reply, clicked, desk_of, refused, run_command_or_help
+from handlers.common import (
+    Call,
+    Reply,
+    desk_of,
+    open_clicked_modal,
+    run_command_or_help,
+)
 from handlers.failures import guarded
 
 
@@ -42,17 +48,14 @@ def handle_show_finished(
     """The digest's "Show all": every task the roster finished, with the notes."""
     ack()
     settings = desk_of(context).settings
-    found = clicked(
+    open_clicked_modal(
         body,
         client,
         context,
-        lambda session, actor: digest.finished_list(
-            session, settings, actor, str(action.get("value", ""))
+        lambda session, actor: finished_modal(
+            digest.finished_list(session, settings, actor, str(action.get("value", "")))
         ),
     )
-    if refused(found):
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=finished_modal(found))
 
 
 def register(app: App) -> None:

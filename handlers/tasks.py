@@ -30,11 +30,10 @@ from handlers.common import (
     Reply,
     answer_submission,
     channel_of,
-    clicked,
     desk_of,
     dispatch_command,
+    open_clicked_modal,
     open_modal,
-    refused,
 )
 from handlers.failures import guarded
 from handlers.payload import (
@@ -234,15 +233,12 @@ def handle_show_all_button(
     """Show all on the card of `/task show`: the task's texts whole, in a modal."""
     ack()
     number = button_number(action)
-    view = clicked(
+    open_clicked_modal(
         body,
         client,
         context,
         lambda session, actor: views.task_whole_modal(tasks.task_details(session, actor, number)),
     )
-    if refused(view):
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
 
 def register(app: App) -> None:
