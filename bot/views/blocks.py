@@ -9,9 +9,15 @@ escaped, and cut with `plain`."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
 
-from bot.services.text import fit, split_mrkdwn, truncate
+from bot.services.text import NOTES_LIMIT, fit, split_mrkdwn, truncate
 
 # Slack's limits, in characters of what Slack receives (after escaping).
 SECTION_TEXT_LIMIT = 3000  # a section's text
@@ -53,3 +59,27 @@ def context_block(parts: list[str], separator: str = " · ") -> ContextBlock:
     """Short mrkdwn parts (user text already escaped) as one context line, cut to fit."""
     text = fit(separator.join(parts), CONTEXT_TEXT_LIMIT)
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def notes_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+    hint: str | None = None,
+) -> InputBlock:
+    """A multi-line text field of up to NOTES_LIMIT characters (every kind of notes has
+    that one limit), prefilled with `initial` as far as the field holds it."""
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id="value",
+            multiline=True,
+            max_length=NOTES_LIMIT,
+            initial_value=truncate(initial, NOTES_LIMIT) if initial else None,
+        ),
+    )

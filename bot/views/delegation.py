@@ -31,13 +31,14 @@ from bot.services.delegation import (
     Chase,
 )
 from bot.services.parsing import format_task_id
-from bot.services.text import NOTES_LIMIT, day_text, escape, shown
+from bot.services.text import day_text, escape, shown
 from bot.views.blocks import (
     HEADER_LIMIT,
     MODAL_TITLE_LIMIT,
     OPTION_LIMIT,
     VIEW_BLOCKS_LIMIT,
     line_sections,
+    notes_input,
     plain,
 )
 from store.models import Assignment, Task
@@ -65,15 +66,6 @@ STEP_FORMS = {  # action -> (form title, field, label)
     "submit": ("Submit for review", "deliverables", "Deliverables, links and notes"),
     "revise": ("Request revisions", "feedback", "What to revise"),
 }
-
-
-def _multiline(block_id: str, label: str, optional: bool = False) -> InputBlock:
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(action_id="value", multiline=True, max_length=NOTES_LIMIT),
-    )
 
 
 def _category_input(categories: dict[str, str]) -> list[InputBlock]:
@@ -115,12 +107,12 @@ def assign_modal(categories: dict[str, str]) -> View:
                 label="Title",
                 element=PlainTextInputElement(action_id="value", max_length=TITLE_LIMIT),
             ),
-            _multiline("objective", "Objective"),
-            _multiline("deliverables", "Deliverables"),
+            notes_input("objective", "Objective"),
+            notes_input("deliverables", "Deliverables"),
             InputBlock(
                 block_id="deadline", label="Deadline", element=DatePickerElement(action_id="value")
             ),
-            _multiline("resources", "Resources (one link per line)", optional=True),
+            notes_input("resources", "Resources (one link per line)", optional=True),
             InputBlock(
                 block_id="recurrence",
                 label="Recurrence",
@@ -154,7 +146,7 @@ def step_modal(action: str, assignment: Assignment, task: Task) -> View:
         submit="Send",
         close="Cancel",
         private_metadata=json.dumps({"assignment": assignment.id, "action": action}),
-        blocks=[*line_sections(context), _multiline(field, label)],
+        blocks=[*line_sections(context), notes_input(field, label)],
     )
 
 

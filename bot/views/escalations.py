@@ -18,13 +18,14 @@ from slack_sdk.models.views import View
 
 from bot.services.escalations import TAG_LIMIT, FollowUp, format_escalation_id
 from bot.services.parsing import format_task_id
-from bot.services.text import NOTES_LIMIT, escape, shown, time_token, truncate
+from bot.services.text import escape, shown, time_token
 from bot.views.blocks import (
     HEADER_LIMIT,
     MODAL_TITLE_LIMIT,
     VIEW_BLOCKS_LIMIT,
     context_block,
     line_sections,
+    notes_input,
     plain,
 )
 from store.models import Escalation, Task
@@ -41,20 +42,6 @@ URGENCY_LABELS = {
 }
 
 
-def _text_input(block_id: str, label: str, optional: bool = False, initial: str | None = None):
-    return InputBlock(
-        block_id=block_id,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id="value",
-            multiline=True,
-            max_length=NOTES_LIMIT,
-            initial_value=truncate(initial, NOTES_LIMIT) if initial else None,
-        ),
-    )
-
-
 def escalate_modal(metadata: dict, summary: str | None = None) -> View:
     urgency_options = [Option(value=k, label=v) for k, v in URGENCY_LABELS.items()]
     task = metadata.get("task")
@@ -67,10 +54,10 @@ def escalate_modal(metadata: dict, summary: str | None = None) -> View:
         close="Cancel",
         private_metadata=json.dumps(metadata),
         blocks=[
-            _text_input("summary", "Summary", initial=summary),
-            _text_input("actions_taken", "Actions already taken"),
-            _text_input("background", "Background", optional=True),
-            _text_input("question", "Question or decision needed"),
+            notes_input("summary", "Summary", initial=summary),
+            notes_input("actions_taken", "Actions already taken"),
+            notes_input("background", "Background", optional=True),
+            notes_input("question", "Question or decision needed"),
             InputBlock(
                 block_id="urgency",
                 label="Urgency",
@@ -101,7 +88,7 @@ def resolve_modal(escalation: Escalation) -> View:
         private_metadata=json.dumps({"escalation": escalation.id}),
         blocks=[
             *line_sections([f"*Question*: {escape(escalation.question)}"]),
-            _text_input("resolution", "How it was resolved"),
+            notes_input("resolution", "How it was resolved"),
         ],
     )
 

@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails, status_word
-from bot.services.text import NOTES_LIMIT, day_text, escape, fit, shown, time_token, truncate
+from bot.services.text import day_text, escape, fit, shown, time_token, truncate
 from bot.views.blocks import (
     FIELD_TEXT_LIMIT,
     MODAL_TITLE_LIMIT,
@@ -31,6 +31,7 @@ from bot.views.blocks import (
     VIEW_BLOCKS_LIMIT,
     context_block,
     line_sections,
+    notes_input,
     plain,
 )
 from store.models import Client, FollowUp, Task
@@ -207,19 +208,7 @@ def new_task_modal(
             )
         )
     blocks += [
-        InputBlock(
-            block_id="description",
-            label="Description",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="value",
-                multiline=True,
-                initial_value=(
-                    truncate(prefill.description, NOTES_LIMIT) if prefill.description else None
-                ),
-                max_length=NOTES_LIMIT,
-            ),
-        ),
+        notes_input("description", "Description", initial=prefill.description, optional=True),
         InputBlock(
             block_id="due",
             label="Due",
@@ -278,13 +267,10 @@ def complete_task_modal(task: Task) -> View:
                     text=f"*{format_task_id(task.number)}* {shown(task.title, 2000)}"
                 )
             ),
-            InputBlock(
-                block_id="notes",
-                label="Completion notes",
+            notes_input(
+                "notes",
+                "Completion notes",
                 hint="What was done, for the client record and the owner.",
-                element=PlainTextInputElement(
-                    action_id="value", multiline=True, max_length=NOTES_LIMIT
-                ),
             ),
         ],
     )

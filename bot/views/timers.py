@@ -20,12 +20,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.corrections import LoggedEntry, notes_for_form
+from bot.services.corrections import LoggedEntry
 from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.tasks import status_word
-from bot.services.text import NOTES_LIMIT, local_span, shown, time_token, truncate
+from bot.services.text import local_span, shown, time_token, truncate
 from bot.services.timers import (
     StartResult,
     StoppedEntry,
@@ -33,7 +33,7 @@ from bot.services.timers import (
     entry_duration,
     format_entry_id,
 )
-from bot.views.blocks import line_sections
+from bot.views.blocks import line_sections, notes_input
 from store.models import Task, TimeEntry
 
 EDIT_ENTRY_CALLBACK = "timer_edit"
@@ -185,17 +185,7 @@ def log_time_modal(open_tasks: list[Task], duration: str | None, day: date, note
             label="Day",
             element=DatePickerElement(action_id="value", initial_date=day.isoformat()),
         ),
-        InputBlock(
-            block_id="notes",
-            label="Notes",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="value",
-                multiline=True,
-                max_length=NOTES_LIMIT,
-                initial_value=notes[:NOTES_LIMIT] or None,
-            ),
-        ),
+        notes_input("notes", "Notes", initial=notes, optional=True),
     ]
     return View(
         type="modal",
@@ -244,17 +234,7 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
                 action_id="value", initial_time=end.strftime("%H:%M") if end else None
             ),
         ),
-        InputBlock(
-            block_id="notes",
-            label="Notes",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="value",
-                multiline=True,
-                max_length=NOTES_LIMIT,
-                initial_value=notes_for_form(entry.notes),
-            ),
-        ),
+        notes_input("notes", "Notes", initial=entry.notes, optional=True),
         InputBlock(
             block_id="reason",
             label="Reason for the change",
