@@ -7,14 +7,14 @@ in a method or argument name fails the tests instead of only failing in producti
 Source: Slack's OpenAPI 2.0 description of the Web API,
 ``web-api/slack_web_openapi_v2_without_examples.json`` in the public repository
 slackapi/slack-api-specs (MIT licence; file last changed 2020-10-06, commit dfea73e).
-It is read from the team's shared reference copy (``--spec`` to name another); only this
-compact derivative is committed. ``token`` is left out: the client sends it as a header.
+Download that file and name it with ``--spec``; only this compact derivative is
+committed. ``token`` is left out: the client sends it as a header.
 
 The spec predates some methods and arguments VA Desk relies on; those are in ``NEWER``
 below, each with the docs.slack.dev method page that documents it.
 
-    python .ci/slack_methods.py           # rewrite tests/slack_methods.json
-    python .ci/slack_methods.py --check   # exit 1 if the committed file is stale
+    python .ci/slack_methods.py --spec FILE           # rewrite tests/slack_methods.json
+    python .ci/slack_methods.py --spec FILE --check   # exit 1 if the committed file is stale
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parents[1] / "shared" / "slack" / "slack_web_openapi_v2_without_examples.json"
 OUTPUT = ROOT / "tests" / "slack_methods.json"
 DOCS = "https://docs.slack.dev/reference/methods/"
 
@@ -86,7 +85,12 @@ def render(spec: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", type=Path, default=SPEC)
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        required=True,
+        help="slack_web_openapi_v2_without_examples.json from slackapi/slack-api-specs",
+    )
     parser.add_argument("--check", action="store_true", help="fail if the output is stale")
     args = parser.parse_args(argv)
     text = render(json.loads(args.spec.read_text(encoding="utf-8")))
