@@ -192,7 +192,7 @@ def test_a_task_done_in_a_client_channel_prompts_csat_and_fills_the_template(liv
     view = live_app.fake.wait_for("views.open", before + 1)[before].json("view")
     (field,) = [b for b in view["blocks"] if b.get("block_id") == "text"]
     assert field["element"]["initial_value"] == (
-        "Hi, this is the Acme Corp team. I'm on T-1 Send the invoice."
+        "Hi, this is the Acme Corp team. I'm on Send the invoice."
     )
     clock.set_now("2026-11-30T15:00:00Z")
     live_app.command("/task", "done T-1 Sent and confirmed")
