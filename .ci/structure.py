@@ -78,7 +78,7 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, modules: dict[str, 
         base = node.module or ""
         if node.level:
             package = module.split(".")
-            if not modules[module].name == "__init__.py":
+            if modules[module].name != "__init__.py":
                 package = package[:-1]
             package = package[: len(package) - (node.level - 1)]
             base = ".".join([*package, base] if base else package)
