@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import csat
 from bot.services.errors import VADeskError
-from bot.views.csat import RATE_ACTION, prompt_blocks, prompt_text
+from bot.views.csat import RATE_ACTIONS, prompt_blocks, prompt_text
 from handlers.common import desk_of, tell_privately
 from handlers.failures import guarded
 from handlers.payload import MalformedPayload, number_from, team_of, user_of
@@ -52,4 +52,4 @@ def handle_rating(
 
 
 def register(app: App) -> None:
-    app.action(re.compile(rf"^{RATE_ACTION}_[1-5]$"))(handle_rating)
+    app.action(RATE_ACTIONS)(handle_rating)

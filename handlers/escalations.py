@@ -45,7 +45,6 @@ from store.models import Escalation, Task
 
 logger = logging.getLogger(__name__)
 
-ESCALATE_MESSAGE_SHORTCUT = "escalate_message"
 ESCALATE_HELP = (
     "*`/escalate`* — escalate with full context (summary, actions already taken, "
     "background, the question or decision needed, urgency, the contact's tag)\n"
@@ -270,7 +269,7 @@ def handle_show(
 
 def register(app: App) -> None:
     app.command("/escalate")(handle_escalate_command)
-    app.message_shortcut(ESCALATE_MESSAGE_SHORTCUT)(handle_escalate_shortcut)
+    app.message_shortcut(views.ESCALATE_SHORTCUT)(handle_escalate_shortcut)
     app.view(views.ESCALATE_CALLBACK)(handle_escalate_submission)
     app.view(views.RESOLVE_CALLBACK)(handle_resolve_submission)
     app.action(views.TAKE_ACTION)(handle_take)

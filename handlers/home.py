@@ -19,8 +19,8 @@ from bot.services.errors import VADeskError
 from bot.services.people import Actor
 from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
-from bot.views.tasks import complete_task_modal
-from bot.views.timers import started_text, stopped_text
+from bot.views.tasks import DONE_ACTION, complete_task_modal
+from bot.views.timers import START_ACTION, STOP_ACTION, started_text, stopped_text
 from handlers.common import desk_of
 from handlers.failures import guarded
 from handlers.payload import MalformedPayload, button_number, team_of, user_of
@@ -136,6 +136,6 @@ def handle_done_button(
 
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_home_opened)
-    app.action("timer_stop")(handle_stop_button)
-    app.action("timer_start")(handle_start_button)
-    app.action("task_done")(handle_done_button)
+    app.action(STOP_ACTION)(handle_stop_button)
+    app.action(START_ACTION)(handle_start_button)
+    app.action(DONE_ACTION)(handle_done_button)

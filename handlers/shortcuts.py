@@ -11,15 +11,13 @@ from slack_sdk.errors import SlackApiError
 from bot.desk import Desk
 from bot.services import people
 from bot.services.tasks import NewTask
-from bot.views.tasks import new_task_modal
+from bot.views.tasks import CREATE_TASK_SHORTCUT, NEW_TASK_SHORTCUT, new_task_modal
 from handlers.common import desk_of
 from handlers.failures import guarded
 from handlers.payload import MalformedPayload, team_of
 
 logger = logging.getLogger(__name__)
 
-CREATE_TASK_FROM_MESSAGE = "create_task_from_message"
-NEW_TASK_SHORTCUT = "new_task"
 TITLE_FROM_MESSAGE_LIMIT = 150
 
 
@@ -88,5 +86,5 @@ def handle_global_shortcut(
 
 
 def register(app: App) -> None:
-    app.message_shortcut(CREATE_TASK_FROM_MESSAGE)(handle_message_shortcut)
+    app.message_shortcut(CREATE_TASK_SHORTCUT)(handle_message_shortcut)
     app.shortcut(NEW_TASK_SHORTCUT)(handle_global_shortcut)

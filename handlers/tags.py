@@ -25,8 +25,6 @@ from handlers.payload import (
     view_metadata,
 )
 
-TAG_CONTACT_SHORTCUT = "tag_contact"
-
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
@@ -97,5 +95,5 @@ def handle_tag_submission(
 
 
 def register(app: App) -> None:
-    app.message_shortcut(TAG_CONTACT_SHORTCUT)(handle_tag_shortcut)
+    app.message_shortcut(views.TAG_CONTACT_SHORTCUT)(handle_tag_shortcut)
     app.view(views.TAG_CONTACT_CALLBACK)(handle_tag_submission)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -14,7 +16,8 @@ from bot.services.csat import RATINGS
 from bot.services.text import shown, time_token
 from store.models import CsatPrompt, Task
 
-RATE_ACTION = "csat_rate"
+RATE_ACTION = "csat_rate"  # one button per rating: csat_rate_1 to csat_rate_5
+RATE_ACTIONS = re.compile(rf"^{RATE_ACTION}_[1-5]$")
 
 
 def prompt_text(prompt: CsatPrompt, task: Task) -> str:

@@ -30,6 +30,7 @@ from bot.views.blocks import (
 )
 from store.models import Escalation, Task
 
+ESCALATE_SHORTCUT = "escalate_message"
 ESCALATE_CALLBACK = "escalation_create"
 RESOLVE_CALLBACK = "escalation_resolve"
 TAKE_ACTION = "escalation_take"

@@ -8,6 +8,7 @@ from bot.services.focus import BREAK, FOCUS, FocusChange
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.text import counted, shown, time_token
 from bot.services.timers import format_entry_id
+from bot.views.timers import STOP_ACTION
 
 
 def _task(change: FocusChange) -> str:
@@ -45,7 +46,7 @@ def focus_blocks(change: FocusChange) -> list:
             ActionsBlock(
                 block_id=f"focus:{change.focus.id}",
                 elements=[
-                    ButtonElement(text="Stop", action_id="timer_stop", value=str(change.started.id))
+                    ButtonElement(text="Stop", action_id=STOP_ACTION, value=str(change.started.id))
                 ],
             )
         )

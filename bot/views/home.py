@@ -27,8 +27,8 @@ from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
 from bot.views.routines import checklist_blocks
-from bot.views.tasks import task_line
-from bot.views.timers import status_text
+from bot.views.tasks import DONE_ACTION, task_line
+from bot.views.timers import START_ACTION, STOP_ACTION, status_text
 from store.models import Assignment, Conversation, RoutineRun, RoutineTick, Task
 
 HOME_TASK_LIMIT = 20
@@ -66,7 +66,7 @@ def home_view(
                 elements=[
                     ButtonElement(
                         text="Stop",
-                        action_id="timer_stop",
+                        action_id=STOP_ACTION,
                         value=str(status.running.id),
                         style="danger",
                     )
@@ -87,9 +87,9 @@ def home_view(
         buttons = []
         if task.id != running_task:
             buttons.append(
-                ButtonElement(text="Start timer", action_id="timer_start", value=str(task.number))
+                ButtonElement(text="Start timer", action_id=START_ACTION, value=str(task.number))
             )
-        buttons.append(ButtonElement(text="Done", action_id="task_done", value=str(task.number)))
+        buttons.append(ButtonElement(text="Done", action_id=DONE_ACTION, value=str(task.number)))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=task_line(task, today))))
         blocks.append(ActionsBlock(block_id=f"home_task_{task.number}", elements=buttons))
     if len(open_tasks) > HOME_TASK_LIMIT:

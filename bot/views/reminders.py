@@ -7,9 +7,9 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 from bot.services.parsing import format_task_id
 from bot.services.reminders import AFTER_HOURS, LONG_TIMER, Nudge
 from bot.services.text import shown, time_token
+from bot.views.timers import STOP_ACTION
 
 KEEP_RUNNING_ACTION = "timer_keep_running"
-STOP_ACTION = "timer_stop"  # the App Home's Stop: stops the entry the button names
 
 
 def nudge_text(nudge: Nudge, nudge_after_hours: float) -> str:

@@ -22,6 +22,7 @@ from bot.services.tags import MessageTagged, categories, tag_list_text
 from bot.services.text import escape, fit, truncate
 from bot.settings_models import TAG_SEPARATOR
 
+TAG_CONTACT_SHORTCUT = "tag_contact"
 TAG_CONTACT_CALLBACK = "tag_contact_submit"
 # Slack's select menus hold at most 100 options; a larger taxonomy is typed instead.
 SELECT_LIMIT = 100

@@ -39,6 +39,9 @@ from store.models import Client, FollowUp, Task
 NEW_TASK_CALLBACK = "task_create"
 SHOW_ALL_ACTION = "task_show_all"
 COMPLETE_TASK_CALLBACK = "task_complete"
+DONE_ACTION = "task_done"  # an App Home task's Done: opens the completion notes
+NEW_TASK_SHORTCUT = "new_task"
+CREATE_TASK_SHORTCUT = "create_task_from_message"
 PRIORITY_LABELS = {"high": "High", "normal": "Normal", "low": "Low"}
 PRIORITY_MARKS = {"high": " :red_circle:", "normal": "", "low": " :white_circle:"}
 TITLE_DISPLAY_LIMIT = 150

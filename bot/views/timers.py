@@ -36,6 +36,9 @@ from bot.services.timers import (
 from bot.views.blocks import line_sections, notes_input
 from store.models import Task, TimeEntry
 
+# Stop on the App Home, a focus block and a timer nudge stops the entry the button names.
+STOP_ACTION = "timer_stop"
+START_ACTION = "timer_start"  # an App Home task's Start timer
 EDIT_ENTRY_CALLBACK = "timer_edit"
 LOG_TIME_CALLBACK = "timer_log"
 LOG_TASK_LIMIT = 100  # options Slack shows in one select
