@@ -1,0 +1,45 @@
+"""Parsing of what people type into slash commands: durations, dates, task ids, tasks.
+
+Pure functions so every command reads input the same way; a refusal raises
+InputError whose text says what was wrong and what is accepted. One module per kind of
+input (`durations`, `dates`, `ids`, `markup`) and per command grammar (`task_add`,
+`timer_log`, `followup`); callers import from the package.
+"""
+
+from bot.services.parsing.dates import parse_clock_time, parse_date
+from bot.services.parsing.durations import format_duration, parse_duration
+from bot.services.parsing.followup import FollowUpDraft, parse_followup
+from bot.services.parsing.ids import MAX_ID, format_task_id, parse_entry_id, parse_task_id
+from bot.services.parsing.markup import extract_channel_id, extract_user_id, split_command, take_tag
+from bot.services.parsing.task_add import MAX_TITLE_LENGTH, PRIORITIES, TaskDraft, parse_task_add
+from bot.services.parsing.timer_log import (
+    TimeLogDraft,
+    UntaskedLog,
+    parse_timer_log,
+    parse_untasked_log,
+)
+
+__all__ = [
+    "MAX_ID",
+    "MAX_TITLE_LENGTH",
+    "PRIORITIES",
+    "FollowUpDraft",
+    "TaskDraft",
+    "TimeLogDraft",
+    "UntaskedLog",
+    "extract_channel_id",
+    "extract_user_id",
+    "format_duration",
+    "format_task_id",
+    "parse_clock_time",
+    "parse_date",
+    "parse_duration",
+    "parse_entry_id",
+    "parse_followup",
+    "parse_task_add",
+    "parse_task_id",
+    "parse_timer_log",
+    "parse_untasked_log",
+    "split_command",
+    "take_tag",
+]

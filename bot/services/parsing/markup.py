@@ -1,0 +1,78 @@
+"""A command's words and the Slack markup in them: the subcommand, escaped mentions and
+channel links, and the one `#tag` word a command may carry."""
+
+from __future__ import annotations
+
+import re
+
+from bot.services.errors import InputError
+from bot.services.text import quoted
+
+USER_MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+CHANNEL_MENTION_RE = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^<>]*)?>")
+ANGLE_TOKEN_RE = re.compile(r"<[^<>]*>")
+# `#word` typed as is (a channel arrives escaped as <#C123|name>): a tag, unless it is a
+# number ("Invoice #123").
+TAG_RE = re.compile(r"(?<!\S)#([^\s\0]+)")
+_NUMBER_WORD_RE = re.compile(r"[\d.,:;!?)]+")
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """Split "add Call Bob" into ("add", "Call Bob"); ("", "") when empty."""
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0].lower(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def extract_user_id(text: str) -> str | None:
+    """The user id of the first escaped mention (<@U123|name> or <@U123>) in the text."""
+    match = USER_MENTION_RE.search(text)
+    return match[1] if match else None
+
+
+def extract_channel_id(text: str) -> str | None:
+    """The channel id of the first escaped channel link (<#C123|name> or <#C123>)."""
+    match = CHANNEL_MENTION_RE.search(text)
+    return match[1] if match else None
+
+
+def mask(text: str, start: int, end: int) -> str:
+    """Blank out a span (same length) so later patterns skip it."""
+    return text[:start] + "\0" * (end - start) + text[end:]
+
+
+def masked_markup(text: str) -> str:
+    """The text with every Slack markup token (<...>) blanked out."""
+    for token in ANGLE_TOKEN_RE.finditer(text):
+        text = mask(text, *token.span())
+    return text
+
+
+def tag_words(masked: str) -> list[tuple[tuple[int, int], str]]:
+    """The `#tag` words outside markup (`#` included), with their spans; at most one tag
+    is meant."""
+    found: list[tuple[tuple[int, int], str]] = []
+    for match in TAG_RE.finditer(masked):
+        if _NUMBER_WORD_RE.fullmatch(match[1]):
+            continue
+        if found and found[0][1].casefold() != match[0].casefold():
+            raise InputError(
+                f"Name one tag; you wrote {quoted(found[0][1])} and {quoted(match[0])}."
+            )
+        found.append((match.span(), match[0]))
+    return found
+
+
+def take_tag(text: str) -> tuple[str, str | None]:
+    """Split a `#tag` word (not a channel link, not a number) off a command's text:
+    (the rest, the tag as typed with its `#`, or None)."""
+    found = tag_words(masked_markup(text))
+    if not found:
+        return text, None
+    kept, position = [], 0
+    for (start, end), _word in found:
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    return " ".join(" ".join(kept).split()), found[0][1]

@@ -1,0 +1,153 @@
+"""The `/task add` grammar: `<title> [#client|#channel] [@user] [due <date>] [!high|!low]
+[#tag]`, options anywhere in the text, taken out of the title."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from bot.services.errors import InputError
+from bot.services.parsing.dates import DATE_HINT, looks_like_date, parse_date
+from bot.services.parsing.markup import (
+    ANGLE_TOKEN_RE,
+    CHANNEL_MENTION_RE,
+    TAG_RE,
+    USER_MENTION_RE,
+    mask,
+    tag_words,
+)
+from bot.services.text import escape, quoted
+
+TASK_ADD_GRAMMAR = "/task add <title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]"
+PRIORITIES = ("high", "normal", "low")
+MAX_TITLE_LENGTH = 500
+
+_DUE_RE = re.compile(r"(?<!\S)due\s+(\S+)(?!\S)", re.IGNORECASE)
+_PRIORITY_RE = re.compile(r"(?<!\S)!([A-Za-z]+)(?!\S)")
+
+
+@dataclass
+class TaskDraft:
+    """What `/task add` understood, before the service checks and stores it."""
+
+    title: str
+    channel_id: str | None = None
+    assignee_id: str | None = None
+    due: date | None = None
+    priority: str = "normal"
+    tag: str | None = None  # `#word` as typed; bot/services/tags.py resolves it
+    client_key: str | None = None  # a `#word` that is a configured client's key
+
+
+def _client_word(
+    masked: str, client_keys: Collection[str]
+) -> tuple[str, str | None, list[tuple[int, int]]]:
+    """Take the `#key` words of configured clients out of the masked text: (the text with
+    them blanked, the key, their spans). A task has one client."""
+    keys = {key.casefold() for key in client_keys}
+    key: str | None = None
+    spans: list[tuple[int, int]] = []
+    for match in TAG_RE.finditer(masked):
+        word = match[1].casefold()
+        if word not in keys:
+            continue
+        if key is not None and key != word:
+            raise InputError(f"A task has one client; you wrote #{key} and #{word}.")
+        key = word
+        spans.append(match.span())
+        masked = mask(masked, *match.span())
+    return masked, key, spans
+
+
+def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ()) -> TaskDraft:
+    """Read `<title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]`, options
+    anywhere.
+
+    Links and other Slack markup in the title are left alone; only escaped
+    channel/user mentions, `due <date>`, `!priority`, a `#word` that is one of
+    `client_keys` and a `#tag` word are taken out of it (a `#` before a number stays:
+    "Invoice #123").
+    """
+    remove: list[tuple[int, int]] = []
+    masked = text
+    channel_id: str | None = None
+    assignee_id: str | None = None
+    due: date | None = None
+    priority: str | None = None
+
+    # Slack markup: mentions are options; other tokens (links, <!here>) stay verbatim
+    # and are masked so "due ..." or "!..." inside a link label is not read as an option.
+    for token in ANGLE_TOKEN_RE.finditer(text):
+        user = USER_MENTION_RE.fullmatch(token[0])
+        channel = CHANNEL_MENTION_RE.fullmatch(token[0])
+        if user:
+            if assignee_id is not None and assignee_id != user[1]:
+                raise InputError(
+                    f"A task has one assignee; you named <@{assignee_id}> and <@{user[1]}>."
+                )
+            assignee_id = user[1]
+            remove.append(token.span())
+        elif channel:
+            if channel_id is not None and channel_id != channel[1]:
+                raise InputError(
+                    f"A task has one channel; you named <#{channel_id}> and <#{channel[1]}>."
+                )
+            channel_id = channel[1]
+            remove.append(token.span())
+        masked = mask(masked, *token.span())
+
+    for match in _DUE_RE.finditer(masked):
+        word = match[1].rstrip(",.;:")
+        try:
+            value = parse_date(word, today=today, direction="future")
+        except InputError:
+            if looks_like_date(word):
+                raise InputError(f"{quoted(word)} after 'due' is not a date; {DATE_HINT}") from None
+            continue  # "due" is just a word in the title ("Pay what is due to Acme")
+        if due is not None:
+            raise InputError(
+                f"A task has one due date; you wrote 'due' twice ({due.isoformat()} "
+                f"and {value.isoformat()})."
+            )
+        due = value
+        remove.append(match.span())
+
+    for match in _PRIORITY_RE.finditer(masked):
+        word = match[1].lower()
+        if word not in PRIORITIES:
+            raise InputError(f"{quoted(match[0])} is not a priority; use !high, !low or !normal")
+        if priority is not None and priority != word:
+            raise InputError(f"A task has one priority; you wrote !{priority} and !{word}.")
+        priority = word
+        remove.append(match.span())
+
+    masked, client_key, client_spans = _client_word(masked, client_keys)
+    remove += client_spans
+    tags = tag_words(masked)
+    remove += [span for span, _word in tags]
+
+    kept: list[str] = []
+    position = 0
+    for start, end in sorted(remove):
+        kept.append(text[position:start])
+        position = end
+    kept.append(text[position:])
+    title = " ".join(" ".join(kept).split())
+    if not title:
+        raise InputError(f"A task needs a title: {escape(TASK_ADD_GRAMMAR)}")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InputError(
+            f"A task title can be at most {MAX_TITLE_LENGTH} characters; this one has "
+            f"{len(title)}. Put the details in the description."
+        )
+    return TaskDraft(
+        title=title,
+        channel_id=channel_id,
+        assignee_id=assignee_id,
+        due=due,
+        priority=priority or "normal",
+        tag=tags[0][1] if tags else None,
+        client_key=client_key,
+    )
