@@ -70,9 +70,15 @@ def take_tag(text: str) -> tuple[str, str | None]:
     found = tag_words(masked_markup(text))
     if not found:
         return text, None
-    kept, position = [], 0
-    for (start, end), _word in found:
+    return cut_out(text, [span for span, _word in found]), found[0][1]
+
+
+def cut_out(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text without the spans, its whitespace runs made single spaces."""
+    kept: list[str] = []
+    position = 0
+    for start, end in sorted(spans):
         kept.append(text[position:start])
         position = end
     kept.append(text[position:])
-    return " ".join(" ".join(kept).split()), found[0][1]
+    return " ".join(" ".join(kept).split())

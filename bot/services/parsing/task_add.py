@@ -1,5 +1,5 @@
 """The `/task add` grammar: `<title> [#client|#channel] [@user] [due <date>] [!high|!low]
-[#tag]`, options anywhere in the text, taken out of the title."""
+[#tag]`, options anywhere in the text, each taken out of the title by its own step."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.services.parsing.markup import (
     CHANNEL_MENTION_RE,
     TAG_RE,
     USER_MENTION_RE,
+    cut_out,
     mask,
     tag_words,
 )
@@ -26,6 +27,8 @@ MAX_TITLE_LENGTH = 500
 
 _DUE_RE = re.compile(r"(?<!\S)due\s+(\S+)(?!\S)", re.IGNORECASE)
 _PRIORITY_RE = re.compile(r"(?<!\S)!([A-Za-z]+)(?!\S)")
+
+Spans = list[tuple[int, int]]
 
 
 @dataclass
@@ -41,26 +44,6 @@ class TaskDraft:
     client_key: str | None = None  # a `#word` that is a configured client's key
 
 
-def _client_word(
-    masked: str, client_keys: Collection[str]
-) -> tuple[str, str | None, list[tuple[int, int]]]:
-    """Take the `#key` words of configured clients out of the masked text: (the text with
-    them blanked, the key, their spans). A task has one client."""
-    keys = {key.casefold() for key in client_keys}
-    key: str | None = None
-    spans: list[tuple[int, int]] = []
-    for match in TAG_RE.finditer(masked):
-        word = match[1].casefold()
-        if word not in keys:
-            continue
-        if key is not None and key != word:
-            raise InputError(f"A task has one client; you wrote #{key} and #{word}.")
-        key = word
-        spans.append(match.span())
-        masked = mask(masked, *match.span())
-    return masked, key, spans
-
-
 def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ()) -> TaskDraft:
     """Read `<title> [#client|#channel] [@user] [due <date>] [!high|!low] [#tag]`, options
     anywhere.
@@ -70,15 +53,31 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
     `client_keys` and a `#tag` word are taken out of it (a `#` before a number stays:
     "Invoice #123").
     """
-    remove: list[tuple[int, int]] = []
-    masked = text
-    channel_id: str | None = None
-    assignee_id: str | None = None
-    due: date | None = None
-    priority: str | None = None
+    masked, assignee_id, channel_id, remove = _mentions(text)
+    due, due_spans = _due_date(masked, today)
+    priority, priority_spans = _priority(masked)
+    masked, client_key, client_spans = _client_word(masked, client_keys)
+    tags = tag_words(masked)
+    remove += due_spans + priority_spans + client_spans + [span for span, _word in tags]
+    return TaskDraft(
+        title=_title(cut_out(text, remove)),
+        channel_id=channel_id,
+        assignee_id=assignee_id,
+        due=due,
+        priority=priority or "normal",
+        tag=tags[0][1] if tags else None,
+        client_key=client_key,
+    )
 
-    # Slack markup: mentions are options; other tokens (links, <!here>) stay verbatim
-    # and are masked so "due ..." or "!..." inside a link label is not read as an option.
+
+def _mentions(text: str) -> tuple[str, str | None, str | None, Spans]:
+    """Slack markup: mentions are options; other tokens (links, <!here>) stay verbatim and
+    are masked so "due ..." or "!..." inside a link label is not read as an option.
+    (the masked text, the assignee, the channel, the mentions' spans)"""
+    masked = text
+    assignee_id: str | None = None
+    channel_id: str | None = None
+    spans: Spans = []
     for token in ANGLE_TOKEN_RE.finditer(text):
         user = USER_MENTION_RE.fullmatch(token[0])
         channel = CHANNEL_MENTION_RE.fullmatch(token[0])
@@ -88,16 +87,22 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
                     f"A task has one assignee; you named <@{assignee_id}> and <@{user[1]}>."
                 )
             assignee_id = user[1]
-            remove.append(token.span())
+            spans.append(token.span())
         elif channel:
             if channel_id is not None and channel_id != channel[1]:
                 raise InputError(
                     f"A task has one channel; you named <#{channel_id}> and <#{channel[1]}>."
                 )
             channel_id = channel[1]
-            remove.append(token.span())
+            spans.append(token.span())
         masked = mask(masked, *token.span())
+    return masked, assignee_id, channel_id, spans
 
+
+def _due_date(masked: str, today: date) -> tuple[date | None, Spans]:
+    """`due <date>`, once; "due" before a word that is no date is part of the title."""
+    due: date | None = None
+    spans: Spans = []
     for match in _DUE_RE.finditer(masked):
         word = match[1].rstrip(",.;:")
         try:
@@ -112,8 +117,14 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
                 f"and {value.isoformat()})."
             )
         due = value
-        remove.append(match.span())
+        spans.append(match.span())
+    return due, spans
 
+
+def _priority(masked: str) -> tuple[str | None, Spans]:
+    """`!high`, `!normal` or `!low`, one of them (repeating it is fine)."""
+    priority: str | None = None
+    spans: Spans = []
     for match in _PRIORITY_RE.finditer(masked):
         word = match[1].lower()
         if word not in PRIORITIES:
@@ -121,20 +132,30 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
         if priority is not None and priority != word:
             raise InputError(f"A task has one priority; you wrote !{priority} and !{word}.")
         priority = word
-        remove.append(match.span())
+        spans.append(match.span())
+    return priority, spans
 
-    masked, client_key, client_spans = _client_word(masked, client_keys)
-    remove += client_spans
-    tags = tag_words(masked)
-    remove += [span for span, _word in tags]
 
-    kept: list[str] = []
-    position = 0
-    for start, end in sorted(remove):
-        kept.append(text[position:start])
-        position = end
-    kept.append(text[position:])
-    title = " ".join(" ".join(kept).split())
+def _client_word(masked: str, client_keys: Collection[str]) -> tuple[str, str | None, Spans]:
+    """Take the `#key` words of configured clients out of the masked text: (the text with
+    them blanked, the key, their spans). A task has one client."""
+    keys = {key.casefold() for key in client_keys}
+    key: str | None = None
+    spans: Spans = []
+    for match in TAG_RE.finditer(masked):
+        word = match[1].casefold()
+        if word not in keys:
+            continue
+        if key is not None and key != word:
+            raise InputError(f"A task has one client; you wrote #{key} and #{word}.")
+        key = word
+        spans.append(match.span())
+        masked = mask(masked, *match.span())
+    return masked, key, spans
+
+
+def _title(title: str) -> str:
+    """What is left once the options are out: the title, which a task needs."""
     if not title:
         raise InputError(f"A task needs a title: {escape(TASK_ADD_GRAMMAR)}")
     if len(title) > MAX_TITLE_LENGTH:
@@ -142,12 +163,4 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
             f"A task title can be at most {MAX_TITLE_LENGTH} characters; this one has "
             f"{len(title)}. Put the details in the description."
         )
-    return TaskDraft(
-        title=title,
-        channel_id=channel_id,
-        assignee_id=assignee_id,
-        due=due,
-        priority=priority or "normal",
-        tag=tags[0][1] if tags else None,
-        client_key=client_key,
-    )
+    return title
