@@ -32,7 +32,15 @@ from bot.views.chats import (
     resolved_text,
     transfer_modal,
 )
-from handlers.common import Reply, answer_submission, clicked, desk_of, refused, tell_privately
+from handlers.common import (
+    Reply,
+    answer_submission,
+    clicked,
+    desk_of,
+    message_permalink,
+    refused,
+    tell_privately,
+)
 from handlers.failures import guarded
 from handlers.payload import (
     MalformedPayload,
@@ -42,10 +50,10 @@ from handlers.payload import (
     number_from,
     state_values,
     team_of,
+    text_or_none,
     user_of,
     view_metadata,
 )
-from handlers.shortcuts import message_permalink
 from store.models import Conversation
 
 logger = logging.getLogger(__name__)
@@ -57,15 +65,11 @@ def _external(event: dict, team_id: str) -> bool:
     return any(team != team_id for team in teams)
 
 
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 @guarded
 def handle_channel_message(
     event: dict, body: dict, client: WebClient, context: BoltContext
 ) -> None:
-    channel, ts = _text(event.get("channel")), message_ts(event.get("ts"))
+    channel, ts = text_or_none(event.get("channel")), message_ts(event.get("ts"))
     thread_ts = message_ts(event.get("thread_ts"), "thread ts")
     if channel is None or ts is None:
         return
@@ -73,13 +77,13 @@ def handle_channel_message(
     message = chats.ChatMessage(
         team_id=team_id,
         channel=channel,
-        user=_text(event.get("user")),
+        user=text_or_none(event.get("user")),
         ts=ts,
         thread_ts=thread_ts,
-        subtype=_text(event.get("subtype")),
+        subtype=text_or_none(event.get("subtype")),
         bot=bool(event.get("bot_id")),
         external=_external(event, team_id),
-        text=_text(event.get("text")),
+        text=text_or_none(event.get("text")),
     )
     if message.external and desk.settings.client_for_channel(channel) is None:
         _watch_if_shared(desk, client, team_id, channel)
@@ -268,7 +272,7 @@ def handle_transfer_submission(ack: Ack, body: dict, client: WebClient, context:
     desk = desk_of(context)
     view = body.get("view")
     conversation_id = number_from(view_metadata(view).get("conversation"), "the client chat")
-    to_user = _text(input_of(state_values(view), "to", "selected_user"))
+    to_user = text_or_none(input_of(state_values(view), "to", "selected_user"))
     if to_user is None:
         raise MalformedPayload("a transfer without a person")
 

@@ -1,4 +1,5 @@
-"""Small pieces every listener shares: the desk, the team id, refusals as replies."""
+"""Pieces several listeners share: the desk, commands and forms in one unit of work,
+refusals as replies, clicks answered to their presser, permalinks and checklists."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from sqlmodel import Session
 
 from bot.desk import Desk
 from bot.failure_log import log_failure
+from bot.services import routines, templates
 from bot.services.errors import FieldErrors, VADeskError
 from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import shown, unescape
+from bot.views.routines import checklist_blocks, checklist_text
+from bot.views.templates import review_blocks
 from handlers.payload import state_values, team_of, user_of
 
 logger = logging.getLogger(__name__)
@@ -221,3 +225,52 @@ def tell_privately(desk: Desk, client: WebClient, body: dict, user_id: str, text
         )
     else:
         client.chat_postMessage(channel=user_id, text=text)
+
+
+def answer_button(
+    body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], str]
+) -> None:
+    """Run a button's service call, tell the user the outcome in the app's DM (App Home
+    buttons have no response URL), republish their home."""
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            message = act(session, actor)
+    except VADeskError as refusal:
+        message = refusal.message
+    client.chat_postMessage(channel=user_id, text=message)
+    desk.refresh_homes(team_id, {user_id})
+
+
+def message_permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        logger.warning("chat.getPermalink failed: %s", error.response.get("error"))
+        return None
+
+
+def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) -> None:
+    """Show the checklist as recorded, wherever it was posted (a refused click too); the
+    template review's list shows the reviews marked since it was posted."""
+    with desk.session() as session:
+        run = routines.get_run(session, team_id, run_id)
+        if run is None or not run.channel_id or not run.message_ts:
+            return
+        items = routines.run_items(run)
+        ticks = routines.ticks_of(session, run_id)
+        morning = routines.morning_tasks_of(session, desk.settings, run)
+        extra = None
+        if run.routine == templates.REVIEW_ROUTINE:
+            listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
+            extra = review_blocks(run.id, listed)
+    try:
+        client.chat_update(
+            channel=run.channel_id,
+            ts=run.message_ts,
+            text=checklist_text(run, items, ticks),
+            blocks=checklist_blocks(run, items, ticks, morning, extra),
+        )
+    except SlackApiError as error:
+        logger.warning("could not update checklist %s: %s", run_id, error.response.get("error"))

@@ -23,6 +23,7 @@ from handlers.common import (
     answer_submission,
     clicked,
     desk_of,
+    message_permalink,
     open_clicked_modal,
     open_modal,
     refused,
@@ -40,7 +41,6 @@ from handlers.payload import (
     user_of,
     view_metadata,
 )
-from handlers.shortcuts import message_permalink
 from store.models import Escalation, Task
 
 logger = logging.getLogger(__name__)

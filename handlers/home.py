@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -21,7 +20,7 @@ from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
 from bot.views.tasks import DONE_ACTION, complete_task_modal
 from bot.views.timers import START_ACTION, STOP_ACTION, started_text, stopped_text
-from handlers.common import desk_of
+from handlers.common import answer_button, desk_of
 from handlers.failures import guarded
 from handlers.payload import MalformedPayload, button_number, team_of, user_of
 
@@ -54,11 +53,6 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 
 
-def _tell(client: WebClient, user_id: str, text: str) -> None:
-    """Home-tab buttons have no response URL: answer in the app's DM."""
-    client.chat_postMessage(channel=user_id, text=text)
-
-
 @guarded
 def handle_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     if event.get("tab", "home") != "home":
@@ -67,21 +61,6 @@ def handle_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     if not isinstance(user_id, str) or not user_id:
         raise MalformedPayload("an App Home event without a user")
     desk_of(context).refresh_homes(team_of(body), {user_id})
-
-
-def answer_button(
-    body: dict, client: WebClient, context: BoltContext, act: Callable[[Session, Actor], str]
-) -> None:
-    """Run a button's service call, tell the user the outcome, republish their home."""
-    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            message = act(session, actor)
-    except VADeskError as refusal:
-        message = refusal.message
-    _tell(client, user_id, message)
-    desk.refresh_homes(team_id, {user_id})
 
 
 @guarded
@@ -128,7 +107,7 @@ def handle_done_button(
         with desk.session() as session:
             task = tasks.task_to_complete(session, actor, number)
     except VADeskError as refusal:
-        _tell(client, user_id, refusal.message)
+        client.chat_postMessage(channel=user_id, text=refusal.message)
         desk.refresh_homes(team_id, {user_id})
         return
     client.views_open(trigger_id=body.get("trigger_id"), view=complete_task_modal(task))

@@ -153,6 +153,11 @@ def input_of(values: dict, block: str, key: str = "value") -> Any:
     return action.get(key) if isinstance(action, dict) else None
 
 
+def text_or_none(value: Any) -> str | None:
+    """A string Slack sent, or None when it is missing, empty or no string."""
+    return value if isinstance(value, str) and value else None
+
+
 def text_input(values: dict, block: str) -> str | None:
     value = input_of(values, block)
     return value if isinstance(value, str) else None

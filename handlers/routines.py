@@ -8,12 +8,10 @@ from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import clock
-from bot.desk import Desk
-from bot.services import reminders, routines, templates
+from bot.services import reminders, routines
 from bot.services.calendars import AWAY_HELP, away_status, set_away
 from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import parse_date
@@ -24,13 +22,17 @@ from bot.views.reminders import KEEP_RUNNING_ACTION
 from bot.views.routines import (
     ROUTINE_BLOCK_PREFIX,
     ROUTINE_TICK_ACTION,
-    checklist_blocks,
-    checklist_text,
 )
-from bot.views.templates import review_blocks
-from handlers.common import Call, Reply, desk_of, dispatch_command, tell_privately
+from handlers.common import (
+    Call,
+    Reply,
+    answer_button,
+    desk_of,
+    dispatch_command,
+    refresh_checklist,
+    tell_privately,
+)
 from handlers.failures import guarded
-from handlers.home import answer_button
 from handlers.payload import MalformedPayload, button_number, number_from, team_of, user_of
 
 logger = logging.getLogger(__name__)
@@ -47,31 +49,6 @@ def _ticked_items(action: dict) -> set[int]:
             raise MalformedPayload("a checklist item")
         items.add(int(value))
     return items
-
-
-def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) -> None:
-    """Show the checklist as recorded, wherever it was posted (a refused click too); the
-    template review's list shows the reviews marked since it was posted."""
-    with desk.session() as session:
-        run = routines.get_run(session, team_id, run_id)
-        if run is None or not run.channel_id or not run.message_ts:
-            return
-        items = routines.run_items(run)
-        ticks = routines.ticks_of(session, run_id)
-        morning = routines.morning_tasks_of(session, desk.settings, run)
-        extra = None
-        if run.routine == templates.REVIEW_ROUTINE:
-            listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
-            extra = review_blocks(run.id, listed)
-    try:
-        client.chat_update(
-            channel=run.channel_id,
-            ts=run.message_ts,
-            text=checklist_text(run, items, ticks),
-            blocks=checklist_blocks(run, items, ticks, morning, extra),
-        )
-    except SlackApiError as error:
-        logger.warning("could not update checklist %s: %s", run_id, error.response.get("error"))
 
 
 @guarded

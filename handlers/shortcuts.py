@@ -6,27 +6,18 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.desk import Desk
 from bot.services import people
 from bot.services.tasks import NewTask
 from bot.views.tasks import CREATE_TASK_SHORTCUT, NEW_TASK_SHORTCUT, new_task_modal
-from handlers.common import desk_of
+from handlers.common import desk_of, message_permalink
 from handlers.failures import guarded
 from handlers.payload import MalformedPayload, team_of
 
 logger = logging.getLogger(__name__)
 
 TITLE_FROM_MESSAGE_LIMIT = 150
-
-
-def message_permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
-    try:
-        return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
-    except SlackApiError as error:
-        logger.warning("chat.getPermalink failed: %s", error.response.get("error"))
-        return None
 
 
 def open_new_task_modal(

@@ -21,13 +21,10 @@ from handlers.payload import (
     state_values,
     team_of,
     text_input,
+    text_or_none,
     user_of,
     view_metadata,
 )
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 @guarded
@@ -36,14 +33,14 @@ def handle_tag_shortcut(
 ) -> None:
     ack()
     desk, user_id, team_id = desk_of(context), user_of(shortcut), team_of(shortcut)
-    channel_id = _text((shortcut.get("channel") or {}).get("id"))
+    channel_id = text_or_none((shortcut.get("channel") or {}).get("id"))
     message = shortcut.get("message")
     if channel_id is None or not isinstance(message, dict):
         raise MalformedPayload("a message shortcut without its message")
-    ts = _text(message.get("ts")) or _text(shortcut.get("message_ts"))
+    ts = text_or_none(message.get("ts")) or text_or_none(shortcut.get("message_ts"))
     if ts is None:
         raise MalformedPayload("a message shortcut without the message's ts")
-    author = _text(message.get("user"))
+    author = text_or_none(message.get("user"))
     bot = bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
     try:
         if not desk.settings.tags:
@@ -57,7 +54,7 @@ def handle_tag_shortcut(
         tell_privately(desk, client, shortcut, user_id, refusal.message)
         return
     metadata = {"contact": contact, "channel": channel_id, "ts": ts}
-    thread_ts = _text(message.get("thread_ts"))
+    thread_ts = text_or_none(message.get("thread_ts"))
     if thread_ts is not None:
         metadata["thread_ts"] = thread_ts
     view = views.tag_contact_modal(desk.settings.tags, contact, current, metadata)
@@ -70,7 +67,7 @@ def handle_tag_submission(
 ) -> None:
     values, meta = state_values(view), view_metadata(view)
     desk = desk_of(context)
-    contact, channel_id, ts = (_text(meta.get(key)) for key in ("contact", "channel", "ts"))
+    contact, channel_id, ts = (text_or_none(meta.get(key)) for key in ("contact", "channel", "ts"))
     if contact is None or channel_id is None or ts is None:
         raise MalformedPayload("the form's message")
     written = picked_option(values, "tag") or text_input(values, "tag")
@@ -84,7 +81,7 @@ def handle_tag_submission(
             contact_id=contact,
             channel_id=channel_id,
             message_ts=ts,
-            thread_ts=_text(meta.get("thread_ts")),
+            thread_ts=text_or_none(meta.get("thread_ts")),
             written_tag=written,
             task_ref=task_ref,
         )

@@ -45,6 +45,7 @@ from handlers.payload import (
     state_values,
     team_of,
     text_input,
+    text_or_none,
     view_metadata,
 )
 from handlers.shortcuts import open_new_task_modal
@@ -178,11 +179,6 @@ def handle_task_command(
     dispatch_command(TASK_ACTIONS, help_text, context=context, command=command, client=client)
 
 
-def _metadata_text(meta: dict, key: str) -> str | None:
-    value = meta.get(key)
-    return value if isinstance(value, str) and value else None
-
-
 @guarded
 def handle_new_task_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
@@ -194,12 +190,12 @@ def handle_new_task_submission(
         title=text_input(values, "title") or "",
         description=text_input(values, "description"),
         client_id=number_from(selected_client, "the client") if selected_client else None,
-        channel_id=_metadata_text(meta, "channel"),
-        assignee_id=assignee if isinstance(assignee, str) and assignee else None,
+        channel_id=text_or_none(meta.get("channel")),
+        assignee_id=text_or_none(assignee),
         due=picked_day(values, "due"),
         priority=picked_option(values, "priority") or "normal",
         category=text_input(values, "category"),
-        source_permalink=_metadata_text(meta, "permalink"),
+        source_permalink=text_or_none(meta.get("permalink")),
     )
     answer_submission(
         ack,

@@ -26,6 +26,7 @@ from handlers.common import (
     desk_of,
     dispatch_command,
     open_modal,
+    refresh_checklist,
     refused,
     run_command,
 )
@@ -38,7 +39,6 @@ from handlers.payload import (
     text_input,
     view_metadata,
 )
-from handlers.routines import refresh_checklist
 
 logger = logging.getLogger(__name__)
 
