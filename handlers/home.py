@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
-from sqlmodel import Session
 
 from bot import clock
 from bot.desk import Desk
 from bot.services import chat_assignment, chats, delegation, routines, tasks, timers
 from bot.services.board import team_board
 from bot.services.calendars import away_status, person_calendar
-from bot.services.errors import VADeskError
-from bot.services.people import Actor
 from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
-from bot.views.tasks import DONE_ACTION, complete_task_modal
-from bot.views.timers import START_ACTION, STOP_ACTION, started_text, stopped_text
-from handlers.common import answer_button, desk_of
+from handlers.common import desk_of
 from handlers.failures import guarded
-from handlers.payload import MalformedPayload, button_number, team_of, user_of
+from handlers.payload import MalformedPayload, team_of
 
 logger = logging.getLogger(__name__)
 
@@ -63,58 +58,5 @@ def handle_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     desk_of(context).refresh_homes(team_of(body), {user_id})
 
 
-@guarded
-def handle_stop_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    max_hours = desk_of(context).max_entry_hours
-    entry_id = button_number(action)
-
-    def stop(session: Session, actor: Actor) -> str:
-        return stopped_text(
-            timers.stop_timer(session, actor, entry_id=entry_id, max_hours=max_hours)
-        )
-
-    answer_button(body, client, context, stop)
-
-
-@guarded
-def handle_start_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    max_hours = desk_of(context).max_entry_hours
-    number = button_number(action)
-
-    def start(session: Session, actor: Actor) -> str:
-        task = tasks.get_task(session, actor.team_id, number)
-        return started_text(timers.start_timer(session, actor, task, max_hours), created_task=False)
-
-    answer_button(body, client, context, start)
-
-
-@guarded
-def handle_done_button(
-    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
-) -> None:
-    """Done needs completion notes, so the button opens the notes modal."""
-    ack()
-    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
-    number = button_number(action)
-    try:
-        actor = desk.actor(team_id, user_id, client)
-        with desk.session() as session:
-            task = tasks.task_to_complete(session, actor, number)
-    except VADeskError as refusal:
-        client.chat_postMessage(channel=user_id, text=refusal.message)
-        desk.refresh_homes(team_id, {user_id})
-        return
-    client.views_open(trigger_id=body.get("trigger_id"), view=complete_task_modal(task))
-
-
 def register(app: App) -> None:
     app.event("app_home_opened")(handle_home_opened)
-    app.action(STOP_ACTION)(handle_stop_button)
-    app.action(START_ACTION)(handle_start_button)
-    app.action(DONE_ACTION)(handle_done_button)

@@ -1,4 +1,6 @@
-"""`/task`, the New task modal and the completion-notes modal."""
+"""`/task`, the **New task** and **Create task** shortcuts (from a message: prefilled, with
+its permalink and client), the New task modal, and the completion notes of `/task done`
+and the App Home's Done."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import tags, tasks
-from bot.services.errors import InputError
+from bot.desk import Desk
+from bot.services import people, tags, tasks
+from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import (
     extract_user_id,
     format_task_id,
@@ -32,11 +35,13 @@ from handlers.common import (
     channel_of,
     desk_of,
     dispatch_command,
+    message_permalink,
     open_clicked_modal,
     open_modal,
 )
 from handlers.failures import guarded
 from handlers.payload import (
+    MalformedPayload,
     button_number,
     input_of,
     number_from,
@@ -46,9 +51,11 @@ from handlers.payload import (
     team_of,
     text_input,
     text_or_none,
+    user_of,
     view_metadata,
 )
-from handlers.shortcuts import open_new_task_modal
+
+TITLE_FROM_MESSAGE_LIMIT = 150
 
 
 def _today(call: Call) -> date:
@@ -179,6 +186,62 @@ def handle_task_command(
     dispatch_command(TASK_ACTIONS, help_text, context=context, command=command, client=client)
 
 
+def open_new_task_modal(
+    client: WebClient,
+    desk: Desk,
+    team_id: str,
+    trigger_id: str,
+    prefill: NewTask | None = None,
+    metadata: dict | None = None,
+    typed_in: str | None = None,
+) -> None:
+    """Open the New task modal straight away: trigger ids expire after 3 seconds. Opened
+    in a client's channel (`typed_in`), the task is that client's unless changed."""
+    with desk.session() as session:
+        people.ensure_workspace(session, desk.settings, team_id)
+        clients = people.list_clients(session, team_id)
+        channel_client = people.client_for_channel(session, team_id, typed_in)
+    if prefill is None and channel_client is not None:
+        prefill = NewTask(title="", client_id=channel_client.id)
+        metadata = {**(metadata or {}), "channel": typed_in}
+    client.views_open(trigger_id=trigger_id, view=views.new_task_modal(clients, prefill, metadata))
+
+
+@guarded
+def handle_create_task_shortcut(
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    desk, team_id = desk_of(context), team_of(shortcut)
+    channel_id = (shortcut.get("channel") or {}).get("id")
+    message = shortcut.get("message")
+    if not isinstance(channel_id, str) or not isinstance(message, dict):
+        raise MalformedPayload("a message shortcut without its message")
+    text = message.get("text")
+    text = text.strip() if isinstance(text, str) else ""
+    with desk.session() as session:
+        people.ensure_workspace(session, desk.settings, team_id)
+        client_row = people.client_for_channel(session, team_id, channel_id)
+    prefill = NewTask(
+        title=text.splitlines()[0][:TITLE_FROM_MESSAGE_LIMIT] if text else "",
+        description=text or None,
+        client_id=client_row.id if client_row else None,
+    )
+    permalink = message_permalink(
+        client, channel_id, message.get("ts", shortcut.get("message_ts", ""))
+    )
+    metadata = {"channel": channel_id, "permalink": permalink}
+    open_new_task_modal(client, desk, team_id, shortcut.get("trigger_id"), prefill, metadata)
+
+
+@guarded
+def handle_new_task_shortcut(
+    ack: Ack, body: dict, shortcut: dict, client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    open_new_task_modal(client, desk_of(context), team_of(shortcut), shortcut.get("trigger_id"))
+
+
 @guarded
 def handle_new_task_submission(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
@@ -237,8 +300,30 @@ def handle_show_all_button(
     )
 
 
+@guarded
+def handle_done_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Done needs completion notes, so the button opens the notes modal."""
+    ack()
+    desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
+    number = button_number(action)
+    try:
+        actor = desk.actor(team_id, user_id, client)
+        with desk.session() as session:
+            task = tasks.task_to_complete(session, actor, number)
+    except VADeskError as refusal:
+        client.chat_postMessage(channel=user_id, text=refusal.message)
+        desk.refresh_homes(team_id, {user_id})
+        return
+    client.views_open(trigger_id=body.get("trigger_id"), view=views.complete_task_modal(task))
+
+
 def register(app: App) -> None:
     app.command("/task")(handle_task_command)
+    app.message_shortcut(views.CREATE_TASK_SHORTCUT)(handle_create_task_shortcut)
+    app.shortcut(views.NEW_TASK_SHORTCUT)(handle_new_task_shortcut)
+    app.action(views.DONE_ACTION)(handle_done_button)
     app.action(views.SHOW_ALL_ACTION)(handle_show_all_button)
     app.view(views.NEW_TASK_CALLBACK)(handle_new_task_submission)
     app.view(views.COMPLETE_TASK_CALLBACK)(handle_complete_submission)

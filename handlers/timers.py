@@ -1,4 +1,5 @@
-"""`/timer` and the time-entry edit modal."""
+"""`/timer`, the log-time and time-entry edit modals, and the Stop and Start timer buttons
+(App Home, focus blocks, timer nudges)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bot.views.help import TIMER_HELP
 from handlers.common import (
     Call,
     Reply,
+    answer_button,
     answer_submission,
     desk_of,
     dispatch_command,
@@ -32,6 +34,7 @@ from handlers.common import (
 )
 from handlers.failures import guarded
 from handlers.payload import (
+    button_number,
     metadata_zone,
     number_from,
     picked_day,
@@ -191,7 +194,44 @@ def handle_log_submission(
     answer_submission(ack, body, client, context, log, refusal_field="day")
 
 
+@guarded
+def handle_stop_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Stop on the App Home, a focus block or a timer nudge: the entry the button names."""
+    ack()
+    max_hours = desk_of(context).max_entry_hours
+    entry_id = button_number(action)
+
+    def stop(session: Session, actor: Actor) -> str:
+        return views.stopped_text(
+            timers.stop_timer(session, actor, entry_id=entry_id, max_hours=max_hours)
+        )
+
+    answer_button(body, client, context, stop)
+
+
+@guarded
+def handle_start_button(
+    ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
+) -> None:
+    """Start timer on an App Home task."""
+    ack()
+    max_hours = desk_of(context).max_entry_hours
+    number = button_number(action)
+
+    def start(session: Session, actor: Actor) -> str:
+        task = tasks.get_task(session, actor.team_id, number)
+        return views.started_text(
+            timers.start_timer(session, actor, task, max_hours), created_task=False
+        )
+
+    answer_button(body, client, context, start)
+
+
 def register(app: App) -> None:
     app.command("/timer")(handle_timer_command)
     app.view(views.LOG_TIME_CALLBACK)(handle_log_submission)
     app.view(views.EDIT_ENTRY_CALLBACK)(handle_edit_submission)
+    app.action(views.STOP_ACTION)(handle_stop_button)
+    app.action(views.START_ACTION)(handle_start_button)
