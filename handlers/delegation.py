@@ -46,6 +46,7 @@ from handlers.payload import (
     user_of,
     view_metadata,
 )
+from store.models import Assignment
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
     """Show the new state everywhere it is on screen, and tell whoever is waiting; what
     Slack refused to deliver is said (the step itself is saved)."""
     with desk.session() as session:
-        assignment = session.get(delegation.Assignment, assignment_id)
+        assignment = session.get(Assignment, assignment_id)
         task = delegation.task_of(session, assignment)
         submission = delegation.last_note(session, assignment, "submit")
         question = delegation.last_note(session, assignment, "ask")

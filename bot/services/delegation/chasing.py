@@ -1,0 +1,107 @@
+"""Chasing: work not acknowledged is chased every `chase_after_business_hours` of the VA's
+working time, and a submission or question Slack refused to deliver is sent again on the
+assigner's; the digest lists what still waits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.services.calendars import person_calendar
+from bot.services.delegation.assignments import last_event_of
+from bot.services.schedules import latest_repeat
+from store.models import Assignment, Task
+
+
+@dataclass(frozen=True)
+class Chase:
+    assignment: Assignment
+    task: Task
+    at: datetime
+    count: int
+
+
+def chases_due(
+    session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
+) -> list[Chase]:
+    """The latest chase in (since, until] of each assignment still waiting for its VA's
+    acknowledgment: every `chase_after_business_hours` of the VA's own working time (a
+    brief Slack refused to deliver is sent then instead)."""
+    every = timedelta(hours=settings.delegation.chase_after_business_hours)
+    found = []
+    waiting = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.team_id == team_id,
+            Assignment.state == "assigned",
+        )
+    ).all()
+    for assignment, task in waiting:
+        calendar = person_calendar(session, settings, team_id, assignment.assignee_id)
+        latest = latest_repeat(calendar, assignment.created_at, every, since, until)
+        if latest is not None:
+            found.append(Chase(assignment, task, *latest))
+    return found
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A submission (`review`) or question (`question`) Slack refused to deliver to the
+    assigner, due to be sent again."""
+
+    assignment: Assignment
+    task: Task
+    which: str
+    at: datetime
+
+
+def undelivered_due(
+    session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
+) -> list[Undelivered]:
+    """Submissions and open questions whose message to the assigner Slack refused: sent
+    again every `chase_after_business_hours` of the assigner's working time after the
+    step, until one is delivered (or the step is overtaken)."""
+    every = timedelta(hours=settings.delegation.chase_after_business_hours)
+    found = []
+    rows = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.team_id == team_id,
+            sa.or_(
+                sa.and_(Assignment.state == "submitted", Assignment.review_ts.is_(None)),
+                sa.and_(Assignment.open_question.is_not(None), Assignment.question_ts.is_(None)),
+            ),
+        )
+    ).all()
+    for assignment, task in rows:
+        calendar = person_calendar(session, settings, team_id, assignment.assigner_id)
+        waiting = []
+        if assignment.state == "submitted" and assignment.review_ts is None:
+            waiting.append(("review", "submit"))
+        if assignment.open_question is not None and assignment.question_ts is None:
+            waiting.append(("question", "ask"))
+        for which, action in waiting:
+            step = last_event_of(session, assignment, action)
+            start = step.at if step is not None else assignment.created_at
+            latest = latest_repeat(calendar, start, every, since, until)
+            if latest is not None:
+                found.append(Undelivered(assignment, task, which, latest[0]))
+    return found
+
+
+def unacknowledged(session: Session, team_id: str, limit: int) -> list[tuple[Assignment, Task]]:
+    """Assignments still waiting for their VA's acknowledgment, oldest first."""
+    rows = session.exec(
+        select(Assignment, Task)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Assignment.team_id == team_id, Assignment.state == "assigned")
+        .order_by(Assignment.created_at)
+        .limit(limit)
+    ).all()
+    return [(assignment, task) for assignment, task in rows]
