@@ -308,7 +308,7 @@ def measure_sweep(database_url: str, runs: int) -> dict:
     from bot.config import load_settings
     from bot.jobs import JobContext, SlaSweepJob
     from bot.notify import Notifier, RateGate
-    from bot.slack_client import make_posting_client
+    from bot.slack.web_client import make_posting_client
     from store.db import create_db_engine
 
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:

@@ -41,7 +41,7 @@ if __package__ in (None, ""):
 import sqlalchemy as sa
 
 from bot.notify import Message, Notifier, Outgoing
-from bot.slack_client import make_posting_client
+from bot.slack.web_client import make_posting_client
 from store.db import create_db_engine, migrate
 from store.models import Delivery
 from tests.fakeslack import Call, FakeSlack

@@ -11,9 +11,9 @@ from slack_bolt.middleware import Middleware
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.desk import Desk
-from bot.homes import HomePublisher
-from bot.slack_client import make_web_client
+from bot.slack.desk import Desk
+from bot.slack.home_publisher import HomePublisher
+from bot.slack.web_client import make_web_client
 from handlers import register_listeners
 from handlers.failures import answer_failure, handle_unexpected_error
 from handlers.home import render_home

@@ -68,7 +68,7 @@ def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> str |
     token's workspace, None when Slack could not be asked."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack_client import make_web_client
+    from bot.slack.web_client import make_web_client
 
     try:
         answer = make_web_client(settings.bot_token, settings.slack_api_url).auth_test()
@@ -163,7 +163,7 @@ def _start_scheduler(settings: Settings, engine, app, drain, args: argparse.Name
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import start_scheduler
     from bot.shutdown import StopSignals
-    from bot.slack_client import make_web_client
+    from bot.slack.web_client import make_web_client
 
     settings.require("SLACK_BOT_TOKEN")
     team_id = _check_bot_token(settings, unreachable_is_fatal=False)
@@ -182,7 +182,7 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
     from bot.jobs import all_jobs
     from bot.notify import DryRun, Notifier
     from bot.scheduler import Scheduler, UnknownJob
-    from bot.slack_client import make_posting_client, make_web_client
+    from bot.slack.web_client import make_posting_client, make_web_client
 
     if args.now:
         try:

@@ -27,12 +27,12 @@ from sqlmodel import select
 
 from bot import clock
 from bot.config import Settings
-from bot.desk import profile_lookup
 from bot.failure_log import log_failure
 from bot.jobs import Due, Job, JobContext, all_jobs
 from bot.notify import Notifier, Outcome, Outgoing
 from bot.services.people import resolve_actor, roster, stale_profiles
-from bot.slack_client import make_posting_client
+from bot.slack.desk import profile_lookup
+from bot.slack.web_client import make_posting_client
 from store.db import session_scope
 from store.models import Workspace
 

@@ -32,9 +32,9 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.app import LISTENER_THREADS, build_app
 from bot.config import Settings
-from bot.desk import Desk
-from bot.homes import HomePublisher
 from bot.scheduler import Scheduler
+from bot.slack.desk import Desk
+from bot.slack.home_publisher import HomePublisher
 
 logger = logging.getLogger(__name__)
 

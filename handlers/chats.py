@@ -14,11 +14,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import clock
-from bot.desk import Desk
 from bot.services import chat_assignment, chats
 from bot.services.chat_assignment import Placement
 from bot.services.events import forget_old_now_and_then
 from bot.services.people import Actor, roster
+from bot.slack.desk import Desk
 from bot.views.chats import (
     ASYNC_ACTION,
     CLAIM_ACTION,

@@ -14,7 +14,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.desk import Desk
 from bot.failure_log import log_failure
 from bot.services import routines, templates
 from bot.services.errors import FieldErrors, VADeskError
@@ -22,6 +21,7 @@ from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import shown, unescape
+from bot.slack.desk import Desk
 from bot.views.routines import checklist_blocks, checklist_text
 from bot.views.templates import review_blocks
 from handlers.payload import state_values, team_of, user_of

@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.desk import Desk
 from bot.services import delegation
 from bot.services.errors import PermissionDenied, VADeskError
 from bot.services.people import Actor
 from bot.services.text import shown
+from bot.slack.desk import Desk
 from bot.views import delegation as views
 from handlers.common import (
     Call,

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.desk import Desk
 from bot.services import escalations
 from bot.services.errors import VADeskError
 from bot.services.parsing import parse_task_id
 from bot.services.people import Actor
 from bot.services.tasks import get_task
+from bot.slack.desk import Desk
 from bot.views import escalations as views
 from handlers.common import (
     Call,

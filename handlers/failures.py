@@ -22,9 +22,9 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.desk import Desk, request_saved
 from bot.failure_log import log_failure
 from bot.services.errors import FieldErrors, VADeskError
+from bot.slack.desk import Desk, request_saved
 from handlers.payload import MalformedPayload, state_values, user_of
 
 logger = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot import clock
-from bot.desk import Desk
 from bot.services import chat_assignment, chats, delegation, routines, tasks, timers
 from bot.services.board import team_board
 from bot.services.calendars import away_status, person_calendar
+from bot.slack.desk import Desk
 from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
 from handlers.common import desk_of

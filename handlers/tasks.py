@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.desk import Desk
 from bot.services import people, tags, tasks
 from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import (
@@ -25,6 +24,7 @@ from bot.services.parsing import (
 from bot.services.people import Actor
 from bot.services.tasks import NewTask
 from bot.services.text import day_text, escape
+from bot.slack.desk import Desk
 from bot.views import tasks as views
 from bot.views.help import task_help
 from bot.views.timers import stopped_text

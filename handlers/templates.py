@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.desk import Desk, profile_lookup
 from bot.services import templates
 from bot.services.parsing import split_command
 from bot.services.people import Actor
 from bot.services.text import day_text
+from bot.slack.desk import Desk, profile_lookup
 from bot.views import templates as views
 from handlers.common import (
     Call,

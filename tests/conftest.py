@@ -295,8 +295,8 @@ def live_app(engine, settings, fake_slack) -> Iterator[LiveApp]:
     from waitress.server import create_server
 
     from bot.app import build_app
-    from bot.desk import Desk
     from bot.server import make_wsgi_app
+    from bot.slack.desk import Desk
 
     settings = replace(settings, slack_api_url=fake_slack.base_url)
     if not clock.is_pinned():

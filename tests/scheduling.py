@@ -13,7 +13,7 @@ from bot import clock
 from bot.config import Settings, load_settings
 from bot.notify import Notifier, Outcome, RateGate
 from bot.scheduler import Scheduler
-from bot.slack_client import make_posting_client, make_web_client
+from bot.slack.web_client import make_posting_client, make_web_client
 from store.db import session_scope
 from store.models import ConversationEvent, Delivery
 from tests.fakeslack import FakeSlack

@@ -7,7 +7,7 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.homes import HomePublisher
+from bot.slack.home_publisher import HomePublisher
 from tests.fakeslack import FakeSlack
 
 
@@ -24,14 +24,14 @@ def test_an_app_home_that_cannot_be_built_is_one_error_line(caplog):
         publisher.close()
         assert not fake.calls("views.publish")
     (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert line.name == "bot.homes" and line.exc_info is None
+    assert line.name == "bot.slack.home_publisher" and line.exc_info is None
     assert line.getMessage() == (
         "could not publish the App Home of U0VA1: RuntimeError: no such task"
     )
 
 
 def test_the_traceback_is_there_at_debug(caplog):
-    caplog.set_level(logging.DEBUG, logger="bot.homes")
+    caplog.set_level(logging.DEBUG, logger="bot.slack.home_publisher")
 
     def render(team_id: str, user_id: str):
         raise RuntimeError("boom")

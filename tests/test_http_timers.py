@@ -179,7 +179,7 @@ def test_an_unexpected_failure_gets_a_clear_reply_and_saves_nothing(live_app, mo
 
 
 def test_a_failure_after_the_change_was_saved_says_it_was_saved(live_app, monkeypatch):
-    from bot.desk import Desk
+    from bot.slack.desk import Desk
 
     def broken(self, team_id, user_ids):
         raise RuntimeError("home publisher gone")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from bot.replies import ResponseUrlSender
+from bot.slack.response_urls import ResponseUrlSender
 
 
 def test_reply_is_posted_as_json(fake_slack):

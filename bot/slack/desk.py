@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.homes import HomePublisher
-from bot.replies import ResponseUrlSender
 from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
-from bot.shared_channels import SharedChannels
+from bot.slack.home_publisher import HomePublisher
+from bot.slack.response_urls import ResponseUrlSender
+from bot.slack.shared_channels import SharedChannels
 from store.db import session_scope
 
 logger = logging.getLogger(__name__)
