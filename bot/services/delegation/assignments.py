@@ -3,12 +3,26 @@ as recorded, where its messages were posted, and a VA's open work."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from typing import Protocol
+
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.errors import AlreadyDone, PermissionDenied
 from bot.services.people import Actor
 from store.models import Assignment, AssignmentEvent, Task
+
+
+class Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: Row) -> int:
+    """The row's id, which it has once it is flushed; a row never saved is a bug here."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
 
 
 def record_event(
@@ -22,7 +36,7 @@ def record_event(
 ) -> None:
     session.add(
         AssignmentEvent(
-            assignment_id=assignment.id,
+            assignment_id=saved_id(assignment),
             actor_id=actor.user_id,
             at=clock.now(),
             action=action,
@@ -33,7 +47,9 @@ def record_event(
     )
 
 
-def get_assignment(session: Session, team_id: str, assignment_id: int, lock: bool = False):
+def get_assignment(
+    session: Session, team_id: str, assignment_id: int, lock: bool = False
+) -> Assignment:
     assignment = session.get(Assignment, assignment_id, with_for_update=lock)
     if assignment is None or assignment.team_id != team_id:
         raise AlreadyDone("That assignment is no longer in VA Desk.")
@@ -41,7 +57,10 @@ def get_assignment(session: Session, team_id: str, assignment_id: int, lock: boo
 
 
 def task_of(session: Session, assignment: Assignment) -> Task:
-    return session.get(Task, assignment.task_id)
+    task = session.get(Task, assignment.task_id)
+    if task is None:  # the task's row is the assignment's foreign key: never deleted
+        raise AlreadyDone("That task is no longer in VA Desk.")
+    return task
 
 
 def readable(session: Session, actor: Actor, assignment_id: int) -> Assignment:
@@ -55,12 +74,19 @@ def readable(session: Session, actor: Actor, assignment_id: int) -> Assignment:
     return assignment
 
 
-def last_event(session: Session, assignment: Assignment) -> AssignmentEvent | None:
-    return session.exec(
-        select(AssignmentEvent)
-        .where(AssignmentEvent.assignment_id == assignment.id)
-        .order_by(AssignmentEvent.id.desc())
-    ).first()
+def last_event(
+    session: Session, assignment: Assignment, action: str | None = None
+) -> AssignmentEvent | None:
+    """The assignment's latest step (of `action`, when given)."""
+    query = select(AssignmentEvent).where(AssignmentEvent.assignment_id == assignment.id)
+    if action is not None:
+        query = query.where(AssignmentEvent.action == action)
+    return session.exec(query.order_by(col(AssignmentEvent.id).desc())).first()
+
+
+def last_note(session: Session, assignment: Assignment, action: str) -> str | None:
+    event = last_event(session, assignment, action)
+    return event.note if event else None
 
 
 def record_message(
@@ -74,34 +100,19 @@ def record_message(
     session.add(assignment)
 
 
-def last_note(session: Session, assignment: Assignment, action: str) -> str | None:
-    event = session.exec(
-        select(AssignmentEvent)
-        .where(AssignmentEvent.assignment_id == assignment.id, AssignmentEvent.action == action)
-        .order_by(AssignmentEvent.id.desc())
-    ).first()
-    return event.note if event else None
-
-
-def last_event_of(session: Session, assignment: Assignment, action: str):
-    return session.exec(
-        select(AssignmentEvent)
-        .where(AssignmentEvent.assignment_id == assignment.id, AssignmentEvent.action == action)
-        .order_by(AssignmentEvent.id.desc())
-    ).first()
-
-
-def open_for(session: Session, team_id: str, user_id: str, limit: int):
+def open_for(
+    session: Session, team_id: str, user_id: str, limit: int
+) -> list[tuple[Assignment, Task]]:
     """The person's delegated work not approved yet, newest first, with its tasks."""
     rows = session.exec(
         select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
         .where(
             Assignment.team_id == team_id,
             Assignment.assignee_id == user_id,
             Assignment.state != "approved",
         )
-        .order_by(Assignment.created_at.desc())
+        .order_by(col(Assignment.created_at).desc())
         .limit(limit)
     ).all()
     return [(assignment, task) for assignment, task in rows]

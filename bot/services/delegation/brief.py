@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.config import Settings
-from bot.services.delegation.assignments import record_event
+from bot.services.delegation.assignments import record_event, saved_id
 from bot.services.delegation.phases import phase_override, phase_problems
 from bot.services.delegation.recurrence import RECURRENCES
 from bot.services.errors import FieldErrors, PermissionDenied
@@ -42,9 +42,10 @@ def resource_links(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _checked_brief(
+def _brief_problems(
     session: Session, settings: Settings, actor: Actor, brief: Brief
 ) -> dict[str, str]:
+    """Every field that is wrong, with what to do about it."""
     errors: dict[str, str] = {}
     today = clock.now().astimezone(actor.zone).date()
     if not brief.assignee_id:
@@ -55,7 +56,7 @@ def _checked_brief(
         errors["assignee"] = "Pick someone other than yourself."
     if not (brief.title or "").strip():
         errors["title"] = "Give the task a title."
-    elif len(brief.title) > TITLE_LIMIT:
+    elif len(brief.title or "") > TITLE_LIMIT:
         errors["title"] = f"At most {TITLE_LIMIT} characters."
     if not (brief.objective or "").strip():
         errors["objective"] = "Say what the work is for: a clearly defined objective."
@@ -74,43 +75,67 @@ def _checked_brief(
     return errors
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A brief whose every field passed: the required ones there, stripped."""
+
+    assignee_id: str
+    title: str
+    objective: str
+    deliverables: str
+    deadline: date
+
+
+def _checked_brief(session: Session, settings: Settings, actor: Actor, brief: Brief) -> _Checked:
+    """The brief as it is stored, or FieldErrors naming every field that is wrong."""
+    errors = _brief_problems(session, settings, actor, brief)
+    # A missing VA or deadline is among the errors; naming them again narrows the types.
+    if errors or not brief.assignee_id or brief.deadline is None:
+        raise FieldErrors(errors)
+    return _Checked(
+        assignee_id=brief.assignee_id,
+        title=(brief.title or "").strip(),
+        objective=(brief.objective or "").strip(),
+        deliverables=(brief.deliverables or "").strip(),
+        deadline=brief.deadline,
+    )
+
+
 def assign(session: Session, settings: Settings, actor: Actor, brief: Brief) -> Assignment:
     """Create the task and its assignment; only supervisors and owners delegate."""
     if not actor.is_manager:
         raise PermissionDenied("Supervisors and owners assign work; ask one of them.")
-    errors = _checked_brief(session, settings, actor, brief)
-    if errors:
-        raise FieldErrors(errors)
+    checked = _checked_brief(session, settings, actor, brief)
     task = create_task(
         session,
         actor,
         NewTask(
-            title=brief.title.strip(),
-            description=brief.objective.strip()[:NOTES_LIMIT],
-            assignee_id=brief.assignee_id,
-            due=brief.deadline,
+            title=checked.title,
+            description=checked.objective[:NOTES_LIMIT],
+            assignee_id=checked.assignee_id,
+            due=checked.deadline,
             category=(brief.category or "").strip() or None,
         ),
     )
     now = clock.now()
     assignment = Assignment(
         team_id=actor.team_id,
-        task_id=task.id,
+        task_id=saved_id(task),
         assigner_id=actor.user_id,
-        assignee_id=brief.assignee_id,
-        objective=brief.objective.strip(),
-        deliverables=brief.deliverables.strip(),
+        assignee_id=checked.assignee_id,
+        objective=checked.objective,
+        deliverables=checked.deliverables,
         resources="\n".join(resource_links(brief.resources)) or None,
-        deadline=brief.deadline,
+        deadline=checked.deadline,
         recurrence=brief.recurrence or "none",
         created_at=now,
     )
     session.add(assignment)
     session.flush()
     above = phase_override(session, settings, actor.team_id, brief)
-    note = None
+    note: str | None = None
     if above is not None:
-        reason = brief.override_reason.strip()
+        reason = (brief.override_reason or "").strip()  # phase_problems required it
         note = f"override: phase {above[0]} work for a phase {above[1]} VA: {reason}"
     record_event(session, assignment, actor, "assign", "assigned", "assigned", note)
     return assignment

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.services.calendars import person_calendar
-from bot.services.delegation.assignments import last_event_of
+from bot.services.delegation.assignments import last_event
 from bot.services.schedules import latest_repeat
 from store.models import Assignment, Task
 
@@ -32,10 +32,10 @@ def chases_due(
     acknowledgment: every `chase_after_business_hours` of the VA's own working time (a
     brief Slack refused to deliver is sent then instead)."""
     every = timedelta(hours=settings.delegation.chase_after_business_hours)
-    found = []
+    found: list[Chase] = []
     waiting = session.exec(
         select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
         .where(
             Assignment.team_id == team_id,
             Assignment.state == "assigned",
@@ -67,27 +67,30 @@ def undelivered_due(
     again every `chase_after_business_hours` of the assigner's working time after the
     step, until one is delivered (or the step is overtaken)."""
     every = timedelta(hours=settings.delegation.chase_after_business_hours)
-    found = []
+    found: list[Undelivered] = []
     rows = session.exec(
         select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
         .where(
             Assignment.team_id == team_id,
             sa.or_(
-                sa.and_(Assignment.state == "submitted", Assignment.review_ts.is_(None)),
-                sa.and_(Assignment.open_question.is_not(None), Assignment.question_ts.is_(None)),
+                sa.and_(col(Assignment.state) == "submitted", col(Assignment.review_ts).is_(None)),
+                sa.and_(
+                    col(Assignment.open_question).is_not(None),
+                    col(Assignment.question_ts).is_(None),
+                ),
             ),
         )
     ).all()
     for assignment, task in rows:
         calendar = person_calendar(session, settings, team_id, assignment.assigner_id)
-        waiting = []
+        waiting: list[tuple[str, str]] = []
         if assignment.state == "submitted" and assignment.review_ts is None:
             waiting.append(("review", "submit"))
         if assignment.open_question is not None and assignment.question_ts is None:
             waiting.append(("question", "ask"))
         for which, action in waiting:
-            step = last_event_of(session, assignment, action)
+            step = last_event(session, assignment, action)
             start = step.at if step is not None else assignment.created_at
             latest = latest_repeat(calendar, start, every, since, until)
             if latest is not None:
@@ -99,9 +102,9 @@ def unacknowledged(session: Session, team_id: str, limit: int) -> list[tuple[Ass
     """Assignments still waiting for their VA's acknowledgment, oldest first."""
     rows = session.exec(
         select(Assignment, Task)
-        .join(Task, Task.id == Assignment.task_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
         .where(Assignment.team_id == team_id, Assignment.state == "assigned")
-        .order_by(Assignment.created_at)
+        .order_by(col(Assignment.created_at))
         .limit(limit)
     ).all()
     return [(assignment, task) for assignment, task in rows]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.services.people import Actor, role_and_phase, roster
@@ -68,7 +68,7 @@ def promotion_candidates(
                 Assignment.assignee_id == user_id,
                 (Assignment.state == "approved") | (Assignment.revisions > 0),
             )
-            .order_by(Assignment.created_at.desc())
+            .order_by(col(Assignment.created_at).desc())
             .limit(PROMOTION_STREAK)
         ).all()
         clean = all(state == "approved" and revisions == 0 for state, revisions in reviewed)

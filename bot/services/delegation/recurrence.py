@@ -7,12 +7,12 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.config import Settings
 from bot.services.calendars import person_calendar
-from bot.services.delegation.assignments import record_event, task_of
+from bot.services.delegation.assignments import record_event, saved_id, task_of
 from bot.services.people import resolve_actor
 from bot.services.schedules import Calendar
 from bot.services.tasks import NewTask, create_task
@@ -51,8 +51,8 @@ class OccurrenceDue:
 def _latest_of_series(session: Session, head: Assignment) -> Assignment:
     latest = session.exec(
         select(Assignment)
-        .where((Assignment.series_id == head.id) | (Assignment.id == head.id))
-        .order_by(Assignment.occurrence.desc())
+        .where((col(Assignment.series_id) == head.id) | (col(Assignment.id) == head.id))
+        .order_by(col(Assignment.occurrence).desc())
     ).first()
     return latest or head
 
@@ -66,10 +66,10 @@ def occurrences_due(
         select(Assignment).where(
             Assignment.team_id == team_id,
             Assignment.recurrence != "none",
-            Assignment.series_id.is_(None),
+            col(Assignment.series_id).is_(None),
         )
     ).all()
-    found = []
+    found: list[OccurrenceDue] = []
     for head in heads:
         latest = _latest_of_series(session, head)
         if task_of(session, latest).status == "cancelled":
@@ -90,6 +90,8 @@ def create_occurrence(
     """Occurrence k of the series: its own task, acknowledged when the series was (the VA
     acknowledges a recurring assignment once). None when it exists already."""
     head = session.get(Assignment, head_id)
+    if head is None:  # assignments are never deleted; a head_id names one
+        return None
     latest = _latest_of_series(session, head)
     if latest.occurrence != k - 1:
         return None
@@ -112,7 +114,7 @@ def create_occurrence(
     state = "acknowledged" if head.acknowledged_at else "assigned"
     occurrence = Assignment(
         team_id=head.team_id,
-        task_id=task.id,
+        task_id=saved_id(task),
         assigner_id=head.assigner_id,
         assignee_id=head.assignee_id,
         objective=head.objective,

@@ -8,7 +8,13 @@ from sqlmodel import Session, select
 
 from bot import clock
 from bot.config import Settings
-from bot.services.delegation.assignments import get_assignment, last_event, record_event, task_of
+from bot.services.delegation.assignments import (
+    get_assignment,
+    last_event,
+    record_event,
+    saved_id,
+    task_of,
+)
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor, role_and_phase
@@ -127,4 +133,4 @@ def answer_in_thread(
     ).first()
     if assignment is None:
         return None
-    return step(session, actor, assignment.id, "answer", text)
+    return step(session, actor, saved_id(assignment), "answer", text)
