@@ -15,7 +15,6 @@ from sqlmodel import Session
 from bot.services import delegation
 from bot.services.errors import PermissionDenied, VADeskError
 from bot.services.people import Actor
-from bot.services.text import shown
 from bot.slack.desk import Desk
 from bot.views import delegation as views
 from handlers.common import (
@@ -46,7 +45,6 @@ from handlers.payload import (
     user_of,
     view_metadata,
 )
-from store.models import Assignment
 
 logger = logging.getLogger(__name__)
 
@@ -176,82 +174,28 @@ def _after_step(desk: Desk, client: WebClient, assignment_id: int, action: str) 
     """Show the new state everywhere it is on screen, and tell whoever is waiting; what
     Slack refused to deliver is said (the step itself is saved)."""
     with desk.session() as session:
-        assignment = session.get(Assignment, assignment_id)
-        task = delegation.task_of(session, assignment)
-        submission = delegation.last_note(session, assignment, "submit")
-        question = delegation.last_note(session, assignment, "ask")
-        note = delegation.last_note(session, assignment, action)
-        submitter_reviews = delegation.reviews_work(
-            session, desk.settings, assignment.team_id, assignment.assignee_id
-        )
-    _update(
-        client,
-        assignment.va_channel,
-        assignment.va_ts,
-        views.brief_text(assignment, task),
-        views.brief_blocks(assignment, task),
-    )
+        news = delegation.step_news(session, desk.settings, assignment_id, action)
+    assignment, task = news.assignment, news.task
+    brief = views.brief_text(assignment, task), views.brief_blocks(assignment, task)
+    _update(client, assignment.va_channel, assignment.va_ts, *brief)
     unsent: list[str] = []
-    if action == "submit":
-        posted = _post_or_note(
-            unsent,
-            f"your submission to <@{assignment.assigner_id}>",
-            client,
-            assignment.assigner_id,
-            views.review_text(assignment, task),
-            views.review_blocks(assignment, task, submission, submitter_reviews),
+    if news.sent is not None:
+        what = f"{views.UNDELIVERED_WHAT[news.sent]} to <@{assignment.assigner_id}>"
+        message = views.sent_message(
+            news.sent, assignment, task, news.submission, news.submitter_reviews
         )
-        with desk.session() as session:  # none: sent again later (bot.jobs)
-            delegation.record_message(session, assignment_id, "review", *(posted or (None, None)))
-    elif action in ("approve", "revise"):
-        _update(
-            client,
-            assignment.review_channel,
-            assignment.review_ts,
-            views.review_text(assignment, task),
-            views.review_blocks(assignment, task, submission, submitter_reviews),
-        )
-    if action == "ask":
-        posted = _post_or_note(
-            unsent,
-            f"your question to <@{assignment.assigner_id}>",
-            client,
-            assignment.assigner_id,
-            views.question_text(assignment, task),
-            views.question_blocks(assignment, task),
-        )
-        with desk.session() as session:  # none: sent again later (bot.jobs)
-            delegation.record_message(session, assignment_id, "question", *(posted or (None, None)))
-    elif action == "answer":
-        _update(
-            client,
-            assignment.question_channel,
-            assignment.question_ts,
-            f"Answered: {shown(question or '', 200)}",
-            views.question_blocks(assignment, task, question, note),
-        )
-    if action == "acknowledge":
-        told = views.told_text(action, assignment, task, None)
-        _post_or_note(
-            unsent, f"the news to <@{assignment.assigner_id}>", client, assignment.assigner_id, told
-        )
-    elif action in ("answer", "approve", "revise"):
-        told = views.told_text(action, assignment, task, note)
-        _post_or_note(
-            unsent, f"the news to <@{assignment.assignee_id}>", client, assignment.assignee_id, told
-        )
+        posted = _post_or_note(unsent, what, client, assignment.assigner_id, *message)
+        with desk.session() as session:  # none: the assignment-chase job sends it again
+            delegation.record_message(session, assignment_id, news.sent, *(posted or (None, None)))
+    elif news.updated is not None:
+        channel = getattr(assignment, f"{news.updated}_channel")
+        ts = getattr(assignment, f"{news.updated}_ts")
+        _update(client, channel, ts, *views.updated_message(news))
+    if news.told is not None:
+        told = views.told_text(action, assignment, task, news.note)
+        _post_or_note(unsent, f"the news to <@{news.told}>", client, news.told, told)
     desk.refresh_homes(assignment.team_id, {assignment.assignee_id})
-    if not unsent:
-        return None
-    again = (
-        " VA Desk sends it again after the next reminder spell."
-        if action in ("submit", "ask")
-        else ""
-    )
-    return (
-        f"Saved, but Slack refused to deliver {' and '.join(unsent)}; tell them yourself "
-        f"(*T-{task.number}*).{again}"
-    )
+    return views.undelivered_text(news, unsent) if unsent else None
 
 
 def _post_or_note(

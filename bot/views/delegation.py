@@ -29,6 +29,7 @@ from bot.services.delegation import (
     STATE_WORDS_FOR_VA,
     TITLE_LIMIT,
     Chase,
+    StepNews,
 )
 from bot.services.parsing import format_task_id
 from bot.services.text import day_text, escape, shown
@@ -327,6 +328,45 @@ def question_blocks(
     if answer is None and assignment.open_question:
         blocks.append(_buttons(assignment, ["answer"], {"answer": "Answer"}))
     return blocks
+
+
+def sent_message(
+    which: str,
+    assignment: Assignment,
+    task: Task,
+    submission: str | None,
+    submitter_reviews: bool,
+) -> tuple[str, list]:
+    """The message a step sends the assigner: the submission (`review`) or the question."""
+    if which == "review":
+        return review_text(assignment, task), review_blocks(
+            assignment, task, submission, submitter_reviews
+        )
+    return question_text(assignment, task), question_blocks(assignment, task)
+
+
+def updated_message(news: StepNews) -> tuple[str, list]:
+    """The assigner's submission (`review`) or question message as the step left it."""
+    assignment, task = news.assignment, news.task
+    if news.updated == "review":
+        return sent_message("review", assignment, task, news.submission, news.submitter_reviews)
+    return (
+        f"Answered: {shown(news.question or '', 200)}",
+        question_blocks(assignment, task, news.question, news.note),
+    )
+
+
+UNDELIVERED_WHAT = {"review": "your submission", "question": "your question"}
+
+
+def undelivered_text(news: StepNews, unsent: list[str]) -> str:
+    """What the person who took the step is told when Slack refused to deliver some of
+    its messages (`unsent`: what each was and why); the step itself is saved."""
+    again = " VA Desk sends it again after the next reminder spell." if news.sent else ""
+    return (
+        f"Saved, but Slack refused to deliver {' and '.join(unsent)}; tell them yourself "
+        f"(*T-{news.task.number}*).{again}"
+    )
 
 
 def step_sent_text(action: str, assignment: Assignment, task: Task) -> str:

@@ -9,8 +9,9 @@ The assignment is a task (`T-n`) assigned to the VA, with its timers; approval c
 
 One module per capability: `brief` (what a delegation says, assigning it), `steps` (the
 state machine), `phases` (trust phases of categories, promotion suggestions), `chasing`
-(work not acknowledged, messages Slack refused), `recurrence` (recurring series) and
-`assignments` (the rows they share). Callers import from the package.
+(work not acknowledged, messages Slack refused), `news` (what a step shows and tells,
+and what is sent again), `recurrence` (recurring series) and `assignments` (the rows
+they share). Callers import from the package.
 """
 
 from bot.services.delegation.assignments import (
@@ -29,6 +30,7 @@ from bot.services.delegation.chasing import (
     unacknowledged,
     undelivered_due,
 )
+from bot.services.delegation.news import StepNews, owed_to_assigner, step_news
 from bot.services.delegation.phases import PROMOTION_STREAK, promotion_candidates
 from bot.services.delegation.recurrence import (
     RECURRENCES,
@@ -55,6 +57,7 @@ __all__ = [
     "Brief",
     "Chase",
     "OccurrenceDue",
+    "StepNews",
     "Undelivered",
     "answer_in_thread",
     "assign",
@@ -66,11 +69,13 @@ __all__ = [
     "occurrence_day",
     "occurrences_due",
     "open_for",
+    "owed_to_assigner",
     "promotion_candidates",
     "readable",
     "record_message",
     "reviews_work",
     "step",
+    "step_news",
     "task_of",
     "unacknowledged",
     "undelivered_due",

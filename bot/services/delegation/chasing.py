@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.delegation.assignments import last_event
+from bot.services.delegation.news import SENT_TO_ASSIGNER, owed_to_assigner
 from bot.services.schedules import latest_repeat
 from store.models import Assignment, Task
 
@@ -84,12 +85,9 @@ def undelivered_due(
     ).all()
     for assignment, task in rows:
         calendar = person_calendar(session, settings, team_id, assignment.assigner_id)
-        waiting: list[tuple[str, str]] = []
-        if assignment.state == "submitted" and assignment.review_ts is None:
-            waiting.append(("review", "submit"))
-        if assignment.open_question is not None and assignment.question_ts is None:
-            waiting.append(("question", "ask"))
-        for which, action in waiting:
+        for action, which in SENT_TO_ASSIGNER.items():
+            if not owed_to_assigner(assignment, which):
+                continue
             step = last_event(session, assignment, action)
             start = step.at if step is not None else assignment.created_at
             latest = latest_repeat(calendar, start, every, since, until)
