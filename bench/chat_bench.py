@@ -288,8 +288,8 @@ def seed_open_conversations(engine, now: datetime, total: int) -> None:
 
 def posting_floor(notifier, channels: list[str], now: datetime) -> float:
     """The same number of messages to the same channels, each a constant text: what
-    `bot.notify` costs (claim, post, record) whatever the job."""
-    from bot.notify import Message, Outgoing
+    `bot.scheduling.notify` costs (claim, post, record) whatever the job."""
+    from bot.scheduling.notify import Message, Outgoing
 
     def compose(session) -> Message:
         return Message("floor")
@@ -306,8 +306,8 @@ def posting_floor(notifier, channels: list[str], now: datetime) -> float:
 def measure_sweep(database_url: str, runs: int) -> dict:
     from bot import clock
     from bot.config import load_settings
-    from bot.jobs import JobContext, SlaSweepJob
-    from bot.notify import Notifier, RateGate
+    from bot.scheduling.jobs import JobContext, SlaSweepJob
+    from bot.scheduling.notify import Notifier, RateGate
     from bot.slack.web_client import make_posting_client
     from store.db import create_db_engine
 

@@ -1,5 +1,5 @@
-"""How long VA Desk's `bot.notify.Notifier` takes to post 1,000 DMs against a fake Slack that
-rate-limits like Slack, and whether every recipient got exactly one message.
+"""How long VA Desk's `bot.scheduling.notify.Notifier` takes to post 1,000 DMs against a fake
+Slack that rate-limits like Slack, and whether every recipient got exactly one message.
 
 The fake Slack Web API (tests/fakeslack.py's FakeSlack, subclassed here) answers
 chat.postMessage with HTTP 429 and `Retry-After: 1` when the call would make more than one
@@ -40,7 +40,7 @@ if __package__ in (None, ""):
 
 import sqlalchemy as sa
 
-from bot.notify import Message, Notifier, Outgoing
+from bot.scheduling.notify import Message, Notifier, Outgoing
 from bot.slack.web_client import make_posting_client
 from store.db import create_db_engine, migrate
 from store.models import Delivery

@@ -154,14 +154,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _start_scheduler(settings: Settings, engine, app, drain, args: argparse.Namespace) -> None:
     """Scheduled jobs in this process too, unless --no-scheduler; the drain stops them."""
-    from bot.scheduler import start_scheduler
+    from bot.scheduling.scheduler import start_scheduler
 
     if not args.no_scheduler:
         drain.scheduler = start_scheduler(settings, engine, app.client)
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduler import start_scheduler
+    from bot.scheduling.scheduler import start_scheduler
     from bot.shutdown import StopSignals
     from bot.slack.web_client import make_web_client
 
@@ -179,9 +179,9 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs import all_jobs
-    from bot.notify import DryRun, Notifier
-    from bot.scheduler import Scheduler, UnknownJob
+    from bot.scheduling.jobs import all_jobs
+    from bot.scheduling.notify import DryRun, Notifier
+    from bot.scheduling.scheduler import Scheduler, UnknownJob
     from bot.slack.web_client import make_posting_client, make_web_client
 
     if args.now:
@@ -232,7 +232,7 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _nothing_due(scheduler, name: str, now) -> str:
-    from bot.scheduler import TICK_SECONDS
+    from bot.scheduling.scheduler import TICK_SECONDS
 
     (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == name]
     nothing = f"Nothing of {name} is due at {now:%Y-%m-%d %H:%M} UTC"

@@ -32,7 +32,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.app import LISTENER_THREADS, build_app
 from bot.config import Settings
-from bot.scheduler import Scheduler
+from bot.scheduling.scheduler import Scheduler
 from bot.slack.desk import Desk
 from bot.slack.home_publisher import HomePublisher
 

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 
 from bot import clock
-from bot.jobs import DIGEST, JobContext
+from bot.scheduling.jobs import DIGEST, JobContext
 from bot.slack.home_publisher import MIN_INTERVAL_SECONDS
 from store.db import session_scope
 from store.models import (
@@ -292,7 +292,7 @@ def test_the_scheduler_serves_the_tokens_workspace_or_the_one_the_database_knows
 ):
     from dataclasses import replace
 
-    from bot.scheduler import Scheduler
+    from bot.scheduling.scheduler import Scheduler
     from bot.slack.web_client import make_web_client
     from tests.scheduling import schedule_settings
 

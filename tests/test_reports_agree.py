@@ -15,8 +15,8 @@ from matplotlib.text import Text
 from sqlmodel import select
 
 from bot import clock
-from bot.charts import weekly_figure
 from bot.services import digest as digests
+from bot.views.charts import weekly_figure
 from store.db import session_scope
 from store.models import Task, TimeEntry, Workspace
 from tests.scheduling import TEAM, Rig, schedule_settings

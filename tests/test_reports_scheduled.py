@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.notify import Message, Outgoing
+from bot.scheduling.notify import Message, Outgoing
 from bot.services import routines
 from store.db import session_scope
 from store.models import (
@@ -269,7 +269,7 @@ def test_a_429_in_the_middle_of_a_fan_out_waits_and_goes_on(rig: Rig):
 def test_dry_run_prints_and_keeps_nothing(rig: Rig, capsys):
     import io
 
-    from bot.notify import DryRun
+    from bot.scheduling.notify import DryRun
 
     clock.set_now("2026-11-30T14:05:00Z")
     out = io.StringIO()
@@ -286,7 +286,7 @@ def test_dry_run_prints_and_keeps_nothing(rig: Rig, capsys):
 
 
 def test_a_job_that_fails_does_not_hold_up_the_others(rig: Rig, monkeypatch, caplog):
-    from bot.jobs import DigestJob
+    from bot.scheduling.jobs import DigestJob
 
     def broken(self, ctx, team_id, since, until):
         raise RuntimeError("broken digest")

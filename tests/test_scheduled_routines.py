@@ -132,7 +132,7 @@ def test_a_claimed_message_whose_post_was_not_confirmed_is_never_posted_again(ri
 
 
 def test_people_are_looked_up_a_few_a_tick_and_a_failure_stops_the_asking(rig: Rig):
-    from bot.scheduler import PROFILES_PER_TICK
+    from bot.scheduling.scheduler import PROFILES_PER_TICK
 
     clock.set_now("2026-11-30T12:00:00Z")
     scheduler = rig.scheduler()

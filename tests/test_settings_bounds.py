@@ -18,7 +18,7 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.jobs import ASSIGNMENT_CHASE, DIGEST, REMINDERS, SLA_SWEEP, WEEKLY_REPORT
+from bot.scheduling.jobs import ASSIGNMENT_CHASE, DIGEST, REMINDERS, SLA_SWEEP, WEEKLY_REPORT
 from bot.services.timesheet import timesheet_rows
 from store.db import session_scope
 from store.models import Assignment, Conversation, TimeEntry

@@ -31,6 +31,7 @@ def make_web_client(token: str | None, base_url: str) -> WebClient:
 
 
 def make_posting_client(token: str | None, base_url: str) -> WebClient:
-    """The client of scheduled posts: no automatic retries. `bot.notify` waits out a 429
-    itself, and never repeats a call whose answer was lost (it may have been posted)."""
+    """The client of scheduled posts: no automatic retries. `bot.scheduling.notify` waits
+    out a 429 itself, and never repeats a call whose answer was lost (it may have been
+    posted)."""
     return WebClient(token=token, base_url=base_url, timeout=DEFAULT_TIMEOUT_SECONDS)

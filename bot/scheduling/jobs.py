@@ -1,8 +1,8 @@
 """Every scheduled job, as the scheduler and `vadesk job` run it.
 
 A job says which slots fell due in a window of time (per recipient), when it runs next,
-and which messages a due slot sends. The scheduler (`bot.scheduler`) decides which due
-slots are still worth sending; `bot.notify` sends each message once.
+and which messages a due slot sends. The scheduler (`bot.scheduling.scheduler`) decides which due
+slots are still worth sending; `bot.scheduling.notify` sends each message once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.config import Settings
-from bot.notify import FileUpload, Message, Outgoing
+from bot.scheduling.notify import FileUpload, Message, Outgoing
 from bot.services import (
     chat_targets,
     chats,
@@ -205,7 +205,7 @@ class WeeklyReportJob(DigestJob):
         return parse_schedule(ctx.settings.reports.weekly)
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
-        from bot.charts import weekly_chart  # matplotlib loads only when a report is made
+        from bot.views.charts import weekly_chart  # matplotlib loads only when a report is made
 
         settings = ctx.settings
         last = workspace_calendar(settings).local_day(due.slot.at)

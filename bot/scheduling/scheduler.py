@@ -7,7 +7,7 @@ the *latest* due slot per recipient, only while it is useful, is the catch-up ru
 missed while the app was down is sent once at start, not once per missed slot, and not
 at all once it is stale: a checklist once its day is over, a digest or weekly report once
 the next one is due. Each message is claimed in the database before it is posted
-(`bot.notify`), so any number of processes may tick: every slot goes out once.
+(`bot.scheduling.notify`), so any number of processes may tick: every slot goes out once.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sqlmodel import select
 from bot import clock
 from bot.config import Settings
 from bot.failure_log import log_failure
-from bot.jobs import Due, Job, JobContext, all_jobs
-from bot.notify import Notifier, Outcome, Outgoing
+from bot.scheduling.jobs import Due, Job, JobContext, all_jobs
+from bot.scheduling.notify import Notifier, Outcome, Outgoing
 from bot.services.people import resolve_actor, roster, stale_profiles
 from bot.slack.desk import profile_lookup
 from bot.slack.web_client import make_posting_client
