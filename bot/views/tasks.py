@@ -177,72 +177,15 @@ def new_task_modal(
 ) -> View:
     """The "New task" modal; a message shortcut prefills it and keeps its permalink."""
     prefill = prefill or NewTask(title="")
-    client_options = [_option(str(c.id), c.name) for c in clients]
-    initial_client = next((o for o in client_options if o.value == str(prefill.client_id)), None)
-    if initial_client is not None and initial_client not in client_options[:SELECT_LIMIT]:
-        # A select holds 100 options, and Slack refuses an initial option it does not offer.
-        client_options.remove(initial_client)
-        client_options.insert(0, initial_client)
-    priority_options = [_option(k, v) for k, v in PRIORITY_LABELS.items()]
+    client = _client_input(clients, prefill.client_id)
     blocks = [
-        InputBlock(
-            block_id="title",
-            label="Title",
-            element=PlainTextInputElement(
-                action_id="value",
-                initial_value=truncate(prefill.title, 500) or None,
-                max_length=500,
-                placeholder="What needs doing?",
-            ),
-        ),
-    ]
-    if client_options:
-        blocks.append(
-            InputBlock(
-                block_id="client",
-                label="Client",
-                optional=True,
-                element=StaticSelectElement(
-                    action_id="value",
-                    options=client_options[:SELECT_LIMIT],
-                    initial_option=initial_client,
-                    placeholder="Choose a client",
-                ),
-            )
-        )
-    blocks += [
+        _title_input(prefill.title),
+        *([client] if client is not None else []),
         notes_input("description", "Description", initial=prefill.description, optional=True),
-        InputBlock(
-            block_id="due",
-            label="Due",
-            optional=True,
-            element=DatePickerElement(
-                action_id="value",
-                initial_date=prefill.due.isoformat() if prefill.due else None,
-            ),
-        ),
-        InputBlock(
-            block_id="priority",
-            label="Priority",
-            element=StaticSelectElement(
-                action_id="value",
-                options=priority_options,
-                initial_option=next(o for o in priority_options if o.value == prefill.priority),
-            ),
-        ),
-        InputBlock(
-            block_id="assignee",
-            label="Assignee",
-            optional=True,
-            hint="Leave empty to take it yourself.",
-            element=UserSelectElement(action_id="value", initial_user=prefill.assignee_id),
-        ),
-        InputBlock(
-            block_id="category",
-            label="Category",
-            optional=True,
-            element=PlainTextInputElement(action_id="value", max_length=100),
-        ),
+        _due_input(prefill.due),
+        _priority_input(prefill.priority),
+        _assignee_input(prefill.assignee_id),
+        _category_input(),
     ]
     return View(
         type="modal",
@@ -252,6 +195,83 @@ def new_task_modal(
         close="Cancel",
         blocks=blocks,
         private_metadata=json.dumps(metadata or {}),
+    )
+
+
+def _title_input(title: str) -> InputBlock:
+    return InputBlock(
+        block_id="title",
+        label="Title",
+        element=PlainTextInputElement(
+            action_id="value",
+            initial_value=truncate(title, 500) or None,
+            max_length=500,
+            placeholder="What needs doing?",
+        ),
+    )
+
+
+def _client_input(clients: list[Client], client_id: int | None) -> InputBlock | None:
+    """The client select (none without clients), the prefilled client among its options."""
+    options = [_option(str(c.id), c.name) for c in clients]
+    if not options:
+        return None
+    initial = next((o for o in options if o.value == str(client_id)), None)
+    if initial is not None and initial not in options[:SELECT_LIMIT]:
+        # A select holds 100 options, and Slack refuses an initial option it does not offer.
+        options.remove(initial)
+        options.insert(0, initial)
+    return InputBlock(
+        block_id="client",
+        label="Client",
+        optional=True,
+        element=StaticSelectElement(
+            action_id="value",
+            options=options[:SELECT_LIMIT],
+            initial_option=initial,
+            placeholder="Choose a client",
+        ),
+    )
+
+
+def _due_input(due: date | None) -> InputBlock:
+    return InputBlock(
+        block_id="due",
+        label="Due",
+        optional=True,
+        element=DatePickerElement(action_id="value", initial_date=due.isoformat() if due else None),
+    )
+
+
+def _priority_input(priority: str) -> InputBlock:
+    options = [_option(k, v) for k, v in PRIORITY_LABELS.items()]
+    return InputBlock(
+        block_id="priority",
+        label="Priority",
+        element=StaticSelectElement(
+            action_id="value",
+            options=options,
+            initial_option=next(o for o in options if o.value == priority),
+        ),
+    )
+
+
+def _assignee_input(assignee_id: str | None) -> InputBlock:
+    return InputBlock(
+        block_id="assignee",
+        label="Assignee",
+        optional=True,
+        hint="Leave empty to take it yourself.",
+        element=UserSelectElement(action_id="value", initial_user=assignee_id),
+    )
+
+
+def _category_input() -> InputBlock:
+    return InputBlock(
+        block_id="category",
+        label="Category",
+        optional=True,
+        element=PlainTextInputElement(action_id="value", max_length=100),
     )
 
 
