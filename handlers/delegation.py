@@ -157,7 +157,7 @@ def handle_assign_submission(
                     "and VA Desk sends it again with the first reminder to acknowledge."
                 )
             with desk.session() as later:
-                delegation.record_message(later, assignment.id, "va", channel, ts)
+                delegation.record_message(later, delegation.saved_id(assignment), "va", channel, ts)
             return None
 
         return Reply(
@@ -292,7 +292,7 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
         client.chat_postMessage(channel=user_id, text=refusal.message)
         return
     if answered is not None:
-        problem = _after_step(desk, client, answered.id, "answer")
+        problem = _after_step(desk, client, delegation.saved_id(answered), "answer")
         if problem is not None:
             client.chat_postMessage(channel=user_id, text=problem)
 
