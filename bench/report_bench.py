@@ -35,10 +35,10 @@ from sqlmodel import Session
 
 from bench.servers import empty_postgres
 from bot import clock
-from bot.config import Settings
 from bot.services import digest, kpis, periods
 from bot.services.people import Actor
-from bot.settings_models import RoleSettings
+from bot.settings import Settings
+from bot.settings.schema import RoleSettings
 from store.db import create_db_engine, migrate
 from store.models import Client, RoutineRun, Task, TimeEntry, User, Workspace
 

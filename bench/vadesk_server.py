@@ -11,8 +11,8 @@ import argparse
 import logging
 
 from bot.cli import DRAIN_SECONDS
-from bot.config import load_settings
 from bot.server import serve
+from bot.settings import load_settings
 from bot.shutdown import drainable_app
 from store.db import create_db_engine, migrate
 

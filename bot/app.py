@@ -10,7 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
+from bot.settings import Settings
 from bot.slack.desk import Desk
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.web_client import make_web_client

@@ -12,8 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import clock
-from bot.config import ConfigError, MissingCredential, Settings, load_settings
 from bot.services.errors import VADeskError
+from bot.settings import ConfigError, MissingCredential, Settings, load_settings
 
 EXIT_USAGE = 2
 DEFAULT_PORT = 3000
@@ -326,7 +326,7 @@ def _add_drain_timeout(command: argparse.ArgumentParser) -> None:
 def cmd_config_schema(settings: Settings | None, args: argparse.Namespace) -> int:
     import json
 
-    from bot.settings_models import SettingsFile
+    from bot.settings.schema import SettingsFile
 
     print(json.dumps(SettingsFile.model_json_schema(), indent=2, ensure_ascii=False))
     return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from bot.config import MissingCredential, Settings
+from bot.settings import MissingCredential, Settings
 from bot.slack.web_client import make_web_client
 from manifests import bot_scopes
 from store.db import database_status

@@ -31,8 +31,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.app import LISTENER_THREADS, build_app
-from bot.config import Settings
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings
 from bot.slack.desk import Desk
 from bot.slack.home_publisher import HomePublisher
 

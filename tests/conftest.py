@@ -31,8 +31,8 @@ import sqlalchemy as sa
 import time_machine
 
 from bot import clock
-from bot.config import Settings, load_settings
 from bot.services.people import Actor, resolve_actor
+from bot.settings import Settings, load_settings
 from store.db import create_db_engine, migrate, session_scope
 from tests.fakeslack import FakeSlack, interactive_body, signed_headers, slash_command_body
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot import clock
-from bot.config import Settings, load_settings
 from bot.scheduling.notify import Notifier, Outcome, RateGate
 from bot.scheduling.scheduler import Scheduler
+from bot.settings import Settings, load_settings
 from bot.slack.web_client import make_posting_client, make_web_client
 from store.db import session_scope
 from store.models import ConversationEvent, Delivery

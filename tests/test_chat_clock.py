@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
 from bot.services.chats import client_calendar
 from bot.services.schedules import add_working_time, working_time_between
+from bot.settings import load_settings
 
 SETTINGS = """
 [workspace]

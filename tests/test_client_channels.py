@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.config import ConfigError, load_settings
 from bot.services.timesheet import timesheet_rows
+from bot.settings import ConfigError, load_settings
 from store.db import session_scope
 from store.models import Client, CsatPrompt, Task
 from tests.conftest import CONFIG_TOML, PINNED_NOW, TEAM

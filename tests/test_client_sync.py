@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.config import load_settings
 from bot.services import people
 from bot.services.tasks import NewTask, create_task
 from bot.services.timesheet import timesheet_rows
+from bot.settings import load_settings
 from store.db import create_db_engine, session_scope
 from store.models import Client, Task
 from tests.conftest import BOT_TOKEN, PINNED_NOW, TEAM

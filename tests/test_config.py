@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
-    ConfigError,
-    MissingCredential,
-    Settings,
-    UserSettings,
-    load_settings,
-)
+from bot.settings import ConfigError, MissingCredential, Settings, load_settings
+from bot.settings.schema import UserSettings
 
 FULL_FILE = """
 [workspace]
@@ -777,7 +772,7 @@ def test_config_show_prints_the_settings_in_effect_with_secrets_hidden(cwd: Path
 def test_settings_sections_are_frozen_and_refuse_unknown_keys() -> None:
     from pydantic import ValidationError
 
-    from bot.settings_models import SlaSettings
+    from bot.settings.schema import SlaSettings
 
     sla = SlaSettings()
     with pytest.raises(ValidationError):

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bot.config import load_settings
-from bot.settings_models import SettingsFile
+from bot.settings import load_settings
+from bot.settings.schema import SettingsFile
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "vadesk.example.toml"
 

@@ -218,7 +218,7 @@ def test_escalating_without_a_channel_says_what_to_set(live_app):
 
     from bot.services.errors import InputError
     from bot.services.escalations import escalation_channel
-    from bot.settings_models import ChannelSettings
+    from bot.settings.schema import ChannelSettings
 
     with pytest.raises(InputError, match=r"\[channels\] escalations"):
         escalation_channel(replace(live_app.settings, channels=ChannelSettings()))

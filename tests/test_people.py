@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.config import ClientSettings, UserSettings
 from bot.services import people, roles
+from bot.settings.schema import ClientSettings, UserSettings
 from store.db import session_scope
 from store.models import Client, User
 

@@ -681,7 +681,7 @@ def test_log_follows_the_persons_own_working_hours_and_zone(engine, actor_for, s
     from dataclasses import replace
 
     from bot.services.people import resolve_actor
-    from bot.settings import UserSettings
+    from bot.settings.schema import UserSettings
 
     evening = replace(
         settings, users={"U0VA2": UserSettings(working_hours=(time(20, 0), time(23, 59)))}

@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.config import BillingSettings, ClientSettings
 from bot.services.errors import InputError
 from bot.services.people import Actor, resolve_actor
 from bot.services.tasks import NewTask, create_task
 from bot.services.timesheet import COLUMNS, billable_hours, timesheet_rows, write_csv
+from bot.settings.schema import BillingSettings, ClientSettings
 from store.db import session_scope
 from store.models import Client, TimeEntry
 

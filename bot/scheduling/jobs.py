@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import clock
-from bot.config import Settings
 from bot.scheduling.notify import FileUpload, Message, Outgoing
 from bot.services import (
     chat_targets,
@@ -39,7 +38,8 @@ from bot.services.schedules import (
     parse_schedule,
 )
 from bot.services.timesheet import timesheet_comment, timesheet_rows, write_csv
-from bot.settings_models import Routine
+from bot.settings import Settings
+from bot.settings.schema import Routine
 from bot.views import delegation as delegation_views
 from bot.views.chats import (
     assigned_blocks,

@@ -26,11 +26,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot import clock
-from bot.config import Settings
 from bot.failure_log import log_failure
 from bot.scheduling.jobs import Due, Job, JobContext, all_jobs
 from bot.scheduling.notify import Notifier, Outcome, Outgoing
 from bot.services.people import resolve_actor, roster, stale_profiles
+from bot.settings import Settings
 from bot.slack.desk import profile_lookup
 from bot.slack.web_client import make_posting_client
 from store.db import session_scope

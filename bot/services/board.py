@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services import people
 from bot.services.calendars import away_until, workspace_calendar
 from bot.services.kpis import OPEN_STATUSES
+from bot.settings import Settings
 from store.models import RoutineRun, Task, TimeEntry
 
 

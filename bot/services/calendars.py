@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.errors import InputError
 from bot.services.people import Actor, user_zone
 from bot.services.schedules import Calendar
 from bot.services.text import day_text
+from bot.settings import Settings
 from store.models import User
 
 

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.chats import calendar_of, record_event
 from bot.services.errors import VADeskError
 from bot.services.people import Actor, roster
 from bot.services.schedules import add_working_time
 from bot.services.text import time_token
+from bot.settings import Settings
 from store.models import Conversation
 
 

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from bot.config import Settings
 from bot.services import chat_assignment
 from bot.services.chats import calendar_of, close_if_idle, idle_close_at, record_event, target_due
 from bot.services.schedules import Calendar, add_working_time
+from bot.settings import Settings
 from store.models import Conversation
 
 NEAR_BREACH, BREACH, IDLE, FROM_QUEUE = "near-breach", "breach", "idle", "from-queue"

@@ -22,7 +22,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from bot.config import Settings
 from bot.services.calendars import workspace_calendar
 from bot.services.people import (
     CONNECT_KEY_PREFIX,
@@ -33,7 +32,8 @@ from bot.services.people import (
 )
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.services.text import readable
-from bot.settings_models import ClientSettings
+from bot.settings import Settings
+from bot.settings.schema import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent
 
 # Message subtypes that are someone writing: a file with a comment, a thread reply also

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.errors import AlreadyDone, NotFound, PermissionDenied
 from bot.services.people import roster
 from bot.services.text import time_token
+from bot.settings import Settings
 from store.models import Client, CsatPrompt, Task
 
 PROMPT_OPEN = timedelta(days=7)

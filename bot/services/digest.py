@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services import people
 from bot.services.calendars import workspace_calendar
 from bot.services.chats import client_names
@@ -22,6 +21,7 @@ from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards,
 from bot.services.people import Actor, display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
+from bot.settings import Settings
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
 
 ATTENTION_LIMIT = 15

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import workspace_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound, PermissionDenied
 from bot.services.people import Actor
 from bot.services.schedules import latest_repeat
 from bot.services.text import NOTES_LIMIT, time_token
+from bot.settings import Settings
 from store.models import ESCALATION_URGENCIES, Escalation, Task
 
 FOLLOW_UP_EVERY = {"urgent": timedelta(minutes=30), "normal": timedelta(hours=4)}

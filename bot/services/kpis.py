@@ -32,12 +32,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services import people
 from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
 from bot.services.tracked import FINISHED, RunningTimer, finished_time, running_timers
+from bot.settings import Settings
 from store.models import (
     CLOSED_STATUSES,
     TASK_STATUSES,

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bot import clock
-from bot.config import ClientSettings, Settings
+from bot.settings import Settings
+from bot.settings.schema import ClientSettings
 from store.models import Client, User, Workspace
 
 TIMEZONE_CACHE_TTL = timedelta(hours=24)

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.errors import AlreadyDone
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor
 from bot.services.text import shown
 from bot.services.timers import format_entry_id, own_entry
+from bot.settings import Settings
 from store.models import Task, TimeEntry, TimerSilence
 
 AFTER_HOURS = "after-hours"

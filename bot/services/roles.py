@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from bot.config import Settings
 from bot.services import audit
 from bot.services.errors import InputError, PermissionDenied
 from bot.services.people import Actor, ensure_workspace, role_and_phase
-from bot.settings_models import PHASES
+from bot.settings import Settings
+from bot.settings.schema import PHASES
 from store.models import User
 
 ROLES = ("owner", "supervisor", "va")

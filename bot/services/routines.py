@@ -17,13 +17,13 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import away_until, is_away, person_calendar, workspace_calendar
 from bot.services.errors import NotFound, PermissionDenied, VADeskError
 from bot.services.kpis import OPEN_STATUSES
 from bot.services.people import roster
 from bot.services.schedules import Calendar, Slot, next_slot, parse_schedule, slots_between
-from bot.settings_models import Routine
+from bot.settings import Settings
+from bot.settings.schema import Routine
 from store.models import RoutineRun, RoutineTick, Task
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services import audit
 from bot.services.access import check_may_change_task
 from bot.services.chats import contact_tag as contact_tag  # the contact's latest tag
@@ -27,8 +26,9 @@ from bot.services.parsing import parse_task_id
 from bot.services.people import Actor
 from bot.services.tasks import get_task
 from bot.services.text import escape, quoted
-from bot.settings_models import TAG_SEPARATOR
-from bot.settings_models import tag_slug as tag_slug  # what `#` takes
+from bot.settings import Settings
+from bot.settings.schema import TAG_SEPARATOR
+from bot.settings.schema import tag_slug as tag_slug  # what `#` takes
 from store.models import ContactTag, Conversation, ConversationEvent, Task
 
 # The valid tags are named in a refusal; a taxonomy of hundreds stops naming them here.

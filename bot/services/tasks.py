@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services import audit, timers
 from bot.services.access import check_may_change_task, check_may_read
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
 from bot.services.text import NOTES_LIMIT, checked_text, escape, quoted, time_token
+from bot.settings import Settings
 from store.models import (
     CLOSED_STATUSES,
     PRIORITIES,

@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import workspace_calendar
 from bot.services.chats import (
     ChatMessage,
@@ -41,7 +40,8 @@ from bot.services.kpis import OPEN_STATUSES
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor, ProfileLookup, client_for_channel
 from bot.services.text import NOTES_LIMIT, quoted
-from bot.settings_models import TEMPLATE_PLACEHOLDERS, Template
+from bot.settings import Settings
+from bot.settings.schema import TEMPLATE_PLACEHOLDERS, Template
 from store.models import Conversation, Task, TemplateReview, TimeEntry, User
 
 REVIEW_ROUTINE = "template-review"

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.config import Settings
 from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
 from bot.services.tracked import FINISHED, RunningTimer
+from bot.settings import Settings
 from store.models import Client, Task, TimeEntry, User
 
 COLUMNS = (

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.periods import Period
 from bot.services.schedules import Calendar
+from bot.settings import Settings
 from store.models import Task, TimeEntry
 
 # The condition every report's query of counted time uses.

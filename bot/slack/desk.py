@@ -16,8 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.config import Settings
 from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
+from bot.settings import Settings
 from bot.slack.home_publisher import HomePublisher
 from bot.slack.response_urls import ResponseUrlSender
 from bot.slack.shared_channels import SharedChannels

@@ -1,9 +1,9 @@
 """The grammar of each command, shown for `help` and for anything not understood.
 Escaped, so Slack shows `<title>` as typed instead of reading it as a link."""
 
-from bot.config import ClientSettings
 from bot.services.tags import tag_list_text
 from bot.services.text import escape
+from bot.settings.schema import ClientSettings
 
 TASK_HELP = escape("""*`/task`* — tasks (every client interaction is one)
 • `/task` — open the *New task* form

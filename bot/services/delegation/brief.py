@@ -11,7 +11,6 @@ from datetime import date
 from sqlmodel import Session
 
 from bot import clock
-from bot.config import Settings
 from bot.services.delegation.assignments import record_event, saved_id
 from bot.services.delegation.phases import phase_override, phase_problems
 from bot.services.delegation.recurrence import RECURRENCES
@@ -19,6 +18,7 @@ from bot.services.errors import FieldErrors, PermissionDenied
 from bot.services.people import Actor, role_and_phase
 from bot.services.tasks import NewTask, create_task
 from bot.services.text import NOTES_LIMIT, day_text
+from bot.settings import Settings
 from store.models import Assignment
 
 URL_RE = re.compile(r"^https?://\S+$")

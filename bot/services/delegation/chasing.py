@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.delegation.assignments import last_event
 from bot.services.delegation.news import SENT_TO_ASSIGNER, owed_to_assigner
 from bot.services.schedules import latest_repeat
+from bot.settings import Settings
 from store.models import Assignment, Task
 
 

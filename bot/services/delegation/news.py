@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.config import Settings
 from bot.services.delegation.assignments import last_note, task_of
 from bot.services.delegation.steps import reviews_work
 from bot.services.errors import AlreadyDone
+from bot.settings import Settings
 from store.models import Assignment, Task
 
 # action -> the message it sends the assigner: the submission to review, the question to

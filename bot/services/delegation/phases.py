@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
 from bot.services.people import Actor, role_and_phase, roster
-from bot.settings_models import PHASES
+from bot.settings import Settings
+from bot.settings.schema import PHASES
 from store.models import Assignment
 
 if TYPE_CHECKING:

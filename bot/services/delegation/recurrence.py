@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.calendars import person_calendar
 from bot.services.delegation.assignments import record_event, saved_id, task_of
 from bot.services.people import resolve_actor
 from bot.services.schedules import Calendar
 from bot.services.tasks import NewTask, create_task
+from bot.settings import Settings
 from store.models import Assignment
 
 RECURRENCES = ("none", "daily", "weekly", "monthly")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.config import Settings
 from bot.services.delegation.assignments import (
     get_assignment,
     last_event,
@@ -20,6 +19,7 @@ from bot.services.parsing import format_task_id
 from bot.services.people import Actor, role_and_phase
 from bot.services.tasks import complete_task
 from bot.services.text import NOTES_LIMIT, time_token
+from bot.settings import Settings
 from store.models import Assignment
 
 STATE_WORDS = {

@@ -1,15 +1,25 @@
 """What VA Desk is configured with: the environment (credentials, database, Slack URL)
-plus the sections of `vadesk.toml`, whose schema lives in `bot.settings_models`.
+plus the sections of `vadesk.toml`, all validated at start-up so a bad setting stops the app
+with the file, key and reason instead of failing later inside a Slack handler.
 
-Loaded and validated by `bot.config` (environment) and `bot.config_file` (`vadesk.toml`).
+`environment` reads the environment and `.env`, `toml` reads the file, and `schema` holds
+the file's sections as pydantic models.
 """
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.settings_models import (
+from bot.settings.environment import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_LOG_LEVEL,
+    DEFAULT_SLACK_API_URL,
+    check_credential,
+    read_environment,
+)
+from bot.settings.errors import ConfigError, MissingCredential
+from bot.settings.schema import (
     DEFAULT_ROUTINES,
     BillingSettings,
     ChannelSettings,
@@ -26,48 +36,9 @@ from bot.settings_models import (
     WorkspaceSettings,
     tags_in_effect,
 )
+from bot.settings.toml import parse_settings_file
 
-DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_LOG_LEVEL = "INFO"
-
-
-class ConfigError(Exception):
-    """An invalid setting; its text names the file, the key and the reason."""
-
-    def __init__(self, file: str, key: str, reason: str) -> None:
-        super().__init__(f"{file}: {key}: {reason}")
-        self.file = file
-        self.key = key
-        self.reason = reason
-
-
-_CREDENTIAL_HELP = {
-    "SLACK_BOT_TOKEN": (
-        "use the Bot User OAuth Token (xoxb-...) from your app's OAuth & Permissions page "
-        "at https://api.slack.com/apps"
-    ),
-    "SLACK_APP_TOKEN": (
-        "create an App-Level Token (xapp-...) with the connections:write scope under "
-        "Basic Information > App-Level Tokens at https://api.slack.com/apps"
-    ),
-    "SLACK_SIGNING_SECRET": (
-        "copy the Signing Secret from your app's Basic Information page "
-        "at https://api.slack.com/apps"
-    ),
-}
-_CREDENTIAL_PREFIX = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
-_CREDENTIAL_KIND = {"SLACK_BOT_TOKEN": "a bot token", "SLACK_APP_TOKEN": "an app-level token"}
-
-
-class MissingCredential(Exception):
-    """A Slack credential is missing or wrong; the text is one line for the console."""
-
-    def __init__(self, variable: str, problem: str = "is not set") -> None:
-        help_text = _CREDENTIAL_HELP.get(variable, "see the README")
-        super().__init__(f"{variable} {problem}: {help_text}")
-        self.variable = variable
-        self.problem = problem
+__all__ = ["ConfigError", "MissingCredential", "Settings", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -189,17 +160,18 @@ class Settings:
         for name in names:
             if name not in values:
                 raise ValueError(f"unknown credential {name!r}")
-            value = values[name]
-            if not value:
-                raise MissingCredential(name)
-            prefix = _CREDENTIAL_PREFIX.get(name)
-            if prefix and not value.startswith(prefix):
-                seen = re.match(r"^(xox[a-z]-|xapp-)", value)
-                got = (
-                    f"it starts with {seen.group(1)}"
-                    if seen
-                    else f"it does not start with {prefix}"
-                )
-                raise MissingCredential(
-                    name, f"is not {_CREDENTIAL_KIND[name]} ({prefix}...; {got})"
-                )
+            check_credential(name, values[name])
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, load_dotenv_file: bool = True
+) -> Settings:
+    """Read the environment (and `.env`) and the settings file; raise ConfigError if invalid.
+
+    Credentials are not required here: commands call `Settings.require(...)` for
+    the ones they need, so `vadesk manifest` works without any tokens.
+    """
+    environment = read_environment(environ, load_dotenv_file)
+    path = environment["config_path"]
+    parsed = parse_settings_file(path) if path is not None else {}
+    return Settings(**environment, **parsed)

@@ -1,54 +1,41 @@
-"""Settings for VA Desk: environment variables plus the `vadesk.toml` file.
-
-Everything is validated at start-up so a bad setting stops the app with the
-file, key and reason instead of failing later inside a Slack handler.
-"""
+"""What comes from the environment and `.env`: the credentials, the database, Slack's URL,
+the log level and where the settings file is, each checked before anything starts."""
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from bot import clock
-from bot.config_file import parse_settings_file
-from bot.settings import (
-    DEFAULT_DATABASE_URL,
-    DEFAULT_LOG_LEVEL,
-    DEFAULT_SLACK_API_URL,
-    BillingSettings,
-    ChannelSettings,
-    ClientSettings,
-    ConfigError,
-    KpiSettings,
-    MissingCredential,
-    RoleSettings,
-    Settings,
-    SlaSettings,
-    TimerSettings,
-    UserSettings,
-    WorkspaceSettings,
-)
+from bot.settings.errors import ConfigError, MissingCredential
 
+DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_LOG_LEVEL = "INFO"
 ENV_SOURCE = "environment"
 DOTENV_SOURCE = ".env"
 DEFAULT_CONFIG_FILE = "vadesk.toml"
+# A pinned "now" outside these years would overflow the date arithmetic of schedules
+# (years of working time ahead, 9999 at most).
+PINNED_YEARS = (2000, 2999)
 
-__all__ = [
-    "BillingSettings",
-    "ChannelSettings",
-    "ClientSettings",
-    "ConfigError",
-    "KpiSettings",
-    "MissingCredential",
-    "RoleSettings",
-    "Settings",
-    "SlaSettings",
-    "TimerSettings",
-    "UserSettings",
-    "WorkspaceSettings",
-    "load_settings",
-]
+_CREDENTIAL_PREFIX = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+_CREDENTIAL_KIND = {"SLACK_BOT_TOKEN": "a bot token", "SLACK_APP_TOKEN": "an app-level token"}
+
+
+class Environment(TypedDict):
+    """The settings the environment gives, as `Settings` takes them."""
+
+    database_url: str
+    slack_api_url: str
+    bot_token: str | None
+    app_token: str | None
+    signing_secret: str | None
+    log_level: str
+    config_path: Path | None
 
 
 def _read_environment(
@@ -93,11 +80,6 @@ def _is_web_url(text: str) -> bool:
         return False
 
 
-# A pinned "now" outside these years would overflow the date arithmetic of schedules
-# (years of working time ahead, 9999 at most).
-PINNED_YEARS = (2000, 2999)
-
-
 def _check_pinned_now(value: str | None, where: str) -> None:
     """`VADESK_NOW` as `bot.clock` reads it: an ISO 8601 instant, or unset."""
     if not value:
@@ -117,14 +99,8 @@ def _check_pinned_now(value: str | None, where: str) -> None:
         )
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, *, load_dotenv_file: bool = True
-) -> Settings:
-    """Read the environment (and `.env`) and the settings file; raise ConfigError if invalid.
-
-    Credentials are not required here: commands call `Settings.require(...)` for
-    the ones they need, so `vadesk manifest` works without any tokens.
-    """
+def read_environment(environ: Mapping[str, str] | None, load_dotenv_file: bool) -> Environment:
+    """Read the environment (and `.env`); raise ConfigError naming where a bad value came from."""
     env, sources = _read_environment(environ, load_dotenv_file)
 
     def source(name: str) -> str:
@@ -167,8 +143,7 @@ def load_settings(
     else:
         config_path = None
 
-    parsed = parse_settings_file(config_path) if config_path is not None else {}
-    return Settings(
+    return Environment(
         database_url=_env_value(env, "DATABASE_URL") or DEFAULT_DATABASE_URL,
         slack_api_url=slack_api_url,
         bot_token=_env_value(env, "SLACK_BOT_TOKEN"),
@@ -176,5 +151,15 @@ def load_settings(
         signing_secret=_env_value(env, "SLACK_SIGNING_SECRET"),
         log_level=log_level,
         config_path=config_path,
-        **parsed,
     )
+
+
+def check_credential(name: str, value: str | None) -> None:
+    """Refuse a Slack credential that is unset or, by its prefix, of another kind."""
+    if not value:
+        raise MissingCredential(name)
+    prefix = _CREDENTIAL_PREFIX.get(name)
+    if prefix and not value.startswith(prefix):
+        seen = re.match(r"^(xox[a-z]-|xapp-)", value)
+        got = f"it starts with {seen.group(1)}" if seen else f"it does not start with {prefix}"
+        raise MissingCredential(name, f"is not {_CREDENTIAL_KIND[name]} ({prefix}...; {got})")

@@ -1,4 +1,4 @@
-"""`vadesk.toml`: read as TOML, validated by the pydantic schema in `bot.settings_models`,
+"""`vadesk.toml`: read as TOML, validated by the pydantic schema in `bot.settings.schema`,
 and refused with one line that names the file, the key and the reason."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bot.settings import ConfigError
-from bot.settings_models import (
+from bot.settings.errors import ConfigError
+from bot.settings.schema import (
     ClientEntry,
     RoutineEntry,
     SettingProblem,

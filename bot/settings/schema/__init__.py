@@ -1,0 +1,50 @@
+"""The sections of `vadesk.toml` as pydantic models: one schema that validates the file,
+names what is wrong, and is printed as JSON Schema for editors (`vadesk config schema`).
+
+One module per section (or a few small ones that belong together), the shared field types
+in `fields`, and the whole file in `file`. The models are frozen and forbid unknown keys.
+"""
+
+from bot.settings.schema.clients import BillingSettings, ClientEntry, ClientSettings
+from bot.settings.schema.delegation import PHASES, DelegationSettings
+from bot.settings.schema.fields import Section, SettingProblem, describe
+from bot.settings.schema.file import SettingsFile
+from bot.settings.schema.routines import DEFAULT_ROUTINES, ReportSettings, Routine, RoutineEntry
+from bot.settings.schema.tags import TAG_SEPARATOR, tag_slug, tags_in_effect
+from bot.settings.schema.targets import KpiSettings, SlaSettings, TimerSettings
+from bot.settings.schema.templates import TEMPLATE_PLACEHOLDERS, Template, TemplateEntry
+from bot.settings.schema.workspace import (
+    ChannelSettings,
+    RoleSettings,
+    UserSettings,
+    WorkspaceSettings,
+)
+
+__all__ = [
+    "DEFAULT_ROUTINES",
+    "PHASES",
+    "TAG_SEPARATOR",
+    "TEMPLATE_PLACEHOLDERS",
+    "BillingSettings",
+    "ChannelSettings",
+    "ClientEntry",
+    "ClientSettings",
+    "DelegationSettings",
+    "KpiSettings",
+    "ReportSettings",
+    "RoleSettings",
+    "Routine",
+    "RoutineEntry",
+    "Section",
+    "SettingProblem",
+    "SettingsFile",
+    "SlaSettings",
+    "Template",
+    "TemplateEntry",
+    "TimerSettings",
+    "UserSettings",
+    "WorkspaceSettings",
+    "describe",
+    "tag_slug",
+    "tags_in_effect",
+]

@@ -1,0 +1,143 @@
+"""All of `vadesk.toml` as one model: every section optional with the SOP's values as
+defaults, and the checks of keys that refer to each other (a client's channel used once, a
+rate for a known client, a schedule that falls on a business day)."""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict, Field, model_validator
+
+from bot.services.schedules import DAY_NAMES, parse_schedule
+from bot.settings.schema.clients import (
+    BillingSettings,
+    ClientEntry,
+    ClientKey,
+    ClientSettings,
+)
+from bot.settings.schema.delegation import DelegationSettings
+from bot.settings.schema.fields import Section, SettingProblem, UserId
+from bot.settings.schema.routines import (
+    DEFAULT_ROUTINES,
+    ReportSettings,
+    Routine,
+    RoutineEntry,
+    RoutineName,
+)
+from bot.settings.schema.tags import Subcategories, TagPart, tag_slug, tags_in_effect
+from bot.settings.schema.targets import KpiSettings, SlaSettings, TimerSettings
+from bot.settings.schema.templates import Template, TemplateEntry
+from bot.settings.schema.workspace import (
+    ChannelSettings,
+    RoleSettings,
+    UserSettings,
+    WorkspaceSettings,
+)
+
+
+class SettingsFile(Section):
+    """All of `vadesk.toml`; every section optional, the SOP values as defaults."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="vadesk.toml",
+        json_schema_extra={"description": "Settings of VA Desk (see its README)."},
+    )
+
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    roles: RoleSettings = Field(default_factory=RoleSettings)
+    channels: ChannelSettings = Field(default_factory=ChannelSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    kpi: KpiSettings = Field(default_factory=KpiSettings)
+    timers: TimerSettings = Field(default_factory=TimerSettings)
+    clients: dict[ClientKey, ClientEntry] = Field(default_factory=dict)
+    users: dict[UserId, UserSettings] = Field(default_factory=dict)
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+    delegation: DelegationSettings = Field(default_factory=DelegationSettings)
+    routines: dict[RoutineName, RoutineEntry] = Field(default_factory=dict)
+    tags: dict[TagPart, Subcategories] | None = None
+    templates: dict[RoutineName, TemplateEntry] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _keys_that_refer_to_each_other(self) -> SettingsFile:
+        owners: dict[str, str] = {}
+        for key, client in self.clients.items():
+            if client.channel is None:
+                continue
+            if client.channel in owners:
+                raise SettingProblem(
+                    f"clients.{key}.channel",
+                    f"channel {client.channel} is already used by client "
+                    f"{owners[client.channel]!r}",
+                )
+            owners[client.channel] = key
+        short_tags = {tag_slug(tag): tag for tag in tags_in_effect(self.tags)}
+        for key in self.clients:
+            tag = short_tags.get(tag_slug(key))
+            if tag is not None:
+                raise SettingProblem(
+                    f"clients.{key}",
+                    f"#{key} would name both this client and the tag {tag!r} "
+                    f"(#{tag_slug(tag)}); rename the client's key or the tag",
+                )
+        for key in self.billing.rates:
+            if key not in self.clients:
+                raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
+        self.routines_in_effect()  # a new routine must say what, when and to whom
+        # The reports always (the default weekly is a Friday); a routine when the file
+        # sets its schedule (a built-in one on a day off just does not run that day).
+        written = ["reports.digest", "reports.weekly"]
+        written += [
+            f"routines.{name}.schedule"
+            for name, entry in self.routines.items()
+            if entry.schedule is not None and entry.enabled
+        ]
+        for key in written:
+            self._on_a_business_day(key)
+        return self
+
+    def _on_a_business_day(self, key: str) -> None:
+        """A schedule of weekdays none of which is a business day would never run."""
+        section, name, *_ = key.split(".")
+        text = getattr(self.reports, name) if section == "reports" else self.routines[name].schedule
+        schedule = parse_schedule(text)
+        business = self.workspace.business_days
+        if schedule.kind == "weekly" and not set(schedule.days) & set(business):
+            days = ", ".join(DAY_NAMES[d] for d in business)
+            raise SettingProblem(
+                key,
+                f"{text!r} falls on no business day ([workspace] business_days: {days}), "
+                "so it would never run; schedule it on a business day",
+            )
+
+    def routines_in_effect(self) -> tuple[Routine, ...]:
+        """The built-in routines with the file's changes, then the file's own, minus the
+        ones turned off."""
+        defaults = {routine.name: routine for routine in DEFAULT_ROUTINES}
+        result: list[Routine] = []
+        for name in dict.fromkeys([*defaults, *self.routines]):
+            entry = self.routines.get(name)
+            base = defaults.get(name)
+            if entry is not None and not entry.enabled:
+                continue
+            if entry is None:
+                result.append(base)  # type: ignore[arg-type]
+                continue
+            given = entry.model_dump(exclude={"enabled"}, exclude_none=True)
+            if base is None:
+                for key in ("schedule", "audience", "items"):
+                    if key not in given:
+                        raise SettingProblem(
+                            f"routines.{name}.{key}", "is required for a routine of your own"
+                        )
+                given.setdefault("title", name.replace("-", " ").capitalize())
+                result.append(Routine(name=name, **given))
+            else:
+                result.append(base.model_copy(update=given))
+        return tuple(result)
+
+    def client_settings(self) -> tuple[ClientSettings, ...]:
+        return tuple(ClientSettings(key=key, **dict(entry)) for key, entry in self.clients.items())
+
+    def templates_in_effect(self) -> tuple[Template, ...]:
+        return tuple(Template(name=name, **dict(entry)) for name, entry in self.templates.items())
