@@ -1,157 +1,33 @@
-"""Block Kit for delegation: the brief form, the brief in the VA's DM (Acknowledge, Ask a
-question, Submit for review), the submission for the reviewer (Approve, Request
-revisions), and the small forms behind those buttons. Messages are rebuilt from the stored
+"""The delegation messages: the brief in the VA's DM (Acknowledge, Ask a question, Submit
+for review), the submission for the reviewer (Approve, Request revisions), the question for
+the assigner (Answer), and the news of each step. Messages are rebuilt from the stored
 state, so each shows only the buttons its state allows."""
 
 from __future__ import annotations
-
-import json
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ContextBlock,
-    DatePickerElement,
     HeaderBlock,
-    InputBlock,
     MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
-from slack_sdk.models.views import View
 
-from bot.services.delegation import (
-    RECURRENCES,
-    STATE_WORDS,
-    STATE_WORDS_FOR_VA,
-    TITLE_LIMIT,
-    Chase,
-    StepNews,
-)
+from bot.services.delegation import STATE_WORDS, STATE_WORDS_FOR_VA, Chase, StepNews
 from bot.services.parsing import format_task_id
 from bot.services.text import day_text, escape, shown
-from bot.views.blocks import (
-    HEADER_LIMIT,
-    MODAL_TITLE_LIMIT,
-    OPTION_LIMIT,
-    VIEW_BLOCKS_LIMIT,
-    line_sections,
-    notes_input,
-    plain,
-)
+from bot.views.blocks import HEADER_LIMIT, line_sections, plain
+from bot.views.delegation.ids import ACTION_IDS
 from store.models import Assignment, Task
 
-ASSIGN_CALLBACK = "assignment_create"
-STEP_CALLBACK = "assignment_step"
-ASSIGN_SHORTCUT = "assign_work"
-BUTTON_ACTIONS = {
-    "acknowledge": "assignment_acknowledge",
-    "ask": "assignment_ask",
-    "answer": "assignment_answer",
-    "submit": "assignment_submit",
-    "approve": "assignment_approve",
-    "revise": "assignment_revise",
-}
 SHOWN_LIMIT = 1200  # per field of the brief in a message; the App Home shows it whole
 SUBMISSION_SHOWN_LIMIT = 8000  # a message's blocks add up to about 13,000 characters at most
 QUESTION_TEXT_LIMIT = 2500  # in a notification's text
 QUESTION_SHOWN_LIMIT = 5000  # the question and its answer in one message; Answer shows it whole
-SHOW_ACTION = "assignment_show"
-ACTION_IDS = {**BUTTON_ACTIONS, "show": SHOW_ACTION}
-STEP_FORMS = {  # action -> (form title, field, label)
-    "ask": ("Ask a question", "question", "Your question"),
-    "answer": ("Answer", "answer", "Your answer"),
-    "submit": ("Submit for review", "deliverables", "Deliverables, links and notes"),
-    "revise": ("Request revisions", "feedback", "What to revise"),
-}
 
 
-def _category_input(categories: dict[str, str]) -> list[InputBlock]:
-    """The Category select; none when there are no categories (Slack refuses a select
-    without options). A select holds 100 options."""
-    if not categories:
-        return []
-    return [
-        InputBlock(
-            block_id="category",
-            label="Category",
-            optional=True,
-            element=StaticSelectElement(
-                action_id="value",
-                options=[
-                    Option(value=name, label=plain(f"{name} (phase {phase})", OPTION_LIMIT))
-                    for name, phase in list(categories.items())[:100]
-                ],
-            ),
-        )
-    ]
-
-
-def assign_modal(categories: dict[str, str]) -> View:
-    return View(
-        type="modal",
-        callback_id=ASSIGN_CALLBACK,
-        title="Assign work",
-        submit="Assign",
-        close="Cancel",
-        blocks=[
-            InputBlock(
-                block_id="assignee",
-                label="VA",
-                element=UserSelectElement(action_id="value", placeholder="Who does it?"),
-            ),
-            InputBlock(
-                block_id="title",
-                label="Title",
-                element=PlainTextInputElement(action_id="value", max_length=TITLE_LIMIT),
-            ),
-            notes_input("objective", "Objective"),
-            notes_input("deliverables", "Deliverables"),
-            InputBlock(
-                block_id="deadline", label="Deadline", element=DatePickerElement(action_id="value")
-            ),
-            notes_input("resources", "Resources (one link per line)", optional=True),
-            InputBlock(
-                block_id="recurrence",
-                label="Recurrence",
-                element=StaticSelectElement(
-                    action_id="value",
-                    options=[Option(value=r, label=r) for r in RECURRENCES],
-                    initial_option=Option(value="none", label="none"),
-                ),
-            ),
-            *_category_input(categories),
-            InputBlock(
-                block_id="override",
-                label="Override reason (owners)",
-                optional=True,
-                hint="Needed only to give work above the VA's trust phase",
-                element=PlainTextInputElement(action_id="value", max_length=500),
-            ),
-        ],
-    )
-
-
-def step_modal(action: str, assignment: Assignment, task: Task) -> View:
-    title, field, label = STEP_FORMS[action]
-    context = [f"*{format_task_id(task.number)}* {shown(task.title, 150)}"]
-    if action == "answer" and assignment.open_question:
-        context.append(f"*Question*: {escape(assignment.open_question)}")
-    return View(
-        type="modal",
-        callback_id=STEP_CALLBACK,
-        title=title,
-        submit="Send",
-        close="Cancel",
-        private_metadata=json.dumps({"assignment": assignment.id, "action": action}),
-        blocks=[*line_sections(context), notes_input(field, label)],
-    )
-
-
-def _brief_lines(assignment: Assignment, limit: int | None = SHOWN_LIMIT) -> list[str]:
+def brief_lines(assignment: Assignment, limit: int | None = SHOWN_LIMIT) -> list[str]:
     def text(value: str) -> str:
         return escape(value) if limit is None else shown(value, limit)
 
@@ -207,7 +83,7 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
                 text=f"Assigned by <@{assignment.assigner_id}>{_repeats(assignment)}"
             )
         ),
-        *line_sections(_brief_lines(assignment)),
+        *line_sections(brief_lines(assignment)),
     ]
     status = f"*Status*: {STATE_WORDS_FOR_VA[assignment.state]}"
     if assignment.revisions:
@@ -240,25 +116,6 @@ def brief_blocks(assignment: Assignment, task: Task) -> list:
 def _brief_is_cut(assignment: Assignment) -> bool:
     brief = (assignment.objective, assignment.deliverables, assignment.open_question or "")
     return any(len(escape(text)) > SHOWN_LIMIT for text in brief)
-
-
-def assignment_modal(assignment: Assignment, task: Task, submission: str | None) -> View:
-    """Show all: the brief, the open question and the latest submission, whole."""
-    lines = [
-        f"*{format_task_id(task.number)}* {escape(task.title)}",
-        *_brief_lines(assignment, limit=None),
-    ]
-    if assignment.open_question:
-        lines.append(f"*Open question*\n{escape(assignment.open_question)}")
-    if submission:
-        lines.append(f"*Latest submission*\n{escape(submission)}")
-    lines.append(f"*Status*: {STATE_WORDS[assignment.state]}")
-    return View(
-        type="modal",
-        title=plain(f"{format_task_id(task.number)}", MODAL_TITLE_LIMIT),
-        close="Close",
-        blocks=line_sections(lines)[:VIEW_BLOCKS_LIMIT],
-    )
 
 
 def review_text(assignment: Assignment, task: Task) -> str:
