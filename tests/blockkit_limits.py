@@ -57,6 +57,7 @@ COUNT_CHECK = "count"  # too many (or too few) blocks, fields, elements, options
 UNIQUE_ID_CHECK = "unique_id"  # block_id repeated in a message/view, action_id in a block
 INITIAL_VALUE_CHECK = "initial_value"  # plain-text input initial_value past its max_length
 SHAPE_CHECK = "shape"  # a section with neither text nor fields
+INITIAL_OPTION_CHECK = "initial_option"  # an initial option that is not one of the options
 
 DISABLED_CHECKS: frozenset[str] = frozenset()
 """Checks the fake does not enforce. Last resort only, for a product defect that cannot be
@@ -194,6 +195,7 @@ def _element(element: Mapping[str, Any], at: str) -> list[Problem]:
         found += _count(options, f"{at}/options", CHOICE_OPTIONS, least=1)
         found += _options(options, f"{at}/options")
         found += _initial_options(element, at)
+        found += _initial_among(element, options, at)
     elif kind == "overflow":
         options = element.get("options", [])
         least, most = OVERFLOW_OPTIONS
@@ -245,7 +247,37 @@ def _static_select(element: Mapping[str, Any], at: str) -> list[Problem]:
     if isinstance(element.get("initial_option"), Mapping):
         found += _options([element["initial_option"]], f"{at}/initial_option", single=True)
     found += _initial_options(element, at)
+    offered = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        if isinstance(group, Mapping):
+            offered += list(group.get("options") or [])
+    found += _initial_among(element, offered, at)
     return found
+
+
+def _initial_among(element: Mapping[str, Any], options: Any, at: str) -> list[Problem]:
+    """Slack refuses an initial option that is not, text and value, one of the options."""
+    if not isinstance(options, Sequence) or isinstance(options, str):
+        return []
+    offered = {_option_key(option) for option in options if isinstance(option, Mapping)}
+    found = []
+    initial = element.get("initial_option")
+    if isinstance(initial, Mapping) and _option_key(initial) not in offered:
+        message = "must match one of the provided options"
+        found.append(Problem(INITIAL_OPTION_CHECK, f"{at}/initial_option", message))
+    chosen = element.get("initial_options")
+    if isinstance(chosen, Sequence) and not isinstance(chosen, str):
+        for index, option in enumerate(chosen):
+            if isinstance(option, Mapping) and _option_key(option) not in offered:
+                where = f"{at}/initial_options/{index}"
+                message = "must match one of the provided options"
+                found.append(Problem(INITIAL_OPTION_CHECK, where, message))
+    return found
+
+
+def _option_key(option: Mapping[str, Any]) -> tuple[Any, Any]:
+    text = option.get("text")
+    return option.get("value"), text.get("text") if isinstance(text, Mapping) else text
 
 
 def _initial_options(element: Mapping[str, Any], at: str) -> list[Problem]:

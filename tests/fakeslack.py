@@ -529,6 +529,12 @@ class FakeSlack:
             messages = [f"unknown argument {name!r} [json-pointer:/{name}]" for name in unknown]
             self._reject(call, "invalid_arguments", messages)
             return _error_answer("invalid_arguments", messages)
+        if call.method in MESSAGE_METHODS and not any(
+            call.params.get(key) for key in ("text", "blocks", "attachments")
+        ):
+            messages = ["a message needs text, blocks or attachments"]
+            self._reject(call, "no_text", messages)
+            return _error_answer("no_text", messages)
         if call.method in MESSAGE_METHODS and "blocks" in call.params:
             problems = blockkit_limits.message_problems(_maybe_json(call.params["blocks"]))
             if problems:

@@ -503,6 +503,32 @@ def test_static_select_needs_at_least_one_option() -> None:
     assert (problem.check, problem.pointer) == ("count", "/view/blocks/0/element/options")
 
 
+def test_an_initial_option_must_be_one_of_the_options() -> None:
+    offered = _select([_option(value="a"), _option(value="b")])
+    offered["element"]["initial_option"] = _option(value="b")
+    assert blockkit_limits.view_problems(_modal([offered])) == []
+    offered["element"]["initial_option"] = _option(value="c")
+    (problem,) = blockkit_limits.view_problems(_modal([offered]))
+    assert (problem.check, problem.pointer) == (
+        "initial_option",
+        "/view/blocks/0/element/initial_option",
+    )
+    boxes = {"type": "checkboxes", "action_id": "tick", "options": [_option(value="a")]}
+    boxes["initial_options"] = [_option(value="a"), _option(2, value="a")]
+    block = {"type": "input", "label": _text(5), "element": boxes}
+    (problem,) = blockkit_limits.view_problems(_modal([block]))
+    assert problem.pointer == "/view/blocks/0/element/initial_options/1"
+
+
+def test_a_message_needs_text_or_blocks(fake: FakeSlack, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C0GEN", text="")
+    assert exc.value.response["error"] == "no_text"
+    assert client.chat_postMessage(channel="C0GEN", blocks=[_section(5)])["ok"]
+    (rejection,) = fake.take_rejections()
+    assert rejection.error == "no_text"
+
+
 def test_block_ids_unique_in_a_message_action_ids_unique_in_a_block() -> None:
     twice = [{"type": "divider", "block_id": "b"}, {"type": "divider", "block_id": "b"}]
     (problem,) = blockkit_limits.message_problems(twice)
