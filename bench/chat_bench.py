@@ -305,7 +305,8 @@ def posting_floor(notifier, channels: list[str], now: datetime) -> float:
 
 def measure_sweep(database_url: str, runs: int) -> dict:
     from bot import clock
-    from bot.scheduling.jobs import JobContext, SlaSweepJob
+    from bot.scheduling.chat_targets import SlaSweepJob
+    from bot.scheduling.jobs import JobContext
     from bot.scheduling.notify import Notifier, RateGate
     from bot.settings import load_settings
     from bot.slack.web_client import make_posting_client

@@ -179,9 +179,8 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduling.jobs import all_jobs
     from bot.scheduling.notify import DryRun, Notifier
-    from bot.scheduling.scheduler import Scheduler, UnknownJob
+    from bot.scheduling.scheduler import Scheduler, UnknownJob, all_jobs
     from bot.slack.web_client import make_posting_client, make_web_client
 
     if args.now:

@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import func, select
 
 from bot import clock
-from bot.scheduling.jobs import DIGEST, JobContext
+from bot.scheduling.digest import DIGEST
+from bot.scheduling.jobs import JobContext
 from bot.slack.home_publisher import MIN_INTERVAL_SECONDS
 from store.db import session_scope
 from store.models import (

@@ -286,7 +286,7 @@ def test_dry_run_prints_and_keeps_nothing(rig: Rig, capsys):
 
 
 def test_a_job_that_fails_does_not_hold_up_the_others(rig: Rig, monkeypatch, caplog):
-    from bot.scheduling.jobs import DigestJob
+    from bot.scheduling.digest import DigestJob
 
     def broken(self, ctx, team_id, since, until):
         raise RuntimeError("broken digest")

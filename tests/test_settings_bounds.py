@@ -18,7 +18,10 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
-from bot.scheduling.jobs import ASSIGNMENT_CHASE, DIGEST, REMINDERS, SLA_SWEEP, WEEKLY_REPORT
+from bot.scheduling.chat_targets import SLA_SWEEP
+from bot.scheduling.delegation import ASSIGNMENT_CHASE
+from bot.scheduling.digest import DIGEST, WEEKLY_REPORT
+from bot.scheduling.reminders import REMINDERS
 from bot.services.timesheet import timesheet_rows
 from store.db import session_scope
 from store.models import Assignment, Conversation, TimeEntry

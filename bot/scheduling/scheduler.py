@@ -27,8 +27,15 @@ from sqlmodel import select
 
 from bot import clock
 from bot.failure_log import log_failure
-from bot.scheduling.jobs import Due, Job, JobContext, all_jobs
+from bot.scheduling.chat_targets import SlaSweepJob
+from bot.scheduling.csat import CsatPromptJob
+from bot.scheduling.delegation import AssignmentChaseJob, AssignmentRecurrenceJob
+from bot.scheduling.digest import DigestJob, WeeklyReportJob
+from bot.scheduling.escalations import EscalationFollowUpJob
+from bot.scheduling.jobs import Due, Job, JobContext
 from bot.scheduling.notify import Notifier, Outcome, Outgoing
+from bot.scheduling.reminders import RemindersJob
+from bot.scheduling.routines import RoutineJob
 from bot.services.people import resolve_actor, roster, stale_profiles
 from bot.settings import Settings
 from bot.slack.desk import profile_lookup
@@ -61,6 +68,23 @@ class Upcoming:
     name: str
     summary: str
     next_run: datetime | None
+
+
+def all_jobs(settings: Settings) -> dict[str, Job]:
+    """Every job by name: the routines in effect, the reports, reminders, escalation
+    follow-ups, delegation, CSAT prompts and the SLA sweep."""
+    jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
+    jobs += [
+        DigestJob(),
+        WeeklyReportJob(),
+        RemindersJob(),
+        EscalationFollowUpJob(),
+        AssignmentChaseJob(),
+        AssignmentRecurrenceJob(),
+        CsatPromptJob(),
+        SlaSweepJob(),
+    ]
+    return {job.name: job for job in jobs}
 
 
 def latest_useful(dues: list[Due], now: datetime) -> list[Due]:
