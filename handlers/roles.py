@@ -45,7 +45,7 @@ def _change(call: Call) -> Reply:
     return Reply(text)
 
 
-ROLE_ACTIONS = {"": _list, "list": _list, "help": lambda call: Reply(ROLE_HELP)}
+ROLE_ACTIONS = {"": _list, "list": _list, "set": _change, "help": lambda call: Reply(ROLE_HELP)}
 
 
 @guarded
@@ -56,8 +56,7 @@ def handle_role_command(
     text = (command.get("text") or "").strip()
     if text.startswith("<@"):  # `/role @maria supervisor`
         command = {**command, "text": f"set {text}"}
-    actions = {**ROLE_ACTIONS, "set": _change}
-    dispatch_command(actions, ROLE_HELP, context=context, command=command, client=client)
+    dispatch_command(ROLE_ACTIONS, ROLE_HELP, context=context, command=command, client=client)
 
 
 def register(app: App) -> None:

@@ -75,22 +75,25 @@ def _preview(channel: str, client: WebClient):
     return open_preview
 
 
+TEMPLATE_ACTIONS = {
+    "": _list,
+    "list": _list,
+    "reviewed": _reviewed,
+    "help": lambda call: Reply(views.TEMPLATE_HELP),
+}
+
+
 @guarded
 def handle_template_command(
     ack: Ack, body: dict, command: dict, client: WebClient, context: BoltContext
 ) -> None:
+    """A word of TEMPLATE_ACTIONS runs it; anything else is a template's name to preview."""
     ack()
-    actions = {
-        "": _list,
-        "list": _list,
-        "reviewed": _reviewed,
-        "help": lambda call: Reply(views.TEMPLATE_HELP),
-    }
     text = command.get("text") or ""
     word, _ = split_command(text)
-    if word in actions:
+    if word in TEMPLATE_ACTIONS:
         dispatch_command(
-            actions, views.TEMPLATE_HELP, context=context, command=command, client=client
+            TEMPLATE_ACTIONS, views.TEMPLATE_HELP, context=context, command=command, client=client
         )
         return
     channel = command.get("channel_id")
