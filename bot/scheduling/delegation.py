@@ -61,24 +61,18 @@ class AssignmentChaseJob(Job):
 
         def compose(session: Session) -> Message | None:
             assignment = session.get(Assignment, assignment_id)
-            if assignment is None or getattr(assignment, f"{which}_ts") is not None:
+            if assignment is None or not delegation.owed_to_assigner(assignment, which):
                 return None
             task = delegation.task_of(session, assignment)
-            if which == "review":
-                if assignment.state != "submitted":
-                    return None
-                submission = delegation.last_note(session, assignment, "submit")
-                submitter_reviews = delegation.reviews_work(
-                    session, ctx.settings, assignment.team_id, assignment.assignee_id
+            submission = delegation.last_note(session, assignment, "submit")
+            submitter_reviews = delegation.reviews_work(
+                session, ctx.settings, assignment.team_id, assignment.assignee_id
+            )
+            return Message(
+                *delegation_views.sent_message(
+                    which, assignment, task, submission, submitter_reviews
                 )
-                blocks = delegation_views.review_blocks(
-                    assignment, task, submission, submitter_reviews
-                )
-                return Message(delegation_views.review_text(assignment, task), blocks)
-            if assignment.open_question is None:
-                return None
-            text = delegation_views.question_text(assignment, task)
-            return Message(text, delegation_views.question_blocks(assignment, task))
+            )
 
         def after_post(session: Session, channel: str, ts: str | None) -> None:
             delegation.record_message(session, assignment_id, which, channel, ts)
