@@ -8,10 +8,10 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from bot import clock
+from bot.failure_log import configure_logging
 from bot.services.errors import VADeskError
 from bot.settings import ConfigError, MissingCredential, Settings, load_settings
 
@@ -61,32 +61,6 @@ def _ready_engine(settings: Settings):
     return engine
 
 
-def _check_bot_token(settings: Settings, *, unreachable_is_fatal: bool) -> str | None:
-    """Ask Slack (`auth.test`) whether it takes the bot token, before serving anything: a
-    refused token is exit 2 naming it. An unreachable Slack stops what cannot work without
-    it (`run`, `job`); `serve` starts anyway and answers once Slack is back. Returns the
-    token's workspace, None when Slack could not be asked."""
-    from slack_sdk.errors import SlackApiError
-
-    from bot.slack.web_client import make_web_client
-
-    try:
-        answer = make_web_client(settings.bot_token, settings.slack_api_url).auth_test()
-    except SlackApiError as error:
-        problem = f"was refused by Slack ({error.response.get('error')})"
-        raise MissingCredential("SLACK_BOT_TOKEN", problem) from None
-    except OSError as error:
-        if unreachable_is_fatal:
-            raise VADeskError(
-                f"cannot connect to Slack at {settings.slack_api_url}: {error}"
-            ) from None
-        logging.getLogger("vadesk").warning(
-            "cannot reach Slack at %s to check SLACK_BOT_TOKEN: %s", settings.slack_api_url, error
-        )
-        return None
-    return answer.get("team_id") or None
-
-
 def _sync_clients(settings: Settings, engine, team_id: str | None) -> None:
     """The `[clients]` of the settings are rows of the workspace from the start, so the
     first task made in a client's channel is that client's: the token's workspace, else
@@ -105,9 +79,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from slack_sdk.errors import SlackApiError
 
     from bot.shutdown import SocketModeIntake, drainable_app, serve_until_stopped
+    from bot.slack.web_client import check_bot_token
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    team_id = _check_bot_token(settings, unreachable_is_fatal=True)
+    team_id = check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
     _sync_clients(settings, engine, team_id)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
@@ -127,9 +102,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import serve
     from bot.shutdown import drainable_app
+    from bot.slack.web_client import check_bot_token
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    team_id = _check_bot_token(settings, unreachable_is_fatal=False)
+    team_id = check_bot_token(settings, unreachable_is_fatal=False)
     engine = _ready_engine(settings)
     _sync_clients(settings, engine, team_id)
     app, drain = drainable_app(settings, engine, args.drain_timeout)
@@ -163,10 +139,10 @@ def _start_scheduler(settings: Settings, engine, app, drain, args: argparse.Name
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduling.scheduler import start_scheduler
     from bot.shutdown import StopSignals
-    from bot.slack.web_client import make_web_client
+    from bot.slack.web_client import check_bot_token, make_web_client
 
     settings.require("SLACK_BOT_TOKEN")
-    team_id = _check_bot_token(settings, unreachable_is_fatal=False)
+    team_id = check_bot_token(settings, unreachable_is_fatal=False)
     engine = _ready_engine(settings)
     _sync_clients(settings, engine, team_id)
     stop = StopSignals(None)
@@ -179,9 +155,10 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduling.job_command import print_upcoming, run_by_hand
     from bot.scheduling.notify import DryRun, Notifier
-    from bot.scheduling.scheduler import Scheduler, UnknownJob, all_jobs
-    from bot.slack.web_client import make_posting_client, make_web_client
+    from bot.scheduling.scheduler import Scheduler, Sender, UnknownJob, all_jobs
+    from bot.slack.web_client import check_bot_token, make_posting_client, make_web_client
 
     if args.now:
         try:
@@ -195,7 +172,7 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
     team_id = None
     if not (args.dry_run or listing):
         settings.require("SLACK_BOT_TOKEN")
-        team_id = _check_bot_token(settings, unreachable_is_fatal=True)
+        team_id = check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
     client = make_web_client(settings.bot_token, settings.slack_api_url)
     scheduler = Scheduler(settings, engine, client, team_id=team_id)
@@ -208,39 +185,14 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
         )
     _sync_clients(settings, engine, team_ids[0])
     if listing:
-        print(f"{'job':<26} {'next run (UTC)':<18} what")
-        for upcoming in scheduler.upcoming(now):
-            when = f"{upcoming.next_run:%Y-%m-%d %H:%M}" if upcoming.next_run else "-"
-            print(f"{upcoming.name:<26} {when:<18} {upcoming.summary}")
+        print_upcoming(scheduler, now)
         return 0
+    sender: Sender
     if args.dry_run:
         sender = DryRun(engine, sys.stdout)
     else:
         sender = Notifier(make_posting_client(settings.bot_token, settings.slack_api_url), engine)
-    outcomes = scheduler.run_due(sender, now, only=args.name, refresh=not args.dry_run)
-    if not outcomes:
-        print(_nothing_due(scheduler, args.name, now))
-        return 0
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        if outcome.status in ("failed", "unconfirmed"):
-            print(f"{outcome.status}: {outcome.outgoing.recipient}: {outcome.detail}")
-    print(f"{args.name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
-    return 1 if counts.get("failed") or counts.get("unconfirmed") else 0
-
-
-def _nothing_due(scheduler, name: str, now) -> str:
-    from bot.scheduling.scheduler import TICK_SECONDS
-
-    (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == name]
-    nothing = f"Nothing of {name} is due at {now:%Y-%m-%d %H:%M} UTC"
-    if upcoming.next_run is None:
-        reason = scheduler.job(name).unscheduled_reason(scheduler.context)
-        return f"{nothing}; it is not scheduled: {reason}."
-    if upcoming.next_run <= now + timedelta(seconds=TICK_SECONDS):
-        return f"{nothing}; it looks again at every tick (every {TICK_SECONDS} s)."
-    return f"{nothing}; next run: {upcoming.next_run:%Y-%m-%d %H:%M} UTC."
+    return run_by_hand(scheduler, sender, now, args.name, refresh=not args.dry_run)
 
 
 def _exit_code(finished: bool) -> int:
@@ -277,14 +229,9 @@ def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.doctor import run_checks
+    from bot.doctor import print_checks
 
-    problems = 0
-    for check in run_checks(settings, _engine(settings)):
-        print(("ok    " if check.ok else "FAIL  ") + check.name + ": " + check.detail)
-        problems += 0 if check.ok else 1
-    print("All checks passed." if not problems else f"{problems} check(s) failed.")
-    return 0 if not problems else 1
+    return print_checks(settings, _engine(settings))
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
@@ -435,17 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "without_settings", False):  # the schema helps fix a broken file
             return args.handler(None, args)
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        if settings.log_level != "DEBUG":
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            logging.getLogger("apscheduler").setLevel(logging.WARNING)
-            # matplotlib says "Using categorical units" at INFO for every chart axis of names.
-            logging.getLogger("matplotlib").setLevel(logging.WARNING)
-            # The Web API client logs every failed attempt and retry; VA Desk reports the
-            # outcome in one line of its own.
-            logging.getLogger("slack_sdk.web").setLevel(logging.CRITICAL)
+        configure_logging(settings.log_level)
         return args.handler(settings, args)
     except (ConfigError, MissingCredential, VADeskError) as error:
         print(f"vadesk: {error}", file=sys.stderr)

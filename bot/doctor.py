@@ -29,6 +29,16 @@ def _credential(settings: Settings, variable: str, needed_for: str) -> Check:
     return Check(variable, True, f"set (needed for {needed_for})")
 
 
+def print_checks(settings: Settings, engine: Engine) -> int:
+    """Every check, one line each, and the exit status: 1 when one failed."""
+    problems = 0
+    for check in run_checks(settings, engine):
+        print(("ok    " if check.ok else "FAIL  ") + check.name + ": " + check.detail)
+        problems += 0 if check.ok else 1
+    print("All checks passed." if not problems else f"{problems} check(s) failed.")
+    return 0 if not problems else 1
+
+
 def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
     source = str(settings.config_path) if settings.config_path else "built-in SOP defaults"
     yield Check("config", True, f"loaded from {source}")

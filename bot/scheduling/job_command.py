@@ -1,0 +1,44 @@
+"""`vadesk job`'s report: every job with its next run, or what one job's run by hand
+became (exactly what the scheduler would have sent), and why nothing was due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.scheduling.scheduler import TICK_SECONDS, Scheduler, Sender
+
+
+def print_upcoming(scheduler: Scheduler, now: datetime) -> None:
+    print(f"{'job':<26} {'next run (UTC)':<18} what")
+    for upcoming in scheduler.upcoming(now):
+        when = f"{upcoming.next_run:%Y-%m-%d %H:%M}" if upcoming.next_run else "-"
+        print(f"{upcoming.name:<26} {when:<18} {upcoming.summary}")
+
+
+def run_by_hand(
+    scheduler: Scheduler, sender: Sender, now: datetime, name: str, *, refresh: bool
+) -> int:
+    """Send what the job `name` has due at `now` and say what became of each message: the
+    exit status is 1 when one failed or is unconfirmed."""
+    outcomes = scheduler.run_due(sender, now, only=name, refresh=refresh)
+    if not outcomes:
+        print(nothing_due(scheduler, name, now))
+        return 0
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        if outcome.status in ("failed", "unconfirmed"):
+            print(f"{outcome.status}: {outcome.outgoing.recipient}: {outcome.detail}")
+    print(f"{name}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 1 if counts.get("failed") or counts.get("unconfirmed") else 0
+
+
+def nothing_due(scheduler: Scheduler, name: str, now: datetime) -> str:
+    (upcoming,) = [u for u in scheduler.upcoming(now) if u.name == name]
+    nothing = f"Nothing of {name} is due at {now:%Y-%m-%d %H:%M} UTC"
+    if upcoming.next_run is None:
+        reason = scheduler.job(name).unscheduled_reason(scheduler.context)
+        return f"{nothing}; it is not scheduled: {reason}."
+    if upcoming.next_run <= now + timedelta(seconds=TICK_SECONDS):
+        return f"{nothing}; it looks again at every tick (every {TICK_SECONDS} s)."
+    return f"{nothing}; next run: {upcoming.next_run:%Y-%m-%d %H:%M} UTC."
