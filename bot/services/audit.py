@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.people import Actor
@@ -63,6 +63,6 @@ def trail(session: Session, team_id: str, entity: str, entity_id: int) -> list[A
                 AuditRecord.entity == entity,
                 AuditRecord.entity_id == entity_id,
             )
-            .order_by(AuditRecord.id)
+            .order_by(col(AuditRecord.id))
         )
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import people
@@ -40,36 +40,36 @@ def team_board(session: Session, settings: Settings, team_id: str) -> list[Board
         entry.user_id: (entry, task)
         for entry, task in session.exec(
             select(TimeEntry, Task)
-            .join(Task, Task.id == TimeEntry.task_id)
+            .join(Task, col(Task.id) == TimeEntry.task_id)
             .where(
                 TimeEntry.team_id == team_id,
-                TimeEntry.user_id.in_(roster),
-                TimeEntry.ended_at.is_(None),
+                col(TimeEntry.user_id).in_(roster),
+                col(TimeEntry.ended_at).is_(None),
             )
         ).all()
     }
     overdue = dict(
         session.exec(
-            select(Task.assignee_id, sa.func.count(Task.id))
+            select(Task.assignee_id, sa.func.count(col(Task.id)))
             .where(
                 Task.team_id == team_id,
-                Task.assignee_id.in_(roster),
-                Task.status.in_(OPEN_STATUSES),
-                Task.due < today,
+                col(Task.assignee_id).in_(roster),
+                col(Task.status).in_(OPEN_STATUSES),
+                col(Task.due) < today,
             )
             .group_by(Task.assignee_id)
         ).all()
     )
     unfinished = dict(
         session.exec(
-            select(RoutineRun.owner_id, sa.func.count(RoutineRun.id))
+            select(RoutineRun.owner_id, sa.func.count(col(RoutineRun.id)))
             .where(
                 RoutineRun.team_id == team_id,
-                RoutineRun.owner_id.in_(roster),
+                col(RoutineRun.owner_id).in_(roster),
                 RoutineRun.slot >= now - timedelta(hours=24),
                 RoutineRun.slot <= now,
-                RoutineRun.message_ts.is_not(None),
-                RoutineRun.completed_at.is_(None),
+                col(RoutineRun.message_ts).is_not(None),
+                col(RoutineRun.completed_at).is_(None),
             )
             .group_by(RoutineRun.owner_id)
         ).all()

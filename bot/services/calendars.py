@@ -4,9 +4,10 @@ zone, the workspace's business days and holidays), the workspace's, and out of o
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.errors import InputError
@@ -44,11 +45,11 @@ def person_calendar(session: Session, settings: Settings, team_id: str, user_id:
 def away_until(session: Session, team_id: str, user_ids: list[str]) -> dict[str, date]:
     """Who is out of office, up to and including which day."""
     rows = session.exec(
-        select(User.id, User.away_until).where(
-            User.team_id == team_id, User.id.in_(user_ids), User.away_until.is_not(None)
+        select(User.id, col(User.away_until)).where(
+            User.team_id == team_id, col(User.id).in_(user_ids), col(User.away_until).is_not(None)
         )
     ).all()
-    return dict(rows)
+    return cast(dict[str, date], dict(rows))  # away_until IS NOT NULL in these rows
 
 
 def is_away(away: dict[str, date], user_id: str, day: date) -> bool:
@@ -67,7 +68,7 @@ AWAY_HELP = (
 
 def set_away(session: Session, actor: Actor, until: date | None) -> str:
     """Mark the person out of office up to `until` (inclusive), or back with None."""
-    user = session.get(User, (actor.team_id, actor.user_id))
+    user = session.get_one(User, (actor.team_id, actor.user_id))
     today = clock.now().astimezone(actor.zone).date()
     if until is not None:
         if until < today:
@@ -91,7 +92,7 @@ def set_away(session: Session, actor: Actor, until: date | None) -> str:
 
 def away_status(session: Session, actor: Actor) -> date | None:
     """The last day the person is away, or None when they are in."""
-    user = session.get(User, (actor.team_id, actor.user_id))
+    user = session.get_one(User, (actor.team_id, actor.user_id))
     today = clock.now().astimezone(actor.zone).date()
     if user is None or user.away_until is None or user.away_until < today:
         return None

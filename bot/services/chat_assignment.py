@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, select
 
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.chats import calendar_of, record_event
@@ -45,15 +47,15 @@ def serialize_placements(session: Session, team_id: str) -> None:
 
 def open_counts(session: Session, team_id: str) -> dict[str, int]:
     rows = session.exec(
-        select(Conversation.assignee_id, func.count())
+        select(col(Conversation.assignee_id), func.count())
         .where(
             Conversation.team_id == team_id,
-            Conversation.closed_at.is_(None),
-            Conversation.assignee_id.is_not(None),
+            col(Conversation.closed_at).is_(None),
+            col(Conversation.assignee_id).is_not(None),
         )
         .group_by(Conversation.assignee_id)
     ).all()
-    return dict(rows)
+    return cast(dict[str, int], dict(rows))  # assignee_id IS NOT NULL in these rows
 
 
 def has_room(session: Session, settings: Settings, team_id: str, user_id: str) -> bool:
@@ -63,7 +65,7 @@ def has_room(session: Session, settings: Settings, team_id: str, user_id: str) -
         .select_from(Conversation)
         .where(
             Conversation.team_id == team_id,
-            Conversation.closed_at.is_(None),
+            col(Conversation.closed_at).is_(None),
             Conversation.assignee_id == user_id,
         )
     ).one()
@@ -125,9 +127,9 @@ def _last_va_of_client(
             Conversation.team_id == conversation.team_id,
             same_client,
             Conversation.id != conversation.id,
-            Conversation.assignee_id.is_not(None),
+            col(Conversation.assignee_id).is_not(None),
         )
-        .order_by(Conversation.opened_at.desc())
+        .order_by(col(Conversation.opened_at).desc())
         .limit(1)
     ).first()
     return last if last in vas else None
@@ -165,11 +167,11 @@ def place(
     return Placement(conversation, va)
 
 
-def _waiting(team_id: str):
+def _waiting(team_id: str) -> tuple[ColumnElement[bool] | bool, ...]:
     return (
         Conversation.team_id == team_id,
-        Conversation.closed_at.is_(None),
-        Conversation.assignee_id.is_(None),
+        col(Conversation.closed_at).is_(None),
+        col(Conversation.assignee_id).is_(None),
     )
 
 
@@ -178,7 +180,7 @@ def queued(session: Session, team_id: str, limit: int | None = None) -> list[Con
     query = (
         select(Conversation)
         .where(*_waiting(team_id))
-        .order_by(Conversation.opened_at, Conversation.id)
+        .order_by(col(Conversation.opened_at), col(Conversation.id))
         .limit(limit)
     )
     return list(session.exec(query))
@@ -196,10 +198,10 @@ def held_by(session: Session, team_id: str, user_id: str) -> list[Conversation]:
             select(Conversation)
             .where(
                 Conversation.team_id == team_id,
-                Conversation.closed_at.is_(None),
+                col(Conversation.closed_at).is_(None),
                 Conversation.assignee_id == user_id,
             )
-            .order_by(Conversation.opened_at, Conversation.id)
+            .order_by(col(Conversation.opened_at), col(Conversation.id))
         )
     )
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from bot.services import chat_assignment
 from bot.services.chats import calendar_of, close_if_idle, idle_close_at, record_event, target_due
+from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, add_working_time
 from bot.settings import Settings
 from store.models import Conversation
@@ -64,7 +67,7 @@ def sweep_due(
     breached: list[int] = []
     open_rows = session.exec(
         select(Conversation).where(
-            Conversation.team_id == team_id, Conversation.closed_at.is_(None)
+            Conversation.team_id == team_id, col(Conversation.closed_at).is_(None)
         )
     )
     for conversation in open_rows:
@@ -75,11 +78,11 @@ def sweep_due(
         if conversation.first_response_at is not None:
             closes = idle_close_at(settings, conversation, calendar)
             if closes is not None and closes <= until:
-                idle.append(conversation.id)
+                idle.append(saved_id(conversation))
             continue
         due = target_due(conversation)
         if conversation.breached_at is None and due <= until:
-            breached.append(conversation.id)
+            breached.append(saved_id(conversation))
         elif conversation.near_breach_at is None and conversation.breached_at is None:
             near = near_breach_at(settings, conversation, calendar)
             if near <= until:
@@ -91,7 +94,7 @@ def sweep_due(
     if idle:
         found.append(TargetDue(None, IDLE, minute, ids=tuple(idle)))
     moves = _queue_moves(session, settings, team_id, until)
-    moving = {move.conversation.id for move in moves}
+    moving = {move.conversation.id for move in moves if move.conversation is not None}
     unannounced = tuple(i for i in _unannounced(session, team_id) if i not in moving)
     if unannounced:
         found.append(TargetDue(None, QUEUED, minute, ids=unannounced))
@@ -99,18 +102,19 @@ def sweep_due(
 
 
 def _unannounced(session: Session, team_id: str) -> tuple[int, ...]:
-    return tuple(
+    ids = tuple(
         session.exec(
-            select(Conversation.id)
+            select(col(Conversation.id))
             .where(
                 Conversation.team_id == team_id,
-                Conversation.closed_at.is_(None),
-                Conversation.assignee_id.is_(None),
-                Conversation.queue_announced_at.is_(None),
+                col(Conversation.closed_at).is_(None),
+                col(Conversation.assignee_id).is_(None),
+                col(Conversation.queue_announced_at).is_(None),
             )
-            .order_by(Conversation.opened_at, Conversation.id)
+            .order_by(col(Conversation.opened_at), col(Conversation.id))
         )
     )
+    return cast(tuple[int, ...], ids)  # a primary key is never NULL
 
 
 def record_announced(
@@ -118,16 +122,16 @@ def record_announced(
 ) -> list[Conversation]:
     """Stamp the queued conversations as announced to the supervisors (once); those
     stamped now, still waiting."""
-    changed = session.execute(
+    changed = session.exec(
         sa.update(Conversation)
         .where(
-            Conversation.id.in_(conversation_ids),
-            Conversation.queue_announced_at.is_(None),
-            Conversation.assignee_id.is_(None),
-            Conversation.closed_at.is_(None),
+            col(Conversation.id).in_(conversation_ids),
+            col(Conversation.queue_announced_at).is_(None),
+            col(Conversation.assignee_id).is_(None),
+            col(Conversation.closed_at).is_(None),
         )
         .values(queue_announced_at=now)
-        .returning(Conversation.id)
+        .returning(col(Conversation.id))
     ).scalars()
     ids = list(changed)
     if not ids:
@@ -135,8 +139,8 @@ def record_announced(
     return list(
         session.exec(
             select(Conversation)
-            .where(Conversation.id.in_(ids))
-            .order_by(Conversation.opened_at, Conversation.id)
+            .where(col(Conversation.id).in_(ids))
+            .order_by(col(Conversation.opened_at), col(Conversation.id))
             .execution_options(populate_existing=True)
         )
     )
@@ -162,37 +166,47 @@ def _queue_moves(
 
 def record_near_breach(session: Session, conversation_id: int, at: datetime) -> Conversation | None:
     """Stamp the near breach (once); None if it no longer applies."""
-    return _stamp(session, conversation_id, Conversation.near_breach_at, "near_breach", at)
+    return _stamp(session, conversation_id, col(Conversation.near_breach_at), "near_breach", at)
 
 
 def record_breaches(session: Session, conversation_ids: tuple[int, ...]) -> list[Conversation]:
     """Stamp each breach (once, at its due time); the conversations stamped now."""
     stamped = []
     for conversation in session.exec(
-        select(Conversation).where(Conversation.id.in_(conversation_ids))
+        select(Conversation).where(col(Conversation.id).in_(conversation_ids))
     ).all():
         row = _stamp(
-            session, conversation.id, Conversation.breached_at, "breach", target_due(conversation)
+            session,
+            saved_id(conversation),
+            col(Conversation.breached_at),
+            "breach",
+            target_due(conversation),
         )
         if row is not None:
             stamped.append(row)
     return stamped
 
 
-def _stamp(session: Session, conversation_id: int, column, kind: str, at: datetime):
-    changed = session.execute(
+def _stamp(
+    session: Session,
+    conversation_id: int,
+    column: Mapped[datetime | None],
+    kind: str,
+    at: datetime,
+) -> Conversation | None:
+    changed = session.exec(
         sa.update(Conversation)
         .where(
-            Conversation.id == conversation_id,
-            Conversation.closed_at.is_(None),
-            Conversation.first_response_at.is_(None),
+            col(Conversation.id) == conversation_id,
+            col(Conversation.closed_at).is_(None),
+            col(Conversation.first_response_at).is_(None),
             column.is_(None),
         )
-        .values({column.key: at})
+        .values({column: at})
     ).rowcount
     if not changed:
         return None
-    conversation = session.get(Conversation, conversation_id, populate_existing=True)
+    conversation = session.get_one(Conversation, conversation_id, populate_existing=True)
     record_event(session, conversation, kind, at)
     return conversation
 
@@ -204,7 +218,7 @@ def close_idle(
     closed = 0
     rows = session.exec(
         select(Conversation).where(
-            Conversation.id.in_(conversation_ids), Conversation.closed_at.is_(None)
+            col(Conversation.id).in_(conversation_ids), col(Conversation.closed_at).is_(None)
         )
     )
     for conversation in rows.all():

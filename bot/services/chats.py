@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.services.calendars import workspace_calendar
 from bot.services.people import (
@@ -30,6 +31,7 @@ from bot.services.people import (
     insert_once,
     roster,
 )
+from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.services.text import readable
 from bot.settings import Settings
@@ -147,7 +149,11 @@ def record_event(
 ) -> None:
     session.add(
         ConversationEvent(
-            conversation_id=conversation.id, kind=kind, at=at, actor_id=actor_id, note=note
+            conversation_id=saved_id(conversation),
+            kind=kind,
+            at=at,
+            actor_id=actor_id,
+            note=note,
         )
     )
 
@@ -182,9 +188,9 @@ def record_message(
             .where(
                 Conversation.team_id == message.team_id,
                 Conversation.channel_id == message.channel,
-                Conversation.closed_at.is_(None),
+                col(Conversation.closed_at).is_(None),
             )
-            .order_by(Conversation.opened_at)
+            .order_by(col(Conversation.opened_at))
         )
     )
     if not team_member:
@@ -239,13 +245,13 @@ def _opening(text: str | None) -> str | None:
 def opening_texts(session: Session, conversation_ids: list[int]) -> dict[int, str]:
     """The start of the message that opened each conversation (where Slack sent text)."""
     rows = session.exec(
-        select(ConversationEvent.conversation_id, ConversationEvent.note).where(
-            ConversationEvent.conversation_id.in_(conversation_ids),
+        select(ConversationEvent.conversation_id, col(ConversationEvent.note)).where(
+            col(ConversationEvent.conversation_id).in_(conversation_ids),
             ConversationEvent.kind == "opened",
-            ConversationEvent.note.is_not(None),
+            col(ConversationEvent.note).is_not(None),
         )
     )
-    return dict(rows.all())
+    return cast(dict[int, str], dict(rows.all()))  # note IS NOT NULL in these rows
 
 
 def contact_tag(session: Session, team_id: str, contact_id: str) -> str | None:
@@ -253,7 +259,7 @@ def contact_tag(session: Session, team_id: str, contact_id: str) -> str | None:
     return session.exec(
         select(ContactTag.tag)
         .where(ContactTag.team_id == team_id, ContactTag.contact_id == contact_id)
-        .order_by(ContactTag.tagged_at.desc(), ContactTag.id.desc())
+        .order_by(col(ContactTag.tagged_at).desc(), col(ContactTag.id).desc())
         .limit(1)
     ).first()
 
@@ -329,9 +335,9 @@ def close_if_idle(
     closes = idle_close_at(settings, conversation, calendar)
     if closes is None or closes > now:
         return False
-    changed = session.execute(
+    changed = session.exec(
         sa.update(Conversation)
-        .where(Conversation.id == conversation.id, Conversation.closed_at.is_(None))
+        .where(col(Conversation.id) == conversation.id, col(Conversation.closed_at).is_(None))
         .values(closed_at=closes, close_reason="idle")
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -344,8 +350,8 @@ def close_if_idle(
 
 def client_names(session: Session, team_id: str) -> dict[int, str]:
     """Each client's name by id, for showing conversations."""
-    rows = session.exec(select(Client.id, Client.name).where(Client.team_id == team_id))
-    return dict(rows.all())
+    rows = session.exec(select(col(Client.id), Client.name).where(Client.team_id == team_id))
+    return cast(dict[int, str], dict(rows.all()))  # a primary key is never NULL
 
 
 def client_name(session: Session, conversation: Conversation) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import audit, timers
@@ -20,6 +21,7 @@ from bot.services.errors import FieldErrors, InputError, NotFound
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds
+from bot.services.rows import saved_id
 from bot.services.text import NOTES_LIMIT, checked_text, day_text, local_span, truncate
 from store.models import Task, TimeEntry
 
@@ -46,7 +48,7 @@ def entry_to_edit(session: Session, actor: Actor, entry_id: int | None) -> TimeE
     entry = session.exec(
         select(TimeEntry)
         .where(TimeEntry.team_id == actor.team_id, TimeEntry.user_id == actor.user_id)
-        .order_by(TimeEntry.started_at.desc())
+        .order_by(col(TimeEntry.started_at).desc())
     ).first()
     if entry is None:
         raise NotFound("You have no time entries yet. Start one with /timer start.")
@@ -64,13 +66,17 @@ def _overlapping(
 
 
 def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
-    task = session.get(Task, entry.task_id)
+    task = session.get_one(Task, entry.task_id)
     start = entry.started_at.astimezone(zone)
     end = entry.ended_at.astimezone(zone) if entry.ended_at else None
     span = local_span(start, end, ongoing="now")
-    return f"{timers.format_entry_id(entry.id)} on {format_task_id(task.number)} ({span})"
+    return f"{timers.format_entry_id(saved_id(entry))} on {format_task_id(task.number)} ({span})"
 
 
+@overload
+def _as_utc(instant: datetime, field: str) -> datetime: ...
+@overload
+def _as_utc(instant: datetime | None, field: str) -> datetime | None: ...
 def _as_utc(instant: datetime | None, field: str) -> datetime | None:
     """Local wall-clock times subtract wrongly across a DST change; UTC ones do not."""
     try:
@@ -154,7 +160,7 @@ def edit_entry(
     new["source"] = "edited"
     session.add(entry)
     session.flush()
-    audit.record(session, actor, "time_entry", entry.id, "edit", old, new, reason)
+    audit.record(session, actor, "time_entry", saved_id(entry), "edit", old, new, reason)
     return entry
 
 
@@ -214,7 +220,7 @@ def log_time(
     entry = TimeEntry(
         team_id=actor.team_id,
         user_id=actor.user_id,
-        task_id=task.id,
+        task_id=saved_id(task),
         started_at=start,
         ended_at=start + duration,
         source="manual",

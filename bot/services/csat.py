@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.errors import AlreadyDone, NotFound, PermissionDenied
 from bot.services.people import roster
+from bot.services.rows import saved_id
 from bot.services.text import time_token
 from bot.settings import Settings
 from store.models import Client, CsatPrompt, Task
@@ -34,7 +35,7 @@ def prompts_due(
     if not asking:
         return []
     clients = session.exec(
-        select(Client).where(Client.team_id == team_id, Client.key.in_(list(asking)))
+        select(Client).where(Client.team_id == team_id, col(Client.key).in_(list(asking)))
     ).all()
     channel_of = {client.id: asking[client.key] for client in clients}
     if not channel_of:
@@ -44,10 +45,10 @@ def prompts_due(
         select(Task).where(
             Task.team_id == team_id,
             Task.status == "done",
-            Task.client_id.in_(list(channel_of)),
-            Task.completed_at > since,
-            Task.completed_at <= until,
-            Task.id.not_in(prompted),
+            col(Task.client_id).in_(list(channel_of)),
+            col(Task.completed_at) > since,
+            col(Task.completed_at) <= until,
+            col(Task.id).not_in(prompted),
         )
     ).all()
     return [PromptDue(task, channel_of[task.client_id]) for task in tasks]
@@ -59,7 +60,7 @@ def open_prompt(session: Session, team_id: str, task: Task, channel: str) -> Csa
         now = clock.now()
         prompt = CsatPrompt(
             team_id=team_id,
-            task_id=task.id,
+            task_id=saved_id(task),
             channel_id=channel,
             created_at=now,
             closes_at=now + PROMPT_OPEN,
@@ -70,7 +71,7 @@ def open_prompt(session: Session, team_id: str, task: Task, channel: str) -> Csa
 
 
 def record_posted(session: Session, prompt_id: int, ts: str | None) -> None:
-    prompt = session.get(CsatPrompt, prompt_id)
+    prompt = session.get_one(CsatPrompt, prompt_id)
     prompt.message_ts = ts
     session.add(prompt)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import people
@@ -62,10 +62,10 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         select(Task)
         .where(
             Task.team_id == team_id,
-            Task.status.in_(OPEN_STATUSES),
-            Task.due < min(today, period.last + timedelta(days=1)),
+            col(Task.status).in_(OPEN_STATUSES),
+            col(Task.due) < min(today, period.last + timedelta(days=1)),
         )
-        .order_by(Task.due, Task.number)
+        .order_by(col(Task.due), col(Task.number))
         .limit(ATTENTION_LIMIT + 1)
     ).all()
     return Digest(
@@ -80,8 +80,8 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         escalations=list(
             session.exec(
                 select(Escalation)
-                .where(Escalation.team_id == team_id, Escalation.resolved_at.is_(None))
-                .order_by(Escalation.created_at)
+                .where(Escalation.team_id == team_id, col(Escalation.resolved_at).is_(None))
+                .order_by(col(Escalation.created_at))
                 .limit(ATTENTION_LIMIT + 1)
             )
         ),
@@ -92,10 +92,10 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
                 select(Conversation)
                 .where(
                     Conversation.team_id == team_id,
-                    Conversation.closed_at.is_(None),
-                    Conversation.first_response_at.is_(None),
+                    col(Conversation.closed_at).is_(None),
+                    col(Conversation.first_response_at).is_(None),
                 )
-                .order_by(Conversation.opened_at)
+                .order_by(col(Conversation.opened_at))
                 .limit(ATTENTION_LIMIT + 1)
             )
         ),
@@ -116,12 +116,13 @@ def finished_tasks(
         .where(
             Task.team_id == team_id,
             Task.status == "done",
-            Task.completed_by.in_(user_ids),
-            Task.completed_at >= period.start,
-            Task.completed_at < period.end,
+            col(Task.completed_by).in_(user_ids),
+            col(Task.completed_at) >= period.start,
+            col(Task.completed_at) < period.end,
         )
-        .order_by(Task.completed_at, Task.number)
+        .order_by(col(Task.completed_at), col(Task.number))
     ):
+        assert task.completed_by is not None  # one of user_ids
         found.setdefault(task.completed_by, []).append(task)
     return found
 
@@ -160,13 +161,13 @@ def long_running_timers(
     since: datetime = clock.now() - timedelta(hours=settings.timers.nudge_after_hours)
     rows = session.exec(
         select(TimeEntry, Task)
-        .join(Task, Task.id == TimeEntry.task_id)
+        .join(Task, col(Task.id) == TimeEntry.task_id)
         .where(
             TimeEntry.team_id == team_id,
-            TimeEntry.ended_at.is_(None),
+            col(TimeEntry.ended_at).is_(None),
             TimeEntry.started_at <= since,
         )
-        .order_by(TimeEntry.started_at)
+        .order_by(col(TimeEntry.started_at))
     ).all()
     return [(entry, task) for entry, task in rows]
 

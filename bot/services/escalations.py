@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.calendars import workspace_calendar
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound, PermissionDenied
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.schedules import latest_repeat
 from bot.services.text import NOTES_LIMIT, time_token
 from bot.settings import Settings
@@ -85,6 +86,7 @@ def raise_escalation(
     errors = _checked(draft)
     if errors:
         raise FieldErrors(errors)
+    assert draft.urgency is not None  # _checked refused any other than ESCALATION_URGENCIES
     task_id = None
     if task_number is not None:
         task = session.exec(
@@ -98,10 +100,10 @@ def raise_escalation(
         raised_by=actor.user_id,
         task_id=task_id,
         source_permalink=source_permalink,
-        summary=draft.summary.strip(),
-        actions_taken=draft.actions_taken.strip(),
+        summary=(draft.summary or "").strip(),
+        actions_taken=(draft.actions_taken or "").strip(),
         background=(draft.background or "").strip() or None,
-        question=draft.question.strip(),
+        question=(draft.question or "").strip(),
         urgency=draft.urgency,
         contact_tag=(draft.contact_tag or "").strip() or None,
         created_at=clock.now(),
@@ -111,7 +113,9 @@ def raise_escalation(
     return escalation
 
 
-def get_escalation(session: Session, team_id: str, escalation_id: int, lock: bool = False):
+def get_escalation(
+    session: Session, team_id: str, escalation_id: int, lock: bool = False
+) -> Escalation:
     escalation = session.get(Escalation, escalation_id, with_for_update=lock)
     if escalation is None or escalation.team_id != team_id:
         raise NotFound(f"There is no {format_escalation_id(escalation_id)} in this workspace.")
@@ -121,7 +125,7 @@ def get_escalation(session: Session, team_id: str, escalation_id: int, lock: boo
 def _check_open(escalation: Escalation) -> None:
     if escalation.resolved_at is not None:
         raise AlreadyDone(
-            f"{format_escalation_id(escalation.id)} was already resolved by "
+            f"{format_escalation_id(saved_id(escalation))} was already resolved by "
             f"<@{escalation.resolved_by}> {time_token(escalation.resolved_at)}."
         )
 
@@ -140,8 +144,9 @@ def take(session: Session, actor: Actor, escalation_id: int) -> Escalation:
     _check_open(escalation)
     _check_handler(actor, escalation)
     if escalation.taken_by is not None:
+        assert escalation.taken_at is not None  # taken_by and taken_at are set together
         raise AlreadyDone(
-            f"{format_escalation_id(escalation.id)} was already taken by "
+            f"{format_escalation_id(saved_id(escalation))} was already taken by "
             f"<@{escalation.taken_by}> {time_token(escalation.taken_at)}."
         )
     escalation.taken_by, escalation.taken_at = actor.user_id, clock.now()
@@ -179,7 +184,7 @@ def resolve(session: Session, actor: Actor, escalation_id: int, notes: str | Non
 
 
 def record_posted(session: Session, escalation_id: int, channel: str, ts: str | None) -> None:
-    escalation = session.get(Escalation, escalation_id)
+    escalation = session.get_one(Escalation, escalation_id)
     escalation.channel_id, escalation.message_ts = channel, ts
     session.add(escalation)
 
@@ -201,7 +206,7 @@ def follow_ups_due(
     open_ones = session.exec(
         select(Escalation).where(
             Escalation.team_id == team_id,
-            Escalation.resolved_at.is_(None),
+            col(Escalation.resolved_at).is_(None),
         )
     ).all()
     for escalation in open_ones:

@@ -10,6 +10,7 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot import clock
 from store.db import session_scope
@@ -46,10 +47,10 @@ def forget_old_events(engine: Engine) -> int:
     # A ts is seconds since 1970 with six decimals: until 2286 they sort as text.
     oldest_ts = f"{cutoff.timestamp():.6f}"
     with session_scope(engine) as session:
-        events = session.execute(
-            sa.delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)
+        events = session.exec(
+            sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff)
         ).rowcount
-        messages = session.execute(
-            sa.delete(ChannelMessage).where(ChannelMessage.ts < oldest_ts)
+        messages = session.exec(
+            sa.delete(ChannelMessage).where(col(ChannelMessage.ts) < oldest_ts)
         ).rowcount
         return events + messages

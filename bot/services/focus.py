@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.timers import (
     StartResult,
     StoppedEntry,
@@ -43,7 +44,7 @@ def end_focus(session: Session, team_id: str, user_id: str) -> FocusSession | No
         select(FocusSession).where(
             FocusSession.team_id == team_id,
             FocusSession.user_id == user_id,
-            FocusSession.ended_at.is_(None),
+            col(FocusSession.ended_at).is_(None),
         )
     ).first()
     if focus is None:
@@ -63,7 +64,7 @@ def start_focus(session: Session, actor: Actor, task: Task, max_hours: float) ->
         FocusSession(
             team_id=actor.team_id,
             user_id=actor.user_id,
-            task_id=task.id,
+            task_id=saved_id(task),
             started_at=start,
             next_change_at=start + FOCUS,
         )
@@ -100,12 +101,14 @@ class FocusChange:
     ended_because: str | None = None
 
 
-def sessions_due(session: Session, team_id: str, since: datetime, until: datetime):
+def sessions_due(
+    session: Session, team_id: str, since: datetime, until: datetime
+) -> list[FocusSession]:
     return list(
         session.exec(
             select(FocusSession).where(
                 FocusSession.team_id == team_id,
-                FocusSession.ended_at.is_(None),
+                col(FocusSession.ended_at).is_(None),
                 FocusSession.next_change_at > since,
                 FocusSession.next_change_at <= until,
             )
@@ -120,7 +123,7 @@ def advance(session: Session, focus_id: int, now: datetime) -> FocusChange | Non
     if focus is None or focus.ended_at is not None:
         return None
     one_change_at_a_time(session, focus.team_id, focus.user_id, focus)
-    task = session.get(Task, focus.task_id)
+    task = session.get_one(Task, focus.task_id)
     recorded = started = None
     ended_because = None
     while focus.next_change_at <= now and ended_because is None:
@@ -134,7 +137,7 @@ def advance(session: Session, focus_id: int, now: datetime) -> FocusChange | Non
             ):
                 ended_because = "your timer was stopped or moved to other work"
                 break
-            recorded = end_entry_at(session, running.id, boundary)
+            recorded = end_entry_at(session, saved_id(running), boundary)
             focus.on_break, focus.next_change_at = True, boundary + BREAK
         else:
             if _running_entry(session, focus) is not None:
@@ -167,6 +170,6 @@ def _running_entry(session: Session, focus: FocusSession) -> TimeEntry | None:
         select(TimeEntry).where(
             TimeEntry.team_id == focus.team_id,
             TimeEntry.user_id == focus.user_id,
-            TimeEntry.ended_at.is_(None),
+            col(TimeEntry.ended_at).is_(None),
         )
     ).first()

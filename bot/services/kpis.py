@@ -25,11 +25,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, CompoundSelect
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot import clock
 from bot.services import people
@@ -142,7 +145,8 @@ def scorecards(
     ).items():
         cards[user_id].running.append(timer)
     today = now.astimezone(zone).date()
-    tasks = session.exec(tasks_query(team_id, user_ids, period, today, tag)).all()
+    # Session.exec has no overload for a UNION, which it runs as it runs a select.
+    tasks = session.exec(tasks_query(team_id, user_ids, period, today, tag)).all()  # type: ignore[call-overload]
     for assignee_id, due, status, completed_at in tasks:
         card = cards[assignee_id]
         if status not in CLOSED_STATUSES and due < today:
@@ -166,116 +170,135 @@ def scorecards(
     return cards
 
 
-def first_response_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
+def first_response_query(
+    team_id: str, user_ids: list[str], period: Period, tag: str | None = None
+) -> Select[str, float]:
     """Business minutes to first response of the chats answered in the period (not the
     asynchronous requests: those have their own, 4-hour target)."""
-    query = select(Conversation.first_responder, Conversation.response_minutes).where(
+    query = select(col(Conversation.first_responder), col(Conversation.response_minutes)).where(
         Conversation.team_id == team_id,
-        Conversation.asynchronous.is_(False),
-        Conversation.first_response_at >= period.start,
-        Conversation.first_response_at < period.end,
-        Conversation.first_responder.in_(user_ids),
+        col(Conversation.asynchronous).is_(False),
+        col(Conversation.first_response_at) >= period.start,
+        col(Conversation.first_response_at) < period.end,
+        col(Conversation.first_responder).in_(user_ids),
     )
-    return query if tag is None else query.where(Conversation.tag == tag)
+    if tag is not None:
+        query = query.where(Conversation.tag == tag)
+    # Answered by one of them: neither the responder nor the minutes is NULL in these rows.
+    return cast("Select[str, float]", query)
 
 
-def csat_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
+def csat_query(
+    team_id: str, user_ids: list[str], period: Period, tag: str | None = None
+) -> Select[str, int]:
     """Ratings given in the period, with the assignee of the task rated."""
     query = (
-        select(Task.assignee_id, CsatPrompt.rating)
-        .join(Task, Task.id == CsatPrompt.task_id)
+        select(col(Task.assignee_id), col(CsatPrompt.rating))
+        .join(Task, col(Task.id) == CsatPrompt.task_id)
         .where(
             CsatPrompt.team_id == team_id,
-            CsatPrompt.rated_at >= period.start,
-            CsatPrompt.rated_at < period.end,
-            Task.assignee_id.in_(user_ids),
+            col(CsatPrompt.rated_at) >= period.start,
+            col(CsatPrompt.rated_at) < period.end,
+            col(Task.assignee_id).in_(user_ids),
         )
     )
-    return query if tag is None else query.where(Task.tag == tag)
+    if tag is not None:
+        query = query.where(Task.tag == tag)
+    # Rated, assigned to one of them: neither the assignee nor the rating is NULL here.
+    return cast("Select[str, int]", query)
 
 
-def unacknowledged_query(team_id: str, user_ids: list[str]):
+def unacknowledged_query(team_id: str, user_ids: list[str]) -> Select[str, int]:
     """Per person: assignments given to them and not acknowledged yet."""
     return (
-        select(Assignment.assignee_id, sa.func.count(Assignment.id))
+        select(Assignment.assignee_id, sa.func.count(col(Assignment.id)))
         .where(
             Assignment.team_id == team_id,
             Assignment.state == "assigned",
-            Assignment.assignee_id.in_(user_ids),
+            col(Assignment.assignee_id).in_(user_ids),
         )
         .group_by(Assignment.assignee_id)
     )
 
 
-def escalations_query(team_id: str, user_ids: list[str]):
+def escalations_query(team_id: str, user_ids: list[str]) -> Select[str, int]:
     """Per person: escalations they raised that are still open (ix_escalation_team_open)."""
     return (
-        select(Escalation.raised_by, sa.func.count(Escalation.id))
+        select(Escalation.raised_by, sa.func.count(col(Escalation.id)))
         .where(
             Escalation.team_id == team_id,
-            Escalation.resolved_at.is_(None),
-            Escalation.raised_by.in_(user_ids),
+            col(Escalation.resolved_at).is_(None),
+            col(Escalation.raised_by).in_(user_ids),
         )
         .group_by(Escalation.raised_by)
     )
 
 
-def routines_query(team_id: str, user_ids: list[str], period: Period):
+def routines_query(team_id: str, user_ids: list[str], period: Period) -> Select[str, int, int]:
     """Per person: checklists completed and posted for slots in the period."""
     return (
         select(
             RoutineRun.owner_id,
-            sa.func.count(RoutineRun.completed_at),
-            sa.func.count(RoutineRun.id),
+            sa.func.count(col(RoutineRun.completed_at)),
+            sa.func.count(col(RoutineRun.id)),
         )
         .where(
             RoutineRun.team_id == team_id,
-            RoutineRun.owner_id.in_(user_ids),
+            col(RoutineRun.owner_id).in_(user_ids),
             RoutineRun.slot >= period.start,
             RoutineRun.slot < period.end,
-            RoutineRun.message_ts.is_not(None),
+            col(RoutineRun.message_ts).is_not(None),
         )
         .group_by(RoutineRun.owner_id)
     )
 
 
-def entries_query(team_id: str, user_ids: list[str], period: Period, tag: str | None = None):
+def entries_query(
+    team_id: str, user_ids: list[str], period: Period, tag: str | None = None
+) -> Select[str, datetime, datetime | None, str, bool, int | None]:
     """The period's finished time entries of these people, each with its task's client:
     columns, not ORM objects, since a team's month is tens of thousands of rows. They are
     found by their end (ix_time_entry_user_end), so a year of earlier ones is never read;
     running timers are not counted (`running_timers`)."""
     columns = (
-        TimeEntry.user_id,
-        TimeEntry.started_at,
-        TimeEntry.ended_at,
-        TimeEntry.source,
-        TimeEntry.billable,
-        Task.client_id,
+        col(TimeEntry.user_id),
+        col(TimeEntry.started_at),
+        col(TimeEntry.ended_at),
+        col(TimeEntry.source),
+        col(TimeEntry.billable),
+        col(Task.client_id),
     )
-    mine = (TimeEntry.team_id == team_id, TimeEntry.user_id.in_(user_ids))
+    mine: tuple[ColumnElement[bool] | bool, ...] = (
+        TimeEntry.team_id == team_id,
+        col(TimeEntry.user_id).in_(user_ids),
+    )
     if tag is not None:
         mine = (*mine, Task.tag == tag)
-    return (
-        select(*columns)
-        .join(Task, Task.id == TimeEntry.task_id)
-        .where(
-            *mine, FINISHED, TimeEntry.ended_at > period.start, TimeEntry.started_at < period.end
-        )
+    # sqlmodel's select() has overloads for up to four columns: these six are typed here.
+    query: Select[str, datetime, datetime | None, str, bool, int | None] = select(*columns)  # type: ignore[call-overload]
+    return query.join(Task, col(Task.id) == TimeEntry.task_id).where(
+        *mine,
+        FINISHED,
+        col(TimeEntry.ended_at) > period.start,
+        TimeEntry.started_at < period.end,
     )
 
 
 def tasks_query(
     team_id: str, user_ids: list[str], period: Period, today: date, tag: str | None = None
-):
+) -> CompoundSelect[str | None, date | None, str, datetime | None]:
     """These people's tasks due in the period (ix_task_team_assignee_due), and their open
     ones due before it (ix_task_team_status_due): never a year of finished tasks."""
-    columns = (Task.assignee_id, Task.due, Task.status, Task.completed_at)
-    mine = (Task.team_id == team_id, Task.assignee_id.in_(user_ids))
+    columns = (col(Task.assignee_id), col(Task.due), col(Task.status), col(Task.completed_at))
+    mine: tuple[ColumnElement[bool] | bool, ...] = (
+        Task.team_id == team_id,
+        col(Task.assignee_id).in_(user_ids),
+    )
     if tag is not None:
         mine = (*mine, Task.tag == tag)
-    due_now = select(*columns).where(*mine, Task.due >= period.first, Task.due <= today)
+    due_now = select(*columns).where(*mine, col(Task.due) >= period.first, col(Task.due) <= today)
     still_open = select(*columns).where(
-        *mine, Task.status.in_(OPEN_STATUSES), Task.due < period.first
+        *mine, col(Task.status).in_(OPEN_STATUSES), col(Task.due) < period.first
     )
     return due_now.union_all(still_open)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot import clock
 from bot.settings import Settings
@@ -20,7 +21,7 @@ TIMEZONE_CACHE_TTL = timedelta(hours=24)
 CONNECT_KEY_PREFIX = "connect-"
 
 # Returns Slack's profile of a user ({"tz": ..., "real_name": ...}) or None.
-ProfileLookup = Callable[[str], dict | None]
+ProfileLookup = Callable[[str], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,12 @@ def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Work
     workspace = session.get(Workspace, team_id)
     if workspace is None:
         insert_once(session, Workspace(id=team_id, created_at=clock.now()))
-        workspace = session.get(Workspace, team_id)
+        workspace = session.get_one(Workspace, team_id)
     sync_configured_clients(session, settings, team_id)
     return workspace
 
 
-def _configured_values(configured: ClientSettings) -> dict:
+def _configured_values(configured: ClientSettings) -> dict[str, Any]:
     return {
         "name": configured.name,
         "channel_id": configured.channel,
@@ -86,7 +87,9 @@ def sync_configured_clients(session: Session, settings: Settings, team_id: str) 
     A client no longer in the settings keeps its row, so its tasks and time keep their
     client; only its channel is no longer its (nor is a configured client's channel any
     other row's, a Slack Connect client's included): a task made there is not its."""
-    rows = list(session.exec(select(Client).where(Client.team_id == team_id).order_by(Client.id)))
+    rows = list(
+        session.exec(select(Client).where(Client.team_id == team_id).order_by(col(Client.id)))
+    )
     known = {row.key: row for row in rows}
     configured_channels = {c.channel: c.key for c in settings.clients if c.channel}
     configured_keys = {c.key for c in settings.clients}
@@ -100,13 +103,13 @@ def sync_configured_clients(session: Session, settings: Settings, team_id: str) 
     session.flush()
     for configured in settings.clients:
         values = _configured_values(configured)
-        row = known.get(configured.key)
-        if row is None:
+        known_row = known.get(configured.key)
+        if known_row is None:
             insert_once(session, Client(team_id=team_id, key=configured.key, **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
+        elif any(getattr(known_row, k) != v for k, v in values.items()):
             for key, value in values.items():
-                setattr(row, key, value)
-            session.add(row)
+                setattr(known_row, key, value)
+            session.add(known_row)
     session.flush()
 
 
@@ -135,12 +138,12 @@ def stale_profiles(session: Session, team_id: str, user_ids: list[str]) -> list[
     checked = dict(
         session.exec(
             select(User.id, User.timezone_checked_at).where(
-                User.team_id == team_id, User.id.in_(user_ids)
+                User.team_id == team_id, col(User.id).in_(user_ids)
             )
         ).all()
     )
     horizon = clock.now() - TIMEZONE_CACHE_TTL
-    return [u for u in user_ids if checked.get(u) is None or checked[u] < horizon]
+    return [u for u in user_ids if (at := checked.get(u)) is None or at < horizon]
 
 
 def needs_profile(session: Session, team_id: str, user_id: str) -> bool:
@@ -160,7 +163,7 @@ def resolve_actor(
     user = session.get(User, (team_id, user_id))
     if user is None:
         insert_once(session, User(team_id=team_id, id=user_id))
-        user = session.get(User, (team_id, user_id))
+        user = session.get_one(User, (team_id, user_id))
     if lookup is not None and _profile_is_stale(user):
         profile = lookup(user_id)
         if profile is not None:
@@ -171,7 +174,7 @@ def resolve_actor(
     user.role = _role(settings, user_id, user.role_override)
     user.phase = user.phase_override or configured.phase
     hours = configured.working_hours or settings.workspace.business_hours
-    user.work_start, user.work_end = _format_hours(hours).split("-")
+    user.work_start, user.work_end = f"{hours[0]:%H:%M}", f"{hours[1]:%H:%M}"
     session.add(user)
     session.flush()
     zone = (
@@ -230,7 +233,7 @@ def roster(session: Session, settings: Settings, team_id: str) -> Roster:
     changed = dict(
         session.exec(
             select(User.id, User.role_override).where(
-                User.team_id == team_id, User.role_override.is_not(None)
+                User.team_id == team_id, col(User.role_override).is_not(None)
             )
         ).all()
     )

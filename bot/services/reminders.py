@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.calendars import away_until, is_away, person_calendar
@@ -47,12 +47,12 @@ def nudges_due(
     """Nudges that fell due in (since, until] for timers running now and not silenced."""
     rows = session.exec(
         select(TimeEntry, Task)
-        .join(Task, Task.id == TimeEntry.task_id)
-        .outerjoin(TimerSilence, TimerSilence.entry_id == TimeEntry.id)
+        .join(Task, col(Task.id) == TimeEntry.task_id)
+        .outerjoin(TimerSilence, col(TimerSilence.entry_id) == TimeEntry.id)
         .where(
             TimeEntry.team_id == team_id,
-            TimeEntry.ended_at.is_(None),
-            TimerSilence.entry_id.is_(None),
+            col(TimeEntry.ended_at).is_(None),
+            col(TimerSilence.entry_id).is_(None),
         )
     ).all()
     limit = timedelta(hours=settings.timers.nudge_after_hours)
@@ -83,7 +83,7 @@ def keep_running(session: Session, actor: Actor, entry_id: int) -> str:
         raise AlreadyDone(f"{format_entry_id(entry_id)} is already stopped; nothing to keep.")
     if session.get(TimerSilence, entry_id) is None:
         session.add(TimerSilence(entry_id=entry_id, user_id=actor.user_id, at=clock.now()))
-    task = session.get(Task, entry.task_id)
+    task = session.get_one(Task, entry.task_id)
     return (
         f"OK, your timer on *{format_task_id(task.number)}* {shown(task.title, 80)} "
         "keeps running; no more reminders about it. Stop it with `/timer stop` when you are "

@@ -14,13 +14,14 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.calendars import away_until, is_away, person_calendar, workspace_calendar
 from bot.services.errors import NotFound, PermissionDenied, VADeskError
 from bot.services.kpis import OPEN_STATUSES
 from bot.services.people import roster
+from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, Slot, next_slot, parse_schedule, slots_between
 from bot.settings import Settings
 from bot.settings.schema import Routine
@@ -116,7 +117,8 @@ def open_run(session: Session, team_id: str, due: RoutineDue) -> RoutineRun:
 
 
 def run_items(run: RoutineRun) -> list[str]:
-    return json.loads(run.items)
+    items: list[str] = json.loads(run.items)
+    return items
 
 
 def ticks_of(session: Session, run_id: int) -> dict[int, RoutineTick]:
@@ -186,20 +188,22 @@ def runs_between(
         RoutineRun.team_id == team_id,
         RoutineRun.slot >= start,
         RoutineRun.slot < end,
-        RoutineRun.message_ts.is_not(None),
+        col(RoutineRun.message_ts).is_not(None),
     )
     if owners is not None:
-        query = query.where(RoutineRun.owner_id.in_(owners))
-    return list(session.exec(query.order_by(RoutineRun.slot, RoutineRun.id)))
+        query = query.where(col(RoutineRun.owner_id).in_(owners))
+    return list(session.exec(query.order_by(col(RoutineRun.slot), col(RoutineRun.id))))
 
 
-def todays_runs(session: Session, team_id: str, user_id: str, calendar: Calendar) -> list:
+def todays_runs(
+    session: Session, team_id: str, user_id: str, calendar: Calendar
+) -> list[tuple[RoutineRun, dict[int, RoutineTick]]]:
     """The person's checklists of their local today, with their ticks (App Home)."""
     today = calendar.local_day(clock.now())
     start = calendar.at(today, datetime.min.time())
     end = calendar.at(today + timedelta(days=1), datetime.min.time())
     runs = runs_between(session, team_id, start, end, [user_id])
-    return [(run, ticks_of(session, run.id)) for run in runs]
+    return [(run, ticks_of(session, saved_id(run))) for run in runs]
 
 
 # -- the morning's tasks in Eisenhower order --------------------------------------------
@@ -250,8 +254,8 @@ def tasks_for_the_morning(
         select(Task).where(
             Task.team_id == team_id,
             Task.assignee_id == user_id,
-            Task.status.in_(OPEN_STATUSES),
-            Task.due <= today,
+            col(Task.status).in_(OPEN_STATUSES),
+            col(Task.due) <= today,
         )
     ).all()
     order = list(QUADRANTS.values())
@@ -261,6 +265,8 @@ def tasks_for_the_morning(
     return ranked
 
 
-def unfinished_runs(session: Session, team_id: str, start: datetime, end: datetime):
+def unfinished_runs(
+    session: Session, team_id: str, start: datetime, end: datetime
+) -> list[RoutineRun]:
     """Runs of [start, end) not completed: what the digest lists."""
     return [run for run in runs_between(session, team_id, start, end) if run.completed_at is None]

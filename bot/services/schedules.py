@@ -125,7 +125,9 @@ class Slot:
     useful_until: datetime  # a run missed while down is caught up only before this
 
 
-def slots_between(schedule: Schedule, calendar: Calendar, since: datetime, until: datetime):
+def slots_between(
+    schedule: Schedule, calendar: Calendar, since: datetime, until: datetime
+) -> list[Slot]:
     """Every slot of the schedule with since < slot <= until, oldest first."""
     first = calendar.local_day(since) - timedelta(days=1)
     last = calendar.local_day(until)

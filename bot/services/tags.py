@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import audit
@@ -24,6 +24,7 @@ from bot.services.chats import on_the_team
 from bot.services.errors import FieldErrors, InputError, VADeskError
 from bot.services.parsing import parse_task_id
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.tasks import get_task
 from bot.services.text import escape, quoted
 from bot.settings import Settings
@@ -124,7 +125,7 @@ def tag_task(session: Session, actor: Actor, number: int, tag: str) -> Task:
         old = task.tag
         task.tag, task.updated_at = tag, clock.now()
         session.add(task)
-        audit.record(session, actor, "task", task.id, "tag", {"tag": old}, {"tag": tag})
+        audit.record(session, actor, "task", saved_id(task), "tag", {"tag": old}, {"tag": tag})
     return task
 
 
@@ -136,13 +137,13 @@ def open_conversation_of(
     open_here = (
         Conversation.team_id == team_id,
         Conversation.channel_id == channel_id,
-        Conversation.closed_at.is_(None),
+        col(Conversation.closed_at).is_(None),
     )
     threads = {ts, thread_ts} - {None}
     same_thread = session.exec(
         select(Conversation)
-        .where(*open_here, Conversation.thread_ts.in_(threads))
-        .order_by(Conversation.opened_at, Conversation.id)
+        .where(*open_here, col(Conversation.thread_ts).in_(threads))
+        .order_by(col(Conversation.opened_at), col(Conversation.id))
         .with_for_update()
     ).first()
     if same_thread is not None:
@@ -150,7 +151,7 @@ def open_conversation_of(
     return session.exec(
         select(Conversation)
         .where(*open_here)
-        .order_by(Conversation.opened_at, Conversation.id)
+        .order_by(col(Conversation.opened_at), col(Conversation.id))
         .limit(1)
         .with_for_update()
     ).first()
@@ -164,7 +165,7 @@ def tag_conversation(
         session.add(conversation)
         session.add(
             ConversationEvent(
-                conversation_id=conversation.id,
+                conversation_id=saved_id(conversation),
                 kind="tagged",
                 at=clock.now(),
                 actor_id=actor.user_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import audit, timers
@@ -15,6 +15,7 @@ from bot.services.access import check_may_change_task, check_may_read
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
+from bot.services.rows import saved_id
 from bot.services.text import NOTES_LIMIT, checked_text, escape, quoted, time_token
 from bot.settings import Settings
 from store.models import (
@@ -124,9 +125,9 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
     number = (
         session.exec(
             sa.update(Workspace)
-            .where(Workspace.id == actor.team_id)
+            .where(col(Workspace.id) == actor.team_id)
             .values(next_task_number=Workspace.next_task_number + 1)
-            .returning(Workspace.next_task_number)
+            .returning(col(Workspace.next_task_number))
         ).scalar_one()
         - 1
     )
@@ -186,7 +187,9 @@ def list_tasks(
 ) -> list[Task]:
     """Open tasks: mine (default), all, overdue, or one user's; only those with `tag`
     when given."""
-    query = select(Task).where(Task.team_id == actor.team_id, Task.status.not_in(CLOSED_STATUSES))
+    query = select(Task).where(
+        Task.team_id == actor.team_id, col(Task.status).not_in(CLOSED_STATUSES)
+    )
     if tag is not None:
         query = query.where(Task.tag == tag)
     if scope == "mine":
@@ -195,13 +198,13 @@ def list_tasks(
         query = query.where(Task.assignee_id == user_id)
     elif scope == "overdue":
         today = today or clock.now().astimezone(actor.zone).date()
-        query = query.where(Task.due.is_not(None), Task.due < today)
+        query = query.where(col(Task.due).is_not(None), col(Task.due) < today)
         if not actor.is_manager:
             query = query.where(Task.assignee_id == actor.user_id)
     elif scope != "all":
         raise InputError(f"Unknown list {quoted(scope)}; use mine, all, overdue or @user.")
     priority_order = sa.case({"high": 0, "normal": 1, "low": 2}, value=Task.priority)
-    query = query.order_by(Task.due.is_(None), Task.due, priority_order, Task.number)
+    query = query.order_by(col(Task.due).is_(None), col(Task.due), priority_order, col(Task.number))
     return list(session.exec(query))
 
 
@@ -209,7 +212,7 @@ def task_details(session: Session, actor: Actor, number: int) -> TaskDetails:
     task = get_task(session, actor.team_id, number)
     check_may_read(session, actor, task)
     followups = list(
-        session.exec(select(FollowUp).where(FollowUp.task_id == task.id).order_by(FollowUp.id))
+        session.exec(select(FollowUp).where(FollowUp.task_id == task.id).order_by(col(FollowUp.id)))
     )
     entries = session.exec(select(TimeEntry).where(TimeEntry.task_id == task.id)).all()
     now = clock.now()
@@ -266,7 +269,7 @@ def complete_task(session: Session, actor: Actor, number: int, notes: str | None
         session,
         actor,
         "task",
-        task.id,
+        saved_id(task),
         "complete",
         {"status": old_status},
         {"status": "done", "notes": notes},
@@ -296,7 +299,13 @@ def set_status(session: Session, actor: Actor, number: int, status: str) -> Comp
     task.updated_at = now
     session.add(task)
     audit.record(
-        session, actor, "task", task.id, "status", {"status": old_status}, {"status": status}
+        session,
+        actor,
+        "task",
+        saved_id(task),
+        "status",
+        {"status": old_status},
+        {"status": status},
     )
     return Completion(task, stopped)
 
@@ -306,14 +315,18 @@ def add_followup(
 ) -> tuple[Task, FollowUp]:
     task = get_task(session, actor.team_id, number, for_update=True)
     check_may_change_task(actor, task)
-    text = checked_text(text, "follow-up", NOTES_LIMIT)
-    if not text:
+    checked = checked_text(text, "follow-up", NOTES_LIMIT)
+    if not checked:
         raise InputError(
             "Say what the follow-up is: "
             f"/task followup {format_task_id(number)} &lt;text&gt; [due &lt;date&gt;]"
         )
     followup = FollowUp(
-        task_id=task.id, author_id=actor.user_id, text=text, due=due, created_at=clock.now()
+        task_id=saved_id(task),
+        author_id=actor.user_id,
+        text=checked,
+        due=due,
+        created_at=clock.now(),
     )
     task.updated_at = followup.created_at
     session.add(followup)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.calendars import workspace_calendar
@@ -82,7 +83,7 @@ def _latest_reviews(
     query = select(TemplateReview).where(TemplateReview.team_id == team_id)
     if before is not None:
         query = query.where(TemplateReview.recorded_at < before)
-    rows = session.exec(query.order_by(TemplateReview.recorded_at, TemplateReview.id))
+    rows = session.exec(query.order_by(col(TemplateReview.recorded_at), col(TemplateReview.id)))
     return {row.name: row for row in rows}  # the latest one per name wins
 
 
@@ -179,13 +180,14 @@ class Filled:
     not_a_reply: str | None  # why posting it will not count as a client reply, if it won't
 
 
-def _first_name(user: User | None, profile: dict | None) -> str | None:
+def _first_name(user: User | None, profile: dict[str, Any] | None) -> str | None:
     """A first name from a stored user, else from Slack's users.info answer."""
     if user is not None and user.display_name and user.display_name.strip():
         return user.display_name.split()[0]
     if not isinstance(profile, dict):
         return None
-    details = profile.get("profile") if isinstance(profile.get("profile"), dict) else {}
+    nested = profile.get("profile")
+    details: dict[str, Any] = nested if isinstance(nested, dict) else {}
     for name in (
         details.get("first_name"),
         profile.get("real_name"),
@@ -212,7 +214,7 @@ def last_client_writer(session: Session, team_id: str, channel: str) -> str | No
     conversation = session.exec(
         select(Conversation)
         .where(Conversation.team_id == team_id, Conversation.channel_id == channel)
-        .order_by(Conversation.last_client_at.desc(), Conversation.id.desc())
+        .order_by(col(Conversation.last_client_at).desc(), col(Conversation.id).desc())
     ).first()
     if conversation is None:
         return None
@@ -237,11 +239,11 @@ def task_for_client(session: Session, actor: Actor, client_id: int) -> Task | No
     the newest open one assigned to them."""
     running = session.exec(
         select(Task)
-        .join(TimeEntry, TimeEntry.task_id == Task.id)
+        .join(TimeEntry, col(TimeEntry.task_id) == Task.id)
         .where(
             TimeEntry.team_id == actor.team_id,
             TimeEntry.user_id == actor.user_id,
-            TimeEntry.ended_at.is_(None),
+            col(TimeEntry.ended_at).is_(None),
         )
     ).first()
     if running is not None and running.client_id == client_id and running.status in OPEN_STATUSES:
@@ -252,9 +254,9 @@ def task_for_client(session: Session, actor: Actor, client_id: int) -> Task | No
             Task.team_id == actor.team_id,
             Task.client_id == client_id,
             Task.assignee_id == actor.user_id,
-            Task.status.in_(OPEN_STATUSES),
+            col(Task.status).in_(OPEN_STATUSES),
         )
-        .order_by(Task.created_at.desc(), Task.number.desc())
+        .order_by(col(Task.created_at).desc(), col(Task.number).desc())
     ).first()
 
 
@@ -262,7 +264,7 @@ def format_due(day: date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"  # Friday, December 4
 
 
-class _Leave(dict):
+class _Leave(dict[str, str]):
     """format_map values; a placeholder with no value stays as written."""
 
     def __missing__(self, key: str) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot import clock
 from bot.services.access import may_change_task
@@ -64,16 +65,17 @@ def running_entry_and_task(
     """The user's running timer and its task, in one query."""
     return session.exec(
         select(TimeEntry, Task)
-        .join(Task, Task.id == TimeEntry.task_id)
+        .join(Task, col(Task.id) == TimeEntry.task_id)
         .where(
             TimeEntry.team_id == team_id,
             TimeEntry.user_id == user_id,
-            TimeEntry.ended_at.is_(None),
+            col(TimeEntry.ended_at).is_(None),
         )
     ).first()
 
 
-_ENTRIES = TimeEntry.__table__
+# SQLModel does not declare the __table__ that SQLAlchemy gives every table class.
+_ENTRIES: sa.Table = TimeEntry.__table__  # type: ignore[attr-defined]
 
 
 def _finalize_running(
@@ -87,7 +89,7 @@ def _finalize_running(
 
     The end is now, or the start if an edit put the start ahead of now; notes are
     appended. Each stopped entry comes back with its task."""
-    values: dict = {
+    values: dict[str, Any] = {
         "ended_at": sa.case((_ENTRIES.c.started_at > now, _ENTRIES.c.started_at), else_=now)
     }
     if notes:
@@ -105,7 +107,7 @@ def _finalize_running(
         entry = TimeEntry(**row._mapping)
         duration = entry_duration(entry)
         over = duration > timedelta(hours=max_hours)
-        stopped.append(StoppedEntry(entry, session.get(Task, entry.task_id), duration, over))
+        stopped.append(StoppedEntry(entry, session.get_one(Task, entry.task_id), duration, over))
     return stopped
 
 
@@ -127,7 +129,9 @@ def one_change_at_a_time(session: Session, team_id: str, user_id: str, *reread: 
     if session.get_bind().dialect.name == "sqlite":
         return
     session.execute(
-        sa.select(User.id).where(User.team_id == team_id, User.id == user_id).with_for_update()
+        sa.select(col(User.id))
+        .where(col(User.team_id) == team_id, col(User.id) == user_id)
+        .with_for_update()
     )
     for row in reread:
         session.refresh(row, with_for_update=True)
@@ -161,7 +165,7 @@ def start_timer(
             )
         finalized = _finalize_running(session, _running_of(actor), now, max_hours=max_hours)
         stopped = finalized[0] if finalized else None
-    values = {
+    values: dict[str, Any] = {
         "team_id": actor.team_id,
         "user_id": actor.user_id,
         "task_id": task.id,
@@ -197,7 +201,7 @@ def stop_timer(
         entry = own_entry(session, actor, entry_id)
         one_change_at_a_time(session, entry.team_id, entry.user_id, entry)
         if entry.ended_at is not None:
-            task = session.get(Task, entry.task_id)
+            task = session.get_one(Task, entry.task_id)
             raise AlreadyDone(
                 f"That timer on {format_task_id(task.number)} was already stopped at "
                 f"{time_token(entry.ended_at)} "
@@ -235,13 +239,13 @@ def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[St
     return _finalize_running(session, _ENTRIES.c.task_id == task.id, now)
 
 
-def _touching(team_id: str, user_id: str, start: datetime, end: datetime) -> sa.ColumnElement:
+def _touching(team_id: str, user_id: str, start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     """A user's entries that touch [start, end), a running one included."""
     return sa.and_(
-        TimeEntry.team_id == team_id,
-        TimeEntry.user_id == user_id,
-        TimeEntry.started_at < end,
-        (TimeEntry.ended_at.is_(None)) | (TimeEntry.ended_at > start),
+        col(TimeEntry.team_id) == team_id,
+        col(TimeEntry.user_id) == user_id,
+        col(TimeEntry.started_at) < end,
+        (col(TimeEntry.ended_at).is_(None)) | (col(TimeEntry.ended_at) > start),
     )
 
 
@@ -249,7 +253,7 @@ def entries_between(
     session: Session, team_id: str, user_id: str, start: datetime, end: datetime
 ) -> list[TimeEntry]:
     query = select(TimeEntry).where(_touching(team_id, user_id, start, end))
-    return list(session.exec(query.order_by(TimeEntry.started_at)))
+    return list(session.exec(query.order_by(col(TimeEntry.started_at))))
 
 
 def timer_status(session: Session, actor: Actor) -> TimerStatus:
@@ -275,7 +279,7 @@ def list_entries(
     span = period_of(period, actor.zone, allowed=("today", "week"))
     entries = entries_between(session, actor.team_id, actor.user_id, span.start, span.end)
     task_ids = {entry.task_id for entry in entries}
-    by_id = {t.id: t for t in session.exec(select(Task).where(Task.id.in_(task_ids)))}
+    by_id = {t.id: t for t in session.exec(select(Task).where(col(Task.id).in_(task_ids)))}
     return [(entry, by_id[entry.task_id]) for entry in entries]
 
 

@@ -9,11 +9,13 @@ from datetime import date, datetime, time, timedelta
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
+from bot.services.rows import saved_id
 from bot.services.tracked import FINISHED, RunningTimer
 from bot.settings import Settings
 from store.models import Client, Task, TimeEntry, User
@@ -66,7 +68,7 @@ def billable_hours(duration: timedelta, rounding_minutes: int) -> float:
     return round(minutes / 60, 4)
 
 
-def _clients(team_id: str | None):
+def _clients(team_id: str | None) -> SelectOfScalar[Client]:
     query = select(Client)
     return query if team_id is None else query.where(Client.team_id == team_id)
 
@@ -81,7 +83,9 @@ def _client_filter(
     def named(key: str, name: str, channel: str | None) -> bool:
         return wanted in (key.lower(), name.lower(), (channel or "").lower())
 
-    matches = [c.id for c in session.exec(_clients(team_id)) if named(c.key, c.name, c.channel_id)]
+    matches = [
+        saved_id(c) for c in session.exec(_clients(team_id)) if named(c.key, c.name, c.channel_id)
+    ]
     configured = any(named(c.key, c.name, c.channel) for c in settings.clients)
     if not matches and not configured:
         raise InputError(f"No client called '{text}'; use a client key, name or channel id.")
@@ -125,13 +129,13 @@ def timesheet_rows(
     window_end = datetime.combine(last_day + timedelta(days=2), time(0), tzinfo=ZoneInfo("UTC"))
     query = (
         select(TimeEntry, Task)
-        .join(Task, Task.id == TimeEntry.task_id)
+        .join(Task, col(Task.id) == TimeEntry.task_id)
         .where(
             FINISHED,
             TimeEntry.started_at >= window_start,
             TimeEntry.started_at < window_end,
         )
-        .order_by(TimeEntry.started_at, TimeEntry.id)
+        .order_by(col(TimeEntry.started_at), col(TimeEntry.id))
     )
     if team_id is not None:
         query = query.where(TimeEntry.team_id == team_id)
@@ -139,10 +143,13 @@ def timesheet_rows(
         _check_user(session, settings, user_id, team_id)
         query = query.where(TimeEntry.user_id == user_id)
     if client:
-        query = query.where(Task.client_id.in_(_client_filter(session, settings, client, team_id)))
+        query = query.where(
+            col(Task.client_id).in_(_client_filter(session, settings, client, team_id))
+        )
     clients = {c.id: c.name for c in session.exec(_clients(team_id))}
     rows = []
     for entry, task in session.exec(query):
+        assert entry.ended_at is not None  # the query's FINISHED
         zone = user_zone(session, settings, entry.team_id, entry.user_id)
         start = entry.started_at.astimezone(zone)
         if not first_day <= entry.started_at.astimezone(days_in or zone).date() <= last_day:
@@ -163,7 +170,7 @@ def timesheet_rows(
                 source=entry.source,
                 notes=entry.notes or "",
                 zone=zone,
-                entry_id=entry.id,
+                entry_id=saved_id(entry),
                 user_id=entry.user_id,
             )
         )

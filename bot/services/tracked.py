@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from bot import clock
 from bot.services.calendars import person_calendar
@@ -24,7 +25,7 @@ from bot.settings import Settings
 from store.models import Task, TimeEntry
 
 # The condition every report's query of counted time uses.
-FINISHED = TimeEntry.ended_at.is_not(None)
+FINISHED = col(TimeEntry.ended_at).is_not(None)
 
 
 def finished_time(started_at: datetime, ended_at: datetime | None, period: Period) -> timedelta:
@@ -71,16 +72,19 @@ def running_timers(
     if not user_ids:
         return {}
     now = clock.now()
+    # sqlmodel's select() has overloads for up to four columns: these five are typed here.
+    columns: Select[int, str, datetime, int, str] = select(  # type: ignore[call-overload]
+        TimeEntry.id, TimeEntry.user_id, TimeEntry.started_at, Task.number, Task.title
+    )
     query = (
-        select(TimeEntry.id, TimeEntry.user_id, TimeEntry.started_at, Task.number, Task.title)
-        .join(Task, Task.id == TimeEntry.task_id)
+        columns.join(Task, col(Task.id) == TimeEntry.task_id)
         .where(
             TimeEntry.team_id == team_id,
-            TimeEntry.user_id.in_(user_ids),
-            TimeEntry.ended_at.is_(None),
+            col(TimeEntry.user_id).in_(user_ids),
+            col(TimeEntry.ended_at).is_(None),
             TimeEntry.started_at < min(before, now),
         )
-        .order_by(TimeEntry.started_at)
+        .order_by(col(TimeEntry.started_at))
     )
     if tag is not None:
         query = query.where(Task.tag == tag)
