@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.chats import target_due
+from bot.services.rows import saved_id
 from bot.services.text import escape, shown, time_token
 from store.models import Conversation
 
@@ -91,6 +92,7 @@ def assigned_blocks(
 
 
 def resolved_text(conversation: Conversation, client_name: str) -> str:
+    assert conversation.closed_at is not None  # a resolved conversation is closed
     return (
         f"Resolved: {where(conversation, client_name)} by <@{conversation.closed_by}> "
         f"{time_token(conversation.closed_at)}."
@@ -277,7 +279,7 @@ def breach_blocks(
         line = breach_text(conversation, name(conversation))
         if len(conversations) > 1:
             line = line.removeprefix(":rotating_light: ")
-        blocks += _alert_blocks(conversation, line, excerpt(openings.get(conversation.id)))
+        blocks += _alert_blocks(conversation, line, excerpt(openings.get(saved_id(conversation))))
     if len(conversations) > len(shown):
         more = len(conversations) - len(shown)
         blocks.append(

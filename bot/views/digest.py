@@ -16,6 +16,7 @@ from bot.services.delegation import PROMOTION_STREAK
 from bot.services.digest import ATTENTION_LIMIT, Digest
 from bot.services.escalations import format_escalation_id
 from bot.services.parsing import format_duration, format_task_id
+from bot.services.rows import saved_id
 from bot.services.text import escape, shown, time_token
 from bot.views.blocks import line_sections
 from bot.views.chats import target_words, where
@@ -118,8 +119,9 @@ def attention_blocks(digest: Digest) -> list:
         )
     for escalation in digest.escalations[:ATTENTION_LIMIT]:
         state = f"taken by <@{escalation.taken_by}>" if escalation.taken_by else "not taken"
+        ref = format_escalation_id(saved_id(escalation))
         lines.append(
-            f"• Open escalation: *{format_escalation_id(escalation.id)}* ({escalation.urgency}) "
+            f"• Open escalation: *{ref}* ({escalation.urgency}) "
             f"from <@{escalation.raised_by}> {time_token(escalation.created_at)}, {state}"
         )
     for assignment, task in digest.unacknowledged[:ATTENTION_LIMIT]:

@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 
 from bot.services.escalations import TAG_LIMIT, FollowUp, format_escalation_id
 from bot.services.parsing import format_task_id
+from bot.services.rows import saved_id
 from bot.services.text import escape, shown, time_token
 from bot.views.blocks import (
     HEADER_LIMIT,
@@ -79,11 +80,15 @@ def escalate_modal(metadata: dict, summary: str | None = None) -> View:
     )
 
 
+def _ref(escalation: Escalation) -> str:
+    return format_escalation_id(saved_id(escalation))
+
+
 def resolve_modal(escalation: Escalation) -> View:
     return View(
         type="modal",
         callback_id=RESOLVE_CALLBACK,
-        title=plain(f"Resolve {format_escalation_id(escalation.id)}", MODAL_TITLE_LIMIT),
+        title=plain(f"Resolve {_ref(escalation)}", MODAL_TITLE_LIMIT),
         submit="Resolved",
         close="Cancel",
         private_metadata=json.dumps({"escalation": escalation.id}),
@@ -95,7 +100,7 @@ def resolve_modal(escalation: Escalation) -> View:
 
 
 def escalation_text(escalation: Escalation) -> str:
-    ref = format_escalation_id(escalation.id)
+    ref = _ref(escalation)
     state = _state(escalation)
     return (
         f"{ref} ({escalation.urgency}) from <@{escalation.raised_by}>: "
@@ -107,6 +112,7 @@ def _state(escalation: Escalation) -> str:
     if escalation.resolved_at is not None:
         return f"resolved by <@{escalation.resolved_by}> {time_token(escalation.resolved_at)}"
     if escalation.taken_by is not None:
+        assert escalation.taken_at is not None  # set with taken_by
         return f"taken by <@{escalation.taken_by}> {time_token(escalation.taken_at)}"
     return "waiting for someone to take it"
 
@@ -133,7 +139,7 @@ def escalation_blocks(escalation: Escalation, task: Task | None) -> list:
     the whole message stays within what Slack accepts (it refuses a message whose blocks
     add up to about 13,000 characters); Show all opens it whole."""
     mark = ":rotating_light:" if escalation.urgency == "urgent" else ":raised_hand:"
-    header = plain(f"{format_escalation_id(escalation.id)} · {escalation.urgency}", HEADER_LIMIT)
+    header = plain(f"{_ref(escalation)} · {escalation.urgency}", HEADER_LIMIT)
     lines = [
         f"*{heading}*\n{shown(text, FIELD_SHOWN_LIMIT)}"
         for heading, text in _fields(escalation)
@@ -172,7 +178,7 @@ def escalation_modal(escalation: Escalation) -> View:
     lines.append(f"*Status*: {_state(escalation)}")
     return View(
         type="modal",
-        title=plain(format_escalation_id(escalation.id), MODAL_TITLE_LIMIT),
+        title=plain(_ref(escalation), MODAL_TITLE_LIMIT),
         close="Close",
         blocks=line_sections(lines)[:VIEW_BLOCKS_LIMIT],
     )
@@ -180,34 +186,34 @@ def escalation_modal(escalation: Escalation) -> View:
 
 def raised_text(escalation: Escalation, channel: str) -> str:
     return (
-        f"Escalated as *{format_escalation_id(escalation.id)}* to <#{channel}>; you will hear "
+        f"Escalated as *{_ref(escalation)}* to <#{channel}>; you will hear "
         "who takes it and how it is resolved."
     )
 
 
 def taken_text(escalation: Escalation) -> str:
     return (
-        f"<@{escalation.taken_by}> took your escalation *{format_escalation_id(escalation.id)}* "
+        f"<@{escalation.taken_by}> took your escalation *{_ref(escalation)}* "
         f"({shown(escalation.summary, 100)})."
     )
 
 
 def resolved_text(escalation: Escalation) -> str:
     return (
-        f"Your escalation *{format_escalation_id(escalation.id)}* was resolved by "
+        f"Your escalation *{_ref(escalation)}* was resolved by "
         f"<@{escalation.resolved_by}>: {escape(escalation.resolution or '')}"
     )
 
 
 def follow_up_text(follow_up: FollowUp) -> str:
     escalation = follow_up.escalation
-    who = (
-        f"<@{escalation.taken_by}> took it {time_token(escalation.taken_at)}; is it resolved?"
-        if escalation.taken_by
-        else "nobody has taken it yet."
-    )
+    if escalation.taken_by:
+        assert escalation.taken_at is not None  # set with taken_by
+        who = f"<@{escalation.taken_by}> took it {time_token(escalation.taken_at)}; is it resolved?"
+    else:
+        who = "nobody has taken it yet."
     return (
-        f":bell: Follow-up {follow_up.count} on *{format_escalation_id(escalation.id)}* "
+        f":bell: Follow-up {follow_up.count} on *{_ref(escalation)}* "
         f"({escalation.urgency}), open since {time_token(escalation.created_at)}: {who} "
         "Press *Resolved* with the notes when it is."
     )

@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from bot.services.focus import BREAK, FOCUS, FocusChange
 from bot.services.parsing import format_duration, format_task_id
+from bot.services.rows import saved_id
 from bot.services.text import counted, shown, time_token
 from bot.services.timers import format_entry_id
 from bot.views.timers import STOP_ACTION
@@ -27,7 +28,7 @@ def focus_text(change: FocusChange) -> str:
         if change.recorded is not None:
             recorded = (
                 f" {format_duration(change.recorded.duration)} recorded as "
-                f"{format_entry_id(change.recorded.entry.id)}."
+                f"{format_entry_id(saved_id(change.recorded.entry))}."
             )
         return (
             f":tomato: Break time: {format_duration(BREAK)}.{recorded} Back to {_task(change)} "

@@ -139,6 +139,7 @@ def _delegated_blocks(delegated: list[tuple[Assignment, Task]]) -> list:
 
 
 def _away_blocks(away_until: date | None, today: date) -> list:
+    control: ButtonElement | DatePickerElement
     if away_until is not None:
         text = (
             f":palm_tree: *Out of office* up to and including "

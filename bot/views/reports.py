@@ -200,7 +200,7 @@ def report_blocks(
     )
     blocks += by_client_blocks(report.by_client)
     notes = "Days are in your time zone; first response counts business minutes."
-    if tagged:
+    if report.tag is not None:
         shown = escape(report.tag)
         notes = (
             f"Only tasks tagged *{shown}*, the time tracked on them, their CSAT and "

@@ -63,6 +63,7 @@ def tag_contact_modal(
     )
     if current:
         intro += f"\nTheir tag now: *{escape(current)}*."
+    element: StaticSelectElement | PlainTextInputElement
     if len(tags) <= SELECT_LIMIT:
         element = _tag_select(tags, current)
         hint = None

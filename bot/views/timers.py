@@ -24,6 +24,7 @@ from bot.services.corrections import LoggedEntry
 from bot.services.focus import FocusStop
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.tasks import status_word
 from bot.services.text import local_span, shown, time_token, truncate
 from bot.services.timers import (
@@ -44,6 +45,10 @@ LOG_TIME_CALLBACK = "timer_log"
 LOG_TASK_LIMIT = 100  # options Slack shows in one select
 
 
+def _entry_ref(entry: TimeEntry) -> str:
+    return format_entry_id(saved_id(entry))
+
+
 def _task_ref(task: Task) -> str:
     return f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
 
@@ -51,12 +56,12 @@ def _task_ref(task: Task) -> str:
 def stopped_text(stopped: StoppedEntry) -> str:
     text = (
         f"Stopped {_task_ref(stopped.task)}: {format_duration(stopped.duration)} recorded "
-        f"as {format_entry_id(stopped.entry.id)}."
+        f"as {_entry_ref(stopped.entry)}."
     )
     if stopped.over_limit:
         text += (
             f" :warning: That is longer than a working day; if the timer was left running, "
-            f"fix it with `/timer edit {format_entry_id(stopped.entry.id)}`."
+            f"fix it with `/timer edit {_entry_ref(stopped.entry)}`."
         )
     return text
 
@@ -93,6 +98,7 @@ def status_text(status: TimerStatus) -> str:
     today = f"Today so far: {format_duration(status.today_total)}."
     if status.running is None:
         return f"No timer is running. {today}"
+    assert status.task is not None  # a running timer comes with its task
     return (
         f":stopwatch: Running on {_task_ref(status.task)} since "
         f"{time_token(status.running.started_at)} ({format_duration(status.elapsed)}). {today}"
@@ -104,7 +110,7 @@ def entry_line(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
     source = "" if entry.source == "timer" else f" _{entry.source}_"
     notes = f" — {shown(entry.notes, 80)}" if entry.notes else ""
     return (
-        f"`{format_entry_id(entry.id)}` {span} "
+        f"`{_entry_ref(entry)}` {span} "
         f"*{format_duration(entry_duration(entry))}* {format_task_id(task.number)} "
         f"{shown(task.title, 60)}{source}{notes}"
     )
@@ -153,8 +159,8 @@ def logged_text(logged: LoggedEntry, task: Task, actor: Actor) -> str:
     )
     return (
         f"Logged {format_duration(entry_duration(entry))} on {_task_ref(task)} "
-        f"as {format_entry_id(entry.id)}: {span} "
-        f"({actor.zone.key}), {where}. Move it with `/timer edit {format_entry_id(entry.id)}`."
+        f"as {_entry_ref(entry)}: {span} "
+        f"({actor.zone.key}), {where}. Move it with `/timer edit {_entry_ref(entry)}`."
     )
 
 
@@ -207,7 +213,7 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
     blocks = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"{format_entry_id(entry.id)} on {_task_ref(task)}\nTimes are in {zone.key}."
+                text=f"{_entry_ref(entry)} on {_task_ref(task)}\nTimes are in {zone.key}."
             )
         ),
         InputBlock(
@@ -259,7 +265,7 @@ def edit_entry_modal(entry: TimeEntry, task: Task, zone: ZoneInfo) -> View:
 def edited_text(entry: TimeEntry, task: Task, zone: ZoneInfo) -> str:
     span = local_span(*_local(entry, zone))
     return (
-        f"Saved {format_entry_id(entry.id)} on {_task_ref(task)}: "
+        f"Saved {_entry_ref(entry)} on {_task_ref(task)}: "
         f"{span} ({format_duration(entry_duration(entry))}). "
         "The change is in the audit trail."
     )
