@@ -18,6 +18,7 @@ from bot.services import chat_assignment, chats
 from bot.services.chat_assignment import Placement
 from bot.services.events import forget_old_now_and_then
 from bot.services.people import Actor, roster
+from bot.services.rows import saved_id
 from bot.slack.desk import Desk
 from bot.views.chats import (
     ASYNC_ACTION,
@@ -165,7 +166,7 @@ def _show_claimed_in_place(
         _show_in_place(body, client, f"<@{claimer}> claimed the client chat from {name}.", None)
         return
     text = message.get("text") if isinstance(message.get("text"), str) else None
-    updated = after_claim(blocks, conversation.id, claimer, clock.now())
+    updated = after_claim(blocks, saved_id(conversation), claimer, clock.now())
     _show_in_place(body, client, text or f"<@{claimer}> claimed a client chat.", updated)
 
 

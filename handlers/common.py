@@ -4,7 +4,7 @@ refusals as replies, clicks answered to their presser, permalinks and checklists
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.services.errors import FieldErrors, VADeskError
 from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.text import shown, unescape
 from bot.slack.desk import Desk
 from bot.views.routines import checklist_blocks, checklist_text
@@ -113,7 +114,7 @@ def run_command_or_help(
 
 
 def dispatch_command(
-    actions: dict[str, Callable[[Call], Reply]],
+    actions: Mapping[str, Callable[[Call], Reply]],
     help_text: str,
     *,
     context: BoltContext,
@@ -264,7 +265,7 @@ def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) 
         extra = None
         if run.routine == templates.REVIEW_ROUTINE:
             listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
-            extra = review_blocks(run.id, listed)
+            extra = review_blocks(saved_id(run), listed)
     try:
         client.chat_update(
             channel=run.channel_id,

@@ -34,9 +34,12 @@ def handle_rating(
     try:
         with desk.session() as session:
             prompt = csat.rate(session, desk.settings, team_id, prompt_id, user_id, int(match[2]))
-            task = session.get(Task, prompt.task_id)
+            task = session.get_one(Task, prompt.task_id)
     except VADeskError as refusal:
         tell_privately(desk, client, body, user_id, refusal.message)
+        return
+    if prompt.message_ts is None:  # its post's ts was never stored: no message to update
+        logger.warning("could not update CSAT prompt %s: its message is not known", prompt_id)
         return
     try:
         client.chat_update(

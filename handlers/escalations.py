@@ -14,6 +14,7 @@ from bot.services import escalations
 from bot.services.errors import VADeskError
 from bot.services.parsing import parse_task_id
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.services.tasks import get_task
 from bot.slack.desk import Desk
 from bot.views import escalations as views
@@ -87,7 +88,8 @@ def handle_escalate_shortcut(
     except VADeskError as refusal:
         tell_privately(desk, client, shortcut, user_id, refusal.message)
         return
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    given = message.get("text")
+    text = given if isinstance(given, str) else ""
     permalink = message_permalink(client, channel_id, message.get("ts", ""))
     view = views.escalate_modal({"permalink": permalink}, summary=text.strip() or None)
     client.views_open(trigger_id=shortcut.get("trigger_id"), view=view)
@@ -98,9 +100,10 @@ def _post(desk: Desk, client: WebClient, escalation: Escalation, task: Task | No
     what was saved (a message never posted is posted by the next follow-up)."""
     blocks = views.escalation_blocks(escalation, task)
     text = views.escalation_text(escalation)
-    ref = escalations.format_escalation_id(escalation.id)
+    ref = escalations.format_escalation_id(saved_id(escalation))
     try:
         if escalation.message_ts:
+            assert escalation.channel_id is not None  # recorded with message_ts
             client.chat_update(
                 channel=escalation.channel_id, ts=escalation.message_ts, text=text, blocks=blocks
             )
@@ -121,7 +124,9 @@ def _post(desk: Desk, client: WebClient, escalation: Escalation, task: Task | No
             "it again with its first follow-up."
         )
     with desk.session() as session:
-        escalations.record_posted(session, escalation.id, answer["channel"], answer.get("ts"))
+        escalations.record_posted(
+            session, saved_id(escalation), answer["channel"], answer.get("ts")
+        )
     return None
 
 
@@ -243,7 +248,7 @@ def handle_resolve_submission(
             )
             return f"{resolved}\n{problem}" if problem else None
 
-        ref = escalations.format_escalation_id(escalation.id)
+        ref = escalations.format_escalation_id(saved_id(escalation))
         resolved = f"Resolved *{ref}*; <@{escalation.raised_by}> is told."
         return Reply(resolved, then=announce)
 

@@ -48,7 +48,8 @@ def request_kind(body: Any) -> str:
         return "request"
     if isinstance(body.get("command"), str):
         return body["command"]
-    kind = body.get("type") if isinstance(body.get("type"), str) else "request"
+    given = body.get("type")
+    kind = given if isinstance(given, str) else "request"
     detail: Any = None
     if kind == "block_actions":
         actions = body.get("actions")

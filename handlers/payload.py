@@ -133,9 +133,11 @@ def view_metadata(view: Any) -> dict:
 
 def metadata_zone(meta: dict) -> ZoneInfo:
     name = meta.get("zone")
+    if not isinstance(name, str):
+        raise MalformedPayload("the form's time zone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, TypeError, ValueError, OSError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise MalformedPayload("the form's time zone") from None
 
 

@@ -54,6 +54,7 @@ from handlers.payload import (
     user_of,
     view_metadata,
 )
+from store.models import Task
 
 TITLE_FROM_MESSAGE_LIMIT = 150
 
@@ -62,7 +63,7 @@ def _today(call: Call) -> date:
     return clock.now().astimezone(call.actor.zone).date()
 
 
-def _created_reply(task: tasks.Task, actor_id: str) -> Reply:
+def _created_reply(task: Task, actor_id: str) -> Reply:
     return Reply(f"Created {views.task_line(task)}", refresh_users={task.assignee_id or actor_id})
 
 
@@ -190,7 +191,7 @@ def open_new_task_modal(
     client: WebClient,
     desk: Desk,
     team_id: str,
-    trigger_id: str,
+    trigger_id: str | None,
     prefill: NewTask | None = None,
     metadata: dict | None = None,
     typed_in: str | None = None,

@@ -44,6 +44,7 @@ from handlers.payload import (
     text_input,
     view_metadata,
 )
+from store.models import Task
 
 
 def _start(call: Call) -> Reply:
@@ -106,7 +107,7 @@ def _edit(call: Call) -> Reply:
     ref = call.text.strip()
     entry_id = parse_entry_id(ref) if ref else None
     entry = corrections.entry_to_edit(call.session, call.actor, entry_id)
-    task = call.session.get(tasks.Task, entry.task_id)
+    task = call.session.get_one(Task, entry.task_id)
     return open_modal(views.edit_entry_modal(entry, task, call.actor.zone))
 
 
@@ -162,7 +163,7 @@ def handle_edit_submission(
         entry = corrections.edit_entry(
             session, actor, entry_id, start, end, notes, reason, max_hours
         )
-        task = session.get(tasks.Task, entry.task_id)
+        task = session.get_one(Task, entry.task_id)
         return Reply(views.edited_text(entry, task, zone), refresh_users={entry.user_id})
 
     answer_submission(ack, body, client, context, edit, refusal_field="reason")
