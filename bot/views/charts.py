@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 from datetime import timedelta
+from typing import Any
 
 import matplotlib
 
@@ -21,7 +22,11 @@ from matplotlib.figure import Figure
 
 from bot.services.digest import WeeklyChartData
 
-LEGEND_BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.14), "fontsize": "small"}
+LEGEND_BELOW: dict[str, Any] = {
+    "loc": "upper center",
+    "bbox_to_anchor": (0.5, -0.14),
+    "fontsize": "small",
+}
 
 
 def hours(seconds: float) -> float:
