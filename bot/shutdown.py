@@ -124,8 +124,9 @@ class Intake(Protocol):
     """Where requests come in: served until a stop signal, then stopped gently."""
 
     unit: str  # what one unfinished piece of intake is called in the log
-    wake: Callable[[], None] | None  # called from the signal handler
 
+    @property
+    def wake(self) -> Callable[[], None] | None: ...  # called from the signal handler
     def serve(self, stop: StopSignals) -> None: ...
     def stop_accepting(self) -> None: ...
     def wait(self, deadline: Deadline) -> int: ...
@@ -177,7 +178,9 @@ class HttpIntake:
             return len(busy)
         # A worker may still run the app for a client that went away; it may hand Bolt
         # listener work yet. Nothing is queued: every connection is closed.
-        self._dispatcher.shutdown(cancel_pending=False, timeout=deadline.left())
+        # waitress adds the timeout to time.time(), so seconds with a fraction do; its stubs
+        # say int.
+        self._dispatcher.shutdown(cancel_pending=False, timeout=deadline.left())  # type: ignore[arg-type]
         return len(self._dispatcher.threads)
 
     def close(self) -> None:
