@@ -12,6 +12,7 @@ from bot import clock
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import chat_targets, chats
+from bot.services.rows import saved_id
 from bot.services.schedules import Slot
 from bot.views.chats import (
     assigned_blocks,
@@ -45,16 +46,18 @@ class SlaSweepJob(Job):
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
         target: chat_targets.TargetDue = due.subject
-        conversation_id = target.conversation.id if target.conversation else None
+        conversation = target.conversation  # of a near breach or a hand-out; else None
         settings = ctx.settings
 
         def near_breach(session: Session) -> Message | None:
-            row = chat_targets.record_near_breach(session, conversation_id, target.at)
-            if row is None or not target.conversation.assignee_id:
+            if conversation is None:
+                return None
+            row = chat_targets.record_near_breach(session, saved_id(conversation), target.at)
+            if row is None or not conversation.assignee_id:
                 return None  # queued: the supervisors were told when it was queued
             waited = settings.sla.near_breach_ratio * chat_targets.target_minutes(settings, row)
             name, now = chats.client_name(session, row), clock.now()
-            opening = chats.opening_texts(session, [row.id]).get(row.id)
+            opening = chats.opening_texts(session, [saved_id(row)]).get(saved_id(row))
             return Message(
                 near_breach_text(row, name, waited, now),
                 near_breach_blocks(row, name, waited, now, opening),
@@ -65,7 +68,7 @@ class SlaSweepJob(Job):
             if not rows or not settings.channels.digest:
                 return None
             names = chats.client_names(session, due.team_id)
-            openings = chats.opening_texts(session, [row.id for row in rows])
+            openings = chats.opening_texts(session, [saved_id(row) for row in rows])
             return Message(breaches_text(rows, names), breach_blocks(rows, names, openings))
 
         def queued(session: Session) -> Message | None:
@@ -82,8 +85,10 @@ class SlaSweepJob(Job):
             return None
 
         def from_queue(session: Session) -> Message | None:
+            if conversation is None or target.to is None:
+                return None
             row = chat_targets.give_from_queue(
-                session, settings, conversation_id, target.to, clock.now()
+                session, settings, saved_id(conversation), target.to, clock.now()
             )
             if row is None:
                 return None
@@ -94,7 +99,7 @@ class SlaSweepJob(Job):
         compose, channel = {
             chat_targets.NEAR_BREACH: (
                 near_breach,
-                target.conversation and target.conversation.assignee_id,
+                conversation.assignee_id if conversation else None,
             ),
             chat_targets.BREACH: (breach, settings.channels.digest),
             chat_targets.IDLE: (idle, None),

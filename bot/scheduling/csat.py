@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import csat
+from bot.services.rows import saved_id
 from bot.services.schedules import Slot
 from bot.views.csat import prompt_blocks, prompt_text
 from store.db import session_scope
@@ -26,8 +27,9 @@ class CsatPromptJob(Job):
             found = csat.prompts_due(session, ctx.settings, team_id, since, until)
         far = until + timedelta(days=1)
         return [
-            Due(self.name, team_id, f"T-{p.task.id}", Slot(p.task.completed_at, far, far), p)
+            Due(self.name, team_id, f"T-{p.task.id}", Slot(done, far, far), p)
             for p in found
+            if (done := p.task.completed_at) is not None  # found because it is done
         ]
 
     def next_run(self, ctx: JobContext, team_id: str, after: datetime) -> datetime | None:
@@ -39,7 +41,7 @@ class CsatPromptJob(Job):
 
         def compose(session: Session) -> Message:
             prompt = csat.open_prompt(session, due.team_id, prompt_due.task, prompt_due.channel)
-            made.append(prompt.id)
+            made.append(saved_id(prompt))
             return Message(
                 prompt_text(prompt, prompt_due.task), prompt_blocks(prompt, prompt_due.task)
             )

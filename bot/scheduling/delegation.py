@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import delegation
+from bot.services.rows import saved_id
 from bot.services.schedules import Slot
 from bot.views import delegation as delegation_views
 from bot.views.delegation import brief_blocks, brief_text, chase_text
@@ -47,7 +48,7 @@ class AssignmentChaseJob(Job):
             return [self._again(ctx, due, due.subject)]
         chase: delegation.Chase = due.subject
         if chase.assignment.va_ts is None:  # Slack refused the brief when it was assigned
-            return [self._brief(due, chase.assignment.id, chase.assignment.assignee_id)]
+            return [self._brief(due, saved_id(chase.assignment), chase.assignment.assignee_id)]
 
         def compose(session: Session) -> Message:
             return Message(chase_text(chase), thread_ts=chase.assignment.va_ts)
@@ -57,7 +58,7 @@ class AssignmentChaseJob(Job):
     @staticmethod
     def _again(ctx: JobContext, due: Due, undelivered: delegation.Undelivered) -> Outgoing:
         """A submission or question Slack refused to deliver to the assigner, again."""
-        assignment_id, which = undelivered.assignment.id, undelivered.which
+        assignment_id, which = saved_id(undelivered.assignment), undelivered.which
 
         def compose(session: Session) -> Message | None:
             assignment = session.get(Assignment, assignment_id)
@@ -117,11 +118,11 @@ class AssignmentRecurrenceJob(Job):
 
         def compose(session: Session) -> Message | None:
             occurrence = delegation.create_occurrence(
-                session, ctx.settings, head.id, due_occurrence.occurrence
+                session, ctx.settings, saved_id(head), due_occurrence.occurrence
             )
             if occurrence is None:
                 return None
-            made.append(occurrence.id)
+            made.append(saved_id(occurrence))
             task = delegation.task_of(session, occurrence)
             return Message(brief_text(occurrence, task), brief_blocks(occurrence, task))
 

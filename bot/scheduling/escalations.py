@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import escalations
+from bot.services.rows import saved_id
 from bot.services.schedules import Slot
 from bot.views.escalations import escalation_blocks, escalation_text, follow_up_text
 from store.db import session_scope
@@ -40,7 +41,7 @@ class EscalationFollowUpJob(Job):
         escalation = follow_up.escalation
         if escalation.message_ts is None:  # Slack refused it when it was raised
             channel = ctx.settings.channels.escalations
-            return [self._first_post(due, escalation.id, channel)] if channel else []
+            return [self._first_post(due, saved_id(escalation), channel)] if channel else []
 
         def compose(session: Session) -> Message:
             return Message(follow_up_text(follow_up), thread_ts=escalation.message_ts)

@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.failure_log import log_failure
@@ -149,10 +149,10 @@ def claim(session: Session, outgoing: Outgoing) -> int | None:
 def already_claimed(session: Session, outgoing: Outgoing) -> bool:
     found = session.exec(
         select(Delivery.id).where(
-            Delivery.team_id == outgoing.team_id,
-            Delivery.job == outgoing.job,
-            Delivery.slot == outgoing.slot,
-            Delivery.recipient == outgoing.recipient,
+            col(Delivery.team_id) == outgoing.team_id,
+            col(Delivery.job) == outgoing.job,
+            col(Delivery.slot) == outgoing.slot,
+            col(Delivery.recipient) == outgoing.recipient,
         )
     ).first()
     return found is not None
@@ -198,7 +198,7 @@ class Notifier:
                     return Outcome(outgoing, "already posted")
                 payload = outgoing.compose(session)
                 if payload is None:
-                    delivery = session.get(Delivery, delivery_id)
+                    delivery = session.get_one(Delivery, delivery_id)
                     delivery.error = "nothing to post"
                     session.add(delivery)
                     return Outcome(outgoing, "nothing to post")
@@ -213,7 +213,7 @@ class Notifier:
             log_failure(logger, error, "posting %s to %s failed", outgoing.job, outgoing.channel)
             status, detail, channel, ts = "failed", repr(error), outgoing.channel, None
         with session_scope(self._engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = session.get_one(Delivery, delivery_id)
             delivery.channel_id = channel
             if status == "posted":
                 delivery.posted_at = clock.now()

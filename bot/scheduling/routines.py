@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import routines, templates
+from bot.services.rows import saved_id
 from bot.settings.schema import Routine
 from bot.views.routines import checklist_blocks, checklist_text
 from bot.views.templates import review_blocks
@@ -43,12 +44,12 @@ class RoutineJob(Job):
         def compose(session: Session) -> Message:
             run = routines.open_run(session, due.team_id, routine_due)
             items = routines.run_items(run)
-            ticks = routines.ticks_of(session, run.id)
+            ticks = routines.ticks_of(session, saved_id(run))
             morning = routines.morning_tasks_of(session, settings, run)
             extra = None
             if self.routine.name == templates.REVIEW_ROUTINE:
                 listed = templates.review_list(session, settings, due.team_id, run.slot)
-                extra = review_blocks(run.id, listed)
+                extra = review_blocks(saved_id(run), listed)
             return Message(
                 checklist_text(run, items, ticks),
                 checklist_blocks(run, items, ticks, morning, extra),

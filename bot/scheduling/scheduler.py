@@ -36,7 +36,7 @@ from bot.scheduling.jobs import Due, Job, JobContext
 from bot.scheduling.notify import Notifier, Outcome, Outgoing
 from bot.scheduling.reminders import RemindersJob
 from bot.scheduling.routines import RoutineJob
-from bot.services.people import resolve_actor, roster, stale_profiles
+from bot.services.people import ProfileLookup, resolve_actor, roster, stale_profiles
 from bot.settings import Settings
 from bot.slack.desk import profile_lookup
 from bot.slack.web_client import make_posting_client
@@ -158,7 +158,7 @@ class Scheduler:
                 self._ask_again_at[user_id] = time.monotonic() + PROFILE_RETRY_SECONDS
                 break
             with session_scope(self.context.engine) as session:
-                resolve_actor(session, settings, team_id, user_id, lambda _user_id, p=profile: p)
+                resolve_actor(session, settings, team_id, user_id, _answering(profile))
 
     def due_messages(self, now: datetime, only: str | None = None) -> list[Outgoing]:
         """The messages the jobs (or the one named) have to send at `now`."""
@@ -238,6 +238,11 @@ class Scheduler:
         self._background.shutdown(wait=False)
         with self._idle:
             return self._idle.wait_for(lambda: not self._busy, timeout)
+
+
+def _answering(profile: dict) -> ProfileLookup:
+    """A lookup that answers with the profile Slack already gave."""
+    return lambda _user_id: profile
 
 
 def start_scheduler(settings: Settings, engine: Engine, client: WebClient) -> Scheduler:

@@ -44,8 +44,10 @@ class HomePublisher:
     def mark_stale(self, team_id: str, user_ids: Iterable[str | None]) -> None:
         with self._changed:
             for user_id in user_ids:
+                if not user_id:
+                    continue
                 key = (team_id, user_id)
-                if user_id and key not in self._due:
+                if key not in self._due:
                     last = self._last_published.get(key, float("-inf"))
                     self._due[key] = max(time.monotonic(), last + self._min_interval)
             self._changed.notify()
