@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -106,7 +106,7 @@ class Desk:
         with self._actors_lock:
             self._actors.pop((team_id, user_id), None)
 
-    def refresh_homes(self, team_id: str, user_ids: set[str | None]) -> None:
+    def refresh_homes(self, team_id: str, user_ids: Iterable[str | None]) -> None:
         """Have the App Home of these users published again with the current state."""
         if self.homes is not None:
             self.homes.mark_stale(team_id, user_ids)
