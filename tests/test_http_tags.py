@@ -14,7 +14,7 @@ from bot import clock
 from bot.services import tags
 from bot.services.errors import InputError
 from bot.services.parsing import parse_task_add, take_tag
-from bot.settings.schema import tags_in_effect
+from bot.services.tags import tags_in_effect
 from bot.views.tags import tag_contact_modal
 from store.db import session_scope
 from store.models import AuditRecord, ContactTag, Conversation, CsatPrompt, Task

@@ -10,8 +10,8 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import routines, templates
+from bot.services.routines import Routine
 from bot.services.rows import saved_id
-from bot.settings.schema import Routine
 from bot.views.routines import checklist_blocks, checklist_text
 from bot.views.templates import review_blocks
 from store.db import session_scope

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -13,8 +14,10 @@ from bot import clock
 from bot.services import people
 from bot.services.calendars import away_until, workspace_calendar
 from bot.services.kpis import OPEN_STATUSES
-from bot.settings import Settings
 from store.models import RoutineRun, Task, TimeEntry
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)

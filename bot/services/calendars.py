@@ -4,7 +4,7 @@ zone, the workspace's business days and holidays), the workspace's, and out of o
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -14,8 +14,10 @@ from bot.services.errors import InputError
 from bot.services.people import Actor, user_zone
 from bot.services.schedules import Calendar
 from bot.services.text import day_text
-from bot.settings import Settings
 from store.models import User
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def workspace_calendar(settings: Settings) -> Calendar:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
@@ -26,8 +26,10 @@ from bot.services.errors import VADeskError
 from bot.services.people import Actor, roster
 from bot.services.schedules import add_working_time
 from bot.services.text import time_token
-from bot.settings import Settings
 from store.models import Conversation
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)

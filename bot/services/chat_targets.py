@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -22,8 +22,10 @@ from bot.services import chat_assignment
 from bot.services.chats import calendar_of, close_if_idle, idle_close_at, record_event, target_due
 from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, add_working_time
-from bot.settings import Settings
 from store.models import Conversation
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 NEAR_BREACH, BREACH, IDLE, FROM_QUEUE = "near-breach", "breach", "idle", "from-queue"
 QUEUED = "queued"

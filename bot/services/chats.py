@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -34,9 +34,11 @@ from bot.services.people import (
 from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.services.text import readable
-from bot.settings import Settings
-from bot.settings.schema import ClientSettings
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.settings.schema import ClientSettings
 
 # Message subtypes that are someone writing: a file with a comment, a thread reply also
 # sent to the channel. Every other subtype (edits, deletions, joins, topics) never counts.

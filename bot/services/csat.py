@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -14,8 +15,10 @@ from bot.services.errors import AlreadyDone, NotFound, PermissionDenied
 from bot.services.people import roster
 from bot.services.rows import saved_id
 from bot.services.text import time_token
-from bot.settings import Settings
 from store.models import Client, CsatPrompt, Task
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 PROMPT_OPEN = timedelta(days=7)
 RATINGS = (1, 2, 3, 4, 5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -21,8 +22,10 @@ from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards,
 from bot.services.people import Actor, display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
-from bot.settings import Settings
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 ATTENTION_LIMIT = 15
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -18,8 +19,10 @@ from bot.services.people import Actor
 from bot.services.rows import saved_id
 from bot.services.schedules import latest_repeat
 from bot.services.text import NOTES_LIMIT, time_token
-from bot.settings import Settings
 from store.models import ESCALATION_URGENCIES, Escalation, Task
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 FOLLOW_UP_EVERY = {"urgent": timedelta(minutes=30), "normal": timedelta(hours=4)}
 TAG_LIMIT = 200

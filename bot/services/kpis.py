@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,7 +40,6 @@ from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
 from bot.services.tracked import FINISHED, RunningTimer, finished_time, running_timers
-from bot.settings import Settings
 from store.models import (
     CLOSED_STATUSES,
     TASK_STATUSES,
@@ -54,6 +53,9 @@ from store.models import (
     TimeEntry,
     User,
 )
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 OPEN_STATUSES = tuple(status for status in TASK_STATUSES if status not in CLOSED_STATUSES)
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from bot import clock
-from bot.settings import Settings
-from bot.settings.schema import ClientSettings
 from store.models import Client, User, Workspace
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.settings.schema import ClientSettings
 
 TIMEZONE_CACHE_TTL = timedelta(hours=24)
 # The key of a client VA Desk made for a Slack Connect channel (bot/services/chats.py).

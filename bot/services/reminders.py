@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -21,8 +22,10 @@ from bot.services.parsing import format_task_id
 from bot.services.people import Actor
 from bot.services.text import shown
 from bot.services.timers import format_entry_id, own_entry
-from bot.settings import Settings
 from store.models import Task, TimeEntry, TimerSilence
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 AFTER_HOURS = "after-hours"
 LONG_TIMER = "long-timer"

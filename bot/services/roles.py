@@ -4,15 +4,18 @@ vadesk.toml says (which stays the starting roster), each change in the audit tra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from bot.services import audit
+from bot.services.delegation import PHASES
 from bot.services.errors import InputError, PermissionDenied
 from bot.services.people import Actor, ensure_workspace, role_and_phase
-from bot.settings import Settings
-from bot.settings.schema import PHASES
 from store.models import User
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 ROLES = ("owner", "supervisor", "va")
 

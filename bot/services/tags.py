@@ -12,7 +12,9 @@ belongs to (`Conversation.tag`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -27,13 +29,37 @@ from bot.services.people import Actor
 from bot.services.rows import saved_id
 from bot.services.tasks import get_task
 from bot.services.text import escape, quoted
-from bot.settings import Settings
-from bot.settings.schema import TAG_SEPARATOR
-from bot.settings.schema import tag_slug as tag_slug  # what `#` takes
 from store.models import ContactTag, Conversation, ConversationEvent, Task
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+# A tag is shown as "Category – Subcategory" (an en dash between spaces).
+TAG_SEPARATOR = " – "
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+# The SOP's examples of the contact taxonomy, used when the file has no [tags].
+DEFAULT_TAGS: dict[str, tuple[str, ...]] = {
+    "Lead": ("Hot Prospect", "Cold Lead"),
+    "Client": ("Onboarding", "Active"),
+    "Support": ("Technical Issue",),
+    "Billing": ("Payment Question",),
+}
 
 # The valid tags are named in a refusal; a taxonomy of hundreds stops naming them here.
 LISTED_IN_REFUSAL = 40
+
+
+def tag_slug(text: str) -> str:
+    """`Lead – Hot Prospect` -> `lead-hot-prospect`: what can be typed after `#`."""
+    return _NOT_SLUG.sub("-", text.casefold()).strip("-")
+
+
+def tags_in_effect(taxonomy: dict[str, tuple[str, ...]] | None) -> tuple[str, ...]:
+    """Every "Category – Subcategory" of the taxonomy, in the file's order."""
+    categories = DEFAULT_TAGS if taxonomy is None else taxonomy
+    return tuple(
+        f"{category}{TAG_SEPARATOR}{sub}" for category, subs in categories.items() for sub in subs
+    )
 
 
 def category_of(tag: str) -> str:

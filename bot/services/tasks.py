@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -17,7 +18,6 @@ from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
 from bot.services.rows import saved_id
 from bot.services.text import NOTES_LIMIT, checked_text, escape, quoted, time_token
-from bot.settings import Settings
 from store.models import (
     CLOSED_STATUSES,
     PRIORITIES,
@@ -28,6 +28,9 @@ from store.models import (
     TimeEntry,
     Workspace,
 )
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 MAX_TITLE_LENGTH = 500
 TASK_REF = re.compile(r"^[Tt]-?\d+$")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
@@ -41,13 +41,28 @@ from bot.services.kpis import OPEN_STATUSES
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor, ProfileLookup, client_for_channel
 from bot.services.text import NOTES_LIMIT, quoted
-from bot.settings import Settings
-from bot.settings.schema import TEMPLATE_PLACEHOLDERS, Template
 from store.models import Conversation, Task, TemplateReview, TimeEntry, User
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.settings.schema import Template
 
 REVIEW_ROUTINE = "template-review"
 REVIEW_EVERY = timedelta(days=30)
 TEXT_FIELD = "text"
+
+# What a template may ask to have filled in, from the channel it is posted in.
+TEMPLATE_PLACEHOLDERS = ("client", "contact", "va", "task", "due")
+
+# What `{placeholder}` is filled with: text, like these (`[templates]` in the settings must
+# fill in with them).
+TEMPLATE_SAMPLES = {
+    "client": "Acme Corp",
+    "contact": "Maria",
+    "va": "Ana",
+    "task": "T-12 Inbox clean-up",
+    "due": "Friday, December 4",
+}
 
 
 # -- the library and its reviews -------------------------------------------------------

@@ -6,7 +6,7 @@ import csv
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -17,8 +17,10 @@ from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
 from bot.services.rows import saved_id
 from bot.services.tracked import FINISHED, RunningTimer
-from bot.settings import Settings
 from store.models import Client, Task, TimeEntry, User
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 COLUMNS = (
     "date",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -21,8 +22,10 @@ from bot import clock
 from bot.services.calendars import person_calendar
 from bot.services.periods import Period
 from bot.services.schedules import Calendar
-from bot.settings import Settings
 from store.models import Task, TimeEntry
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # The condition every report's query of counted time uses.
 FINISHED = col(TimeEntry.ended_at).is_not(None)

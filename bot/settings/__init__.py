@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.services.routines import DEFAULT_ROUTINES, Routine
+from bot.services.tags import tags_in_effect
 from bot.settings.environment import (
     DEFAULT_DATABASE_URL,
     DEFAULT_LOG_LEVEL,
@@ -20,7 +22,6 @@ from bot.settings.environment import (
 )
 from bot.settings.errors import ConfigError, MissingCredential
 from bot.settings.schema import (
-    DEFAULT_ROUTINES,
     BillingSettings,
     ChannelSettings,
     ClientSettings,
@@ -28,13 +29,11 @@ from bot.settings.schema import (
     KpiSettings,
     ReportSettings,
     RoleSettings,
-    Routine,
     SlaSettings,
     Template,
     TimerSettings,
     UserSettings,
     WorkspaceSettings,
-    tags_in_effect,
 )
 from bot.settings.toml import parse_settings_file
 
@@ -96,7 +95,13 @@ class Settings:
             )
         }
         sections["routines"] = {
-            r.name: r.model_dump(mode="json", exclude={"name"}) for r in self.routines
+            r.name: {
+                "title": r.title,
+                "schedule": r.schedule,
+                "audience": r.audience,
+                "items": list(r.items),
+            }
+            for r in self.routines
         }
         sections["clients"] = {
             c.key: c.model_dump(mode="json", exclude={"key"}, exclude_none=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.services.tags import tags_in_effect
 from bot.settings.errors import ConfigError
 from bot.settings.schema import (
     ClientEntry,
@@ -19,7 +20,6 @@ from bot.settings.schema import (
     TemplateEntry,
     UserSettings,
     describe,
-    tags_in_effect,
 )
 
 # Tables keyed by name (a client key, a user id) hold one model each.

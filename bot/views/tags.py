@@ -18,9 +18,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.parsing import format_task_id
-from bot.services.tags import MessageTagged, categories, tag_list_text
+from bot.services.tags import TAG_SEPARATOR, MessageTagged, categories, tag_list_text
 from bot.services.text import escape, fit, truncate
-from bot.settings.schema import TAG_SEPARATOR
 
 TAG_CONTACT_SHORTCUT = "tag_contact"
 TAG_CONTACT_CALLBACK = "tag_contact_submit"

@@ -32,7 +32,12 @@ from bot.services.delegation.chasing import (
     undelivered_due,
 )
 from bot.services.delegation.news import StepNews, owed_to_assigner, step_news
-from bot.services.delegation.phases import PROMOTION_STREAK, promotion_candidates
+from bot.services.delegation.phases import (
+    DEFAULT_CATEGORIES,
+    PHASES,
+    PROMOTION_STREAK,
+    promotion_candidates,
+)
 from bot.services.delegation.recurrence import (
     RECURRENCES,
     OccurrenceDue,
@@ -50,6 +55,8 @@ from bot.services.delegation.steps import (
 )
 
 __all__ = [
+    "DEFAULT_CATEGORIES",
+    "PHASES",
     "PROMOTION_STREAK",
     "RECURRENCES",
     "STATE_WORDS",

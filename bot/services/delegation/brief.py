@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -18,8 +19,10 @@ from bot.services.errors import FieldErrors, PermissionDenied
 from bot.services.people import Actor, role_and_phase
 from bot.services.tasks import NewTask, create_task
 from bot.services.text import NOTES_LIMIT, day_text
-from bot.settings import Settings
 from store.models import Assignment
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 URL_RE = re.compile(r"^https?://\S+$")
 TITLE_LIMIT = 500

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -14,8 +15,10 @@ from bot.services.calendars import person_calendar
 from bot.services.delegation.assignments import last_event
 from bot.services.delegation.news import SENT_TO_ASSIGNER, owed_to_assigner
 from bot.services.schedules import latest_repeat
-from bot.settings import Settings
 from store.models import Assignment, Task
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,17 @@ in place; and the person waiting on the step hears of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from bot.services.delegation.assignments import last_note, task_of
 from bot.services.delegation.steps import reviews_work
 from bot.services.errors import AlreadyDone
-from bot.settings import Settings
 from store.models import Assignment, Task
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # action -> the message it sends the assigner: the submission to review, the question to
 # answer. Where it was posted is stored; while Slack refuses it, it is sent again.

@@ -9,12 +9,22 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from bot.services.people import Actor, role_and_phase, roster
-from bot.settings import Settings
-from bot.settings.schema import PHASES
 from store.models import Assignment
 
 if TYPE_CHECKING:
     from bot.services.delegation.brief import Brief
+    from bot.settings import Settings
+
+# The SOP's trust phases, lowest first: I clerical, II administrative, III personal
+# executive assistant (schedule, sales pipeline).
+PHASES = ("I", "II", "III")
+# The SOP's task categories and the phase each needs; `[delegation] categories` replaces them.
+DEFAULT_CATEGORIES = {
+    "clerical": "I",
+    "administrative": "II",
+    "calendar": "III",
+    "sales pipeline": "III",
+}
 
 
 def phase_override(

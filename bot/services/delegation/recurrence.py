@@ -6,6 +6,7 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -15,8 +16,10 @@ from bot.services.delegation.assignments import record_event, saved_id, task_of
 from bot.services.people import resolve_actor
 from bot.services.schedules import Calendar
 from bot.services.tasks import NewTask, create_task
-from bot.settings import Settings
 from store.models import Assignment
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 RECURRENCES = ("none", "daily", "weekly", "monthly")
 

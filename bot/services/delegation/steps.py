@@ -4,6 +4,8 @@ the state does not allow is refused with a sentence naming the state and who put
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session, select
 
 from bot import clock
@@ -19,8 +21,10 @@ from bot.services.parsing import format_task_id
 from bot.services.people import Actor, role_and_phase
 from bot.services.tasks import complete_task
 from bot.services.text import NOTES_LIMIT, time_token
-from bot.settings import Settings
 from store.models import Assignment
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 STATE_WORDS = {
     "assigned": "waiting for the VA's acknowledgment",

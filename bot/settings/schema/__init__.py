@@ -6,13 +6,12 @@ in `fields`, and the whole file in `file`. The models are frozen and forbid unkn
 """
 
 from bot.settings.schema.clients import BillingSettings, ClientEntry, ClientSettings
-from bot.settings.schema.delegation import PHASES, DelegationSettings
+from bot.settings.schema.delegation import DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, describe
 from bot.settings.schema.file import SettingsFile
-from bot.settings.schema.routines import DEFAULT_ROUTINES, ReportSettings, Routine, RoutineEntry
-from bot.settings.schema.tags import TAG_SEPARATOR, tag_slug, tags_in_effect
+from bot.settings.schema.routines import ReportSettings, RoutineEntry
 from bot.settings.schema.targets import KpiSettings, SlaSettings, TimerSettings
-from bot.settings.schema.templates import TEMPLATE_PLACEHOLDERS, Template, TemplateEntry
+from bot.settings.schema.templates import Template, TemplateEntry
 from bot.settings.schema.workspace import (
     ChannelSettings,
     RoleSettings,
@@ -21,10 +20,6 @@ from bot.settings.schema.workspace import (
 )
 
 __all__ = [
-    "DEFAULT_ROUTINES",
-    "PHASES",
-    "TAG_SEPARATOR",
-    "TEMPLATE_PLACEHOLDERS",
     "BillingSettings",
     "ChannelSettings",
     "ClientEntry",
@@ -33,7 +28,6 @@ __all__ = [
     "KpiSettings",
     "ReportSettings",
     "RoleSettings",
-    "Routine",
     "RoutineEntry",
     "Section",
     "SettingProblem",
@@ -45,6 +39,4 @@ __all__ = [
     "UserSettings",
     "WorkspaceSettings",
     "describe",
-    "tag_slug",
-    "tags_in_effect",
 ]

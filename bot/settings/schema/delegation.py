@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from bot.services.delegation import DEFAULT_CATEGORIES, PHASES
 from bot.settings.schema.fields import (
     Section,
     WorkingHours,
@@ -16,17 +17,8 @@ from bot.settings.schema.fields import (
     string_value,
 )
 
-PHASES = ("I", "II", "III")
 MAX_CATEGORIES = 100  # a select menu holds 100 options
 CATEGORY_NAME_LIMIT = 100  # a task's category column; a select option's value holds 150
-# The SOP's task categories and the trust phase each needs (I clerical, II administrative,
-# III personal executive assistant: schedule, sales pipeline).
-DEFAULT_CATEGORIES = {
-    "clerical": "I",
-    "administrative": "II",
-    "calendar": "III",
-    "sales pipeline": "III",
-}
 
 
 def _category_name(value: Any) -> str:

@@ -4,9 +4,13 @@ rate for a known client, a schedule that falls on a business day)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import ConfigDict, Field, model_validator
 
+from bot.services.routines import DEFAULT_ROUTINES, Routine
 from bot.services.schedules import DAY_NAMES, parse_schedule
+from bot.services.tags import tag_slug, tags_in_effect
 from bot.settings.schema.clients import (
     BillingSettings,
     ClientEntry,
@@ -15,14 +19,8 @@ from bot.settings.schema.clients import (
 )
 from bot.settings.schema.delegation import DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, UserId
-from bot.settings.schema.routines import (
-    DEFAULT_ROUTINES,
-    ReportSettings,
-    Routine,
-    RoutineEntry,
-    RoutineName,
-)
-from bot.settings.schema.tags import Subcategories, TagPart, tag_slug, tags_in_effect
+from bot.settings.schema.routines import ReportSettings, RoutineEntry, RoutineName
+from bot.settings.schema.tags import Subcategories, TagPart
 from bot.settings.schema.targets import KpiSettings, SlaSettings, TimerSettings
 from bot.settings.schema.templates import Template, TemplateEntry
 from bot.settings.schema.workspace import (
@@ -133,7 +131,7 @@ class SettingsFile(Section):
                 given.setdefault("title", name.replace("-", " ").capitalize())
                 result.append(Routine(name=name, **given))
             else:
-                result.append(base.model_copy(update=given))
+                result.append(replace(base, **given))
         return tuple(result)
 
     def client_settings(self) -> tuple[ClientSettings, ...]:

@@ -1,6 +1,6 @@
 """`[routines.<name>]` and `[reports]`: the checklists posted on a schedule (the SOP's
-built-in ones, changed or turned off by the file, and the file's own), and when the digest
-and the weekly report go out."""
+built-in ones of `bot.services.routines`, changed or turned off by the file, and the
+file's own), and when the digest and the weekly report go out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
+from bot.services.routines import AUDIENCES
 from bot.settings.schema.fields import (
     CHANNEL_ID_RE,
     ScheduleText,
@@ -22,7 +23,6 @@ from bot.settings.schema.fields import (
 
 MAX_NAME_CHARS = 64  # a routine or template name
 MAX_TITLE_CHARS = 150  # a routine's title: a message header holds 150 characters
-AUDIENCES = ("vas", "supervisors", "owners")
 ROUTINE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 # Slack's limits for a checklist: ten checkboxes, 75 characters each.
 MAX_ROUTINE_ITEMS = 10
@@ -108,119 +108,3 @@ class RoutineEntry(Section):
     audience: Audience | None = None
     items: RoutineItems | None = None
     enabled: StrictBool = True
-
-
-class Routine(Section):
-    """A routine in effect: a checklist posted on a schedule to each person of an audience
-    (in their own time zone and working hours), or to a channel."""
-
-    name: str
-    title: str
-    schedule: str
-    audience: str
-    items: tuple[str, ...]
-
-    @property
-    def to_channel(self) -> bool:
-        return self.audience not in AUDIENCES
-
-
-def _routine(name: str, title: str, schedule: str, audience: str, *items: str) -> Routine:
-    return Routine(name=name, title=title, schedule=schedule, audience=audience, items=items)
-
-
-# The SOP's routines, on by default.
-DEFAULT_ROUTINES: tuple[Routine, ...] = (
-    _routine(
-        "morning",
-        "Morning routine",
-        "workday start",
-        "vas",
-        "Review the PSA: tasks due today and overdue",
-        "Check client chats and emails",
-        "Prioritize the day (urgent and important first)",
-        "Update your personal to-do list",
-    ),
-    _routine(
-        "hourly",
-        "Hourly check",
-        "hourly",
-        "vas",
-        "Monitor client chats",
-        "Update task statuses",
-        "Handle time-sensitive requests",
-    ),
-    _routine(
-        "end-of-day",
-        "End-of-day wrap-up",
-        "workday end",
-        "vas",
-        "Finalize pending tasks (or note where they stand)",
-        "Update the PSA",
-        "Prepare the end-of-day report",
-        "Close the day's channels and chats",
-    ),
-    _routine(
-        "monday-audit",
-        "Monday audit",
-        "mon 10:00",
-        "vas",
-        "Audit automations and workflows",
-        "Fix or report what is broken",
-    ),
-    _routine(
-        "friday-checkin",
-        "Friday CEO check-in",
-        "fri 14:00",
-        "vas",
-        "Prepare the check-in report for the owner",
-        "List wins, blockers and next week's priorities",
-    ),
-    _routine(
-        "testimonials",
-        "Testimonial requests",
-        "wed 11:00",
-        "vas",
-        "Send testimonial requests to happy clients",
-        "Log the answers received",
-    ),
-    _routine(
-        "onboarding-check",
-        "Onboarding sequence check",
-        "tue 11:00",
-        "vas",
-        "Check that new clients got every onboarding step",
-    ),
-    _routine(
-        "campaign-review",
-        "Campaign follow-up review",
-        "thu 11:00",
-        "vas",
-        "Review campaign follow-ups and their replies",
-        "Schedule the next follow-ups",
-    ),
-    _routine(
-        "template-review",
-        "Monthly template library review",
-        "monthly 10:00",
-        "vas",
-        "Review message templates; update outdated ones",
-        "Mark each template's review date",
-    ),
-    _routine(
-        "cold-leads",
-        "Cold-lead archive",
-        "monthly 11:00",
-        "vas",
-        "Archive cold leads",
-        "Build the re-engagement segment",
-    ),
-    _routine(
-        "sop-review",
-        "SOP review with the owner",
-        "monthly 14:00",
-        "supervisors",
-        "Review the SOPs with the owner",
-        "Record the changes agreed",
-    ),
-)

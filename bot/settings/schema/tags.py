@@ -1,25 +1,13 @@
 """`[tags]`: the contact taxonomy, categories each with their subcategories; without it
-the SOP's examples are in effect."""
+the SOP's examples in `bot.services.tags` are in effect."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
 from bot.settings.schema.fields import nonempty_text, refuse, string_list
-
-# A tag is shown as "Category – Subcategory" (an en dash between spaces).
-TAG_SEPARATOR = " – "
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-# The SOP's examples of the contact taxonomy, used when the file has no [tags].
-DEFAULT_TAGS: dict[str, tuple[str, ...]] = {
-    "Lead": ("Hot Prospect", "Cold Lead"),
-    "Client": ("Onboarding", "Active"),
-    "Support": ("Technical Issue",),
-    "Billing": ("Payment Question",),
-}
 
 
 def _tag_part(value: Any) -> str:
@@ -44,16 +32,3 @@ Subcategories = Annotated[
     BeforeValidator(_subcategories),
     WithJsonSchema({"type": "array", "minItems": 1, "items": {"type": "string"}}),
 ]
-
-
-def tag_slug(text: str) -> str:
-    """`Lead – Hot Prospect` -> `lead-hot-prospect`: what can be typed after `#`."""
-    return _NOT_SLUG.sub("-", text.casefold()).strip("-")
-
-
-def tags_in_effect(taxonomy: dict[str, tuple[str, ...]] | None) -> tuple[str, ...]:
-    """Every "Category – Subcategory" of the taxonomy, in the file's order."""
-    categories = DEFAULT_TAGS if taxonomy is None else taxonomy
-    return tuple(
-        f"{category}{TAG_SEPARATOR}{sub}" for category, subs in categories.items() for sub in subs
-    )

@@ -10,20 +10,10 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
+from bot.services.templates import TEMPLATE_PLACEHOLDERS, TEMPLATE_SAMPLES
 from bot.settings.schema.fields import Section, UserId, nonempty_text, refuse
 
 MAX_TEMPLATE_CHARS = 3000  # what a post holds (and the preview form)
-# What a template may ask to have filled in, from the channel it is posted in.
-TEMPLATE_PLACEHOLDERS = ("client", "contact", "va", "task", "due")
-
-# What `{placeholder}` is filled with: text, like these (bot.services.templates).
-TEMPLATE_SAMPLES = {
-    "client": "Acme Corp",
-    "contact": "Maria",
-    "va": "Ana",
-    "task": "T-12 Inbox clean-up",
-    "due": "Friday, December 4",
-}
 
 
 def _template_text(value: Any) -> str:
