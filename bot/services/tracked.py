@@ -51,7 +51,7 @@ class RunningTimer:
     to_check: bool  # past its working day or the entry limit
 
 
-def needs_check(calendar: Calendar, started_at: datetime, now: datetime, max_hours: int) -> bool:
+def needs_check(calendar: Calendar, started_at: datetime, now: datetime, max_hours: float) -> bool:
     """Past the working day it started in (or into a later day), or over the limit."""
     if now - started_at > timedelta(hours=max_hours):
         return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -94,7 +94,8 @@ def _unknown_key(loc: list[str]) -> str:
     elif where[0] in _KEYED_SECTIONS and len(where) == 2:
         model = _KEYED_SECTIONS[where[0]]
     else:
-        model = SettingsFile.model_fields[where[0]].annotation  # type: ignore[assignment]
+        # Any other table whose keys are checked is a section: a model of its own.
+        model = cast(type[BaseModel], SettingsFile.model_fields[where[0]].annotation)
     allowed = list(model.model_fields)
     hint = difflib.get_close_matches(name, allowed, n=1)
     suggestion = (

@@ -4,7 +4,7 @@ how their time is billed."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema
@@ -16,7 +16,8 @@ from bot.settings.schema.fields import (
     Section,
     TimeZoneName,
     describe,
-    number,
+    number_between,
+    number_schema,
     refuse,
     text_of_at_most,
     text_schema,
@@ -48,22 +49,22 @@ def _rounding(value: Any) -> int:
     return value
 
 
-ClientKey = Annotated[
+ClientKey: TypeAlias = Annotated[
     str, BeforeValidator(_client_key), text_schema(CLIENT_KEY_RE.pattern, "client key")
 ]
-ClientName = Annotated[
+ClientName: TypeAlias = Annotated[
     str,
     BeforeValidator(text_of_at_most(MAX_CLIENT_NAME_CHARS, "what VA Desk stores")),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_CLIENT_NAME_CHARS}),
 ]
-RoundingMinutes = Annotated[
+RoundingMinutes: TypeAlias = Annotated[
     int, BeforeValidator(_rounding), WithJsonSchema({"enum": list(ROUNDING_CHOICES)})
 ]
-Rate = number(
-    f"an hourly rate from 0 to {MAX_RATE:,}",
-    lambda x: 0 <= x <= MAX_RATE,
-    {"minimum": 0, "maximum": MAX_RATE},
-)
+Rate: TypeAlias = Annotated[
+    float,
+    number_between(0, MAX_RATE, f"an hourly rate from 0 to {MAX_RATE:,}"),
+    number_schema(0, MAX_RATE),
+]
 
 
 class ClientEntry(Section):

@@ -3,7 +3,7 @@ category needs; `Phase` is also a person's phase in `[users.<id>]`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
@@ -43,10 +43,10 @@ def _phase(value: Any) -> str:
     return phase
 
 
-CategoryName = Annotated[
+CategoryName: TypeAlias = Annotated[
     str, BeforeValidator(_category_name), WithJsonSchema({"type": "string", "maxLength": 100})
 ]
-Phase = Annotated[str, BeforeValidator(_phase), WithJsonSchema({"enum": list(PHASES)})]
+Phase: TypeAlias = Annotated[str, BeforeValidator(_phase), WithJsonSchema({"enum": list(PHASES)})]
 
 
 class DelegationSettings(Section):

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
@@ -190,7 +190,7 @@ def _schedule(value: Any) -> str:
         raise refuse(str(error)) from None
 
 
-def whole_number(high: int, what: str) -> Any:
+def whole_number(high: int, what: str) -> BeforeValidator:
     """A whole number from 1 to `high`; `what` says why `high` is the most."""
 
     def check(value: Any) -> int:
@@ -200,11 +200,11 @@ def whole_number(high: int, what: str) -> Any:
             raise refuse(f"must be at most {high:,} ({what}), got {describe(value)}")
         return value
 
-    return Annotated[
-        int,
-        BeforeValidator(check),
-        WithJsonSchema({"type": "integer", "minimum": 1, "maximum": high}),
-    ]
+    return BeforeValidator(check)
+
+
+def whole_number_schema(high: int) -> WithJsonSchema:
+    return WithJsonSchema({"type": "integer", "minimum": 1, "maximum": high})
 
 
 def text_of_at_most(limit: int, why: str) -> Callable[[Any], str]:
@@ -217,20 +217,24 @@ def text_of_at_most(limit: int, why: str) -> Callable[[Any], str]:
     return check
 
 
-def number(what: str, ok: Callable[[float], bool], schema: dict) -> Any:
-    """A float field with a range; `what` completes "must be ..." in the refusal."""
+def number_between(low: float, high: float, what: str) -> BeforeValidator:
+    """A number from `low` to `high`; `what` completes "must be ..." in the refusal."""
 
     def check(value: Any) -> float:
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
-            or not ok(value)
+            or not low <= value <= high
         ):
             raise refuse(f"must be {what}, got {describe(value)}")
         return float(value)
 
-    return Annotated[float, BeforeValidator(check), WithJsonSchema({"type": "number", **schema})]
+    return BeforeValidator(check)
+
+
+def number_schema(low: float, high: float) -> WithJsonSchema:
+    return WithJsonSchema({"type": "number", "minimum": low, "maximum": high})
 
 
 def any_case(*words: str) -> str:
@@ -243,13 +247,13 @@ def text_schema(pattern: str, description: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
 
 
-Hours = Annotated[
+Hours: TypeAlias = Annotated[
     tuple[time, time],
     BeforeValidator(_hours),
     PlainSerializer(lambda hours: f"{hours[0]:%H:%M}-{hours[1]:%H:%M}", return_type=str),
     text_schema(r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$", 'e.g. "09:00-17:00"'),
 ]
-Days = Annotated[
+Days: TypeAlias = Annotated[
     tuple[int, ...],
     BeforeValidator(_days),
     PlainSerializer(lambda days: [DAY_NAMES[d] for d in days], return_type=list[str]),
@@ -261,33 +265,43 @@ Days = Annotated[
         }
     ),
 ]
-Dates = Annotated[
+Dates: TypeAlias = Annotated[
     tuple[date, ...],
     BeforeValidator(_dates),
     WithJsonSchema({"type": "array", "items": {"type": "string", "format": "date"}}),
 ]
-TimeZoneName = Annotated[
+TimeZoneName: TypeAlias = Annotated[
     str,
     BeforeValidator(_timezone),
     WithJsonSchema({"type": "string", "description": 'an IANA time zone, e.g. "Asia/Manila"'}),
 ]
-UserId = Annotated[str, BeforeValidator(_user_id), text_schema(USER_ID_RE.pattern, "user id")]
-UserIds = Annotated[
+UserId: TypeAlias = Annotated[
+    str, BeforeValidator(_user_id), text_schema(USER_ID_RE.pattern, "user id")
+]
+UserIds: TypeAlias = Annotated[
     tuple[str, ...],
     BeforeValidator(_user_ids),
     WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": USER_ID_RE.pattern}}),
 ]
-ChannelId = Annotated[
+ChannelId: TypeAlias = Annotated[
     str, BeforeValidator(_channel_id), text_schema(CHANNEL_ID_RE.pattern, "channel id")
 ]
-ScheduleText = Annotated[
+ScheduleText: TypeAlias = Annotated[
     str,
     BeforeValidator(_schedule),
     WithJsonSchema({"type": "string", "description": f"one of {SCHEDULE_GRAMMAR}"}),
 ]
-WorkingMinutes = whole_number(WEEK_MINUTES, "7 days of working time")
-WorkingHours = number(
-    f"a number of hours from {MIN_HOURS} to {WEEK_HOURS} (7 days of working time)",
-    lambda x: MIN_HOURS <= x <= WEEK_HOURS,
-    {"minimum": MIN_HOURS, "maximum": WEEK_HOURS},
-)
+WorkingMinutes: TypeAlias = Annotated[
+    int,
+    whole_number(WEEK_MINUTES, "7 days of working time"),
+    whole_number_schema(WEEK_MINUTES),
+]
+WorkingHours: TypeAlias = Annotated[
+    float,
+    number_between(
+        MIN_HOURS,
+        WEEK_HOURS,
+        f"a number of hours from {MIN_HOURS} to {WEEK_HOURS} (7 days of working time)",
+    ),
+    number_schema(MIN_HOURS, WEEK_HOURS),
+]

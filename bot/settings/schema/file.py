@@ -84,20 +84,18 @@ class SettingsFile(Section):
         self.routines_in_effect()  # a new routine must say what, when and to whom
         # The reports always (the default weekly is a Friday); a routine when the file
         # sets its schedule (a built-in one on a day off just does not run that day).
-        written = ["reports.digest", "reports.weekly"]
+        written = [("reports.digest", self.reports.digest), ("reports.weekly", self.reports.weekly)]
         written += [
-            f"routines.{name}.schedule"
+            (f"routines.{name}.schedule", entry.schedule)
             for name, entry in self.routines.items()
             if entry.schedule is not None and entry.enabled
         ]
-        for key in written:
-            self._on_a_business_day(key)
+        for key, text in written:
+            self._on_a_business_day(key, text)
         return self
 
-    def _on_a_business_day(self, key: str) -> None:
+    def _on_a_business_day(self, key: str, text: str) -> None:
         """A schedule of weekdays none of which is a business day would never run."""
-        section, name, *_ = key.split(".")
-        text = getattr(self.reports, name) if section == "reports" else self.routines[name].schedule
         schedule = parse_schedule(text)
         business = self.workspace.business_days
         if schedule.kind == "weekly" and not set(schedule.days) & set(business):
@@ -116,10 +114,10 @@ class SettingsFile(Section):
         for name in dict.fromkeys([*defaults, *self.routines]):
             entry = self.routines.get(name)
             base = defaults.get(name)
-            if entry is not None and not entry.enabled:
-                continue
             if entry is None:
-                result.append(base)  # type: ignore[arg-type]
+                result.append(defaults[name])  # a built-in routine the file leaves as it is
+                continue
+            if not entry.enabled:
                 continue
             given = entry.model_dump(exclude={"enabled"}, exclude_none=True)
             if base is None:

@@ -5,7 +5,7 @@ file's own), and when the digest and the weekly report go out."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
@@ -60,19 +60,19 @@ def _items(value: Any) -> tuple[str, ...]:
     return items
 
 
-RoutineName = Annotated[
+RoutineName: TypeAlias = Annotated[
     str,
     BeforeValidator(_routine_name),
     text_schema(ROUTINE_NAME_RE.pattern, "routine name"),
 ]
-Audience = Annotated[
+Audience: TypeAlias = Annotated[
     str,
     BeforeValidator(_audience),
     WithJsonSchema(
         {"anyOf": [{"enum": list(AUDIENCES)}, {"type": "string", "pattern": CHANNEL_ID_RE.pattern}]}
     ),
 ]
-RoutineItems = Annotated[
+RoutineItems: TypeAlias = Annotated[
     tuple[str, ...],
     BeforeValidator(_items),
     WithJsonSchema(
@@ -84,7 +84,7 @@ RoutineItems = Annotated[
         }
     ),
 ]
-RoutineTitle = Annotated[
+RoutineTitle: TypeAlias = Annotated[
     str,
     BeforeValidator(text_of_at_most(MAX_TITLE_CHARS, "a message header")),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_TITLE_CHARS}),

@@ -3,7 +3,7 @@ the SOP's examples in `bot.services.tags` are in effect."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, WithJsonSchema
 
@@ -26,8 +26,8 @@ def _subcategories(value: Any) -> tuple[str, ...]:
     return names
 
 
-TagPart = Annotated[str, BeforeValidator(_tag_part), WithJsonSchema({"type": "string"})]
-Subcategories = Annotated[
+TagPart: TypeAlias = Annotated[str, BeforeValidator(_tag_part), WithJsonSchema({"type": "string"})]
+Subcategories: TypeAlias = Annotated[
     tuple[str, ...],
     BeforeValidator(_subcategories),
     WithJsonSchema({"type": "array", "minItems": 1, "items": {"type": "string"}}),

@@ -3,28 +3,40 @@ the limits of time entries, as the SOPs set them."""
 
 from __future__ import annotations
 
+from typing import Annotated, TypeAlias
+
 from bot.settings.schema.fields import (
     MIN_HOURS,
     Section,
     WorkingHours,
     WorkingMinutes,
-    number,
+    number_between,
+    number_schema,
     whole_number,
+    whole_number_schema,
 )
 
 MAX_OPEN_CHATS = 100
 
-OpenChats = whole_number(MAX_OPEN_CHATS, "open client chats one VA can hold")
-Ratio = number(
-    "a number from 0.01 to 0.99", lambda x: 0.01 <= x <= 0.99, {"minimum": 0.01, "maximum": 0.99}
-)
-Share = number("a number from 0 to 1", lambda x: 0 <= x <= 1, {"minimum": 0, "maximum": 1})
-Rating = number("a number from 1 to 5", lambda x: 1 <= x <= 5, {"minimum": 1, "maximum": 5})
-EntryHours = number(
-    f"a number of hours from {MIN_HOURS} to 24",
-    lambda x: MIN_HOURS <= x <= 24,
-    {"minimum": MIN_HOURS, "maximum": 24},
-)
+OpenChats: TypeAlias = Annotated[
+    int,
+    whole_number(MAX_OPEN_CHATS, "open client chats one VA can hold"),
+    whole_number_schema(MAX_OPEN_CHATS),
+]
+Ratio: TypeAlias = Annotated[
+    float, number_between(0.01, 0.99, "a number from 0.01 to 0.99"), number_schema(0.01, 0.99)
+]
+Share: TypeAlias = Annotated[
+    float, number_between(0, 1, "a number from 0 to 1"), number_schema(0, 1)
+]
+Rating: TypeAlias = Annotated[
+    float, number_between(1, 5, "a number from 1 to 5"), number_schema(1, 5)
+]
+EntryHours: TypeAlias = Annotated[
+    float,
+    number_between(MIN_HOURS, 24, f"a number of hours from {MIN_HOURS} to 24"),
+    number_schema(MIN_HOURS, 24),
+]
 
 
 class SlaSettings(Section):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import string
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, WithJsonSchema
 
@@ -21,13 +21,17 @@ def _template_text(value: Any) -> str:
     if len(text) > MAX_TEMPLATE_CHARS:
         raise refuse(f"has {len(text):,} characters; a post holds at most {MAX_TEMPLATE_CHARS:,}")
     try:
-        parts = [part for part in string.Formatter().parse(text) if part[1] is not None]
+        parts = [
+            (field, spec, conversion)
+            for _, field, spec, conversion in string.Formatter().parse(text)
+            if field is not None
+        ]
     except ValueError as error:
         raise refuse(
             f"is not a valid template ({error}); write a literal brace as {{{{ or }}}}"
         ) from None
     known = " ".join(f"{{{name}}}" for name in TEMPLATE_PLACEHOLDERS)
-    for _, field, spec, conversion in parts:
+    for field, spec, conversion in parts:
         name = re.split(r"[.\[]", field, maxsplit=1)[0]
         if name not in TEMPLATE_PLACEHOLDERS:
             raise refuse(f"unknown placeholder {{{field}}}; use {known}")
@@ -43,7 +47,7 @@ def _template_text(value: Any) -> str:
     return text
 
 
-TemplateText = Annotated[
+TemplateText: TypeAlias = Annotated[
     str,
     BeforeValidator(_template_text),
     WithJsonSchema(
