@@ -7,7 +7,7 @@ the file's sections as pydantic models.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.settings.schema import (
     KpiSettings,
     ReportSettings,
     RoleSettings,
+    Section,
     SlaSettings,
     Template,
     TimerSettings,
@@ -80,20 +81,11 @@ class Settings:
             database_url = make_url(self.database_url).render_as_string(hide_password=True)
         except ArgumentError:  # not a URL SQLAlchemy reads: show what follows any '@'
             database_url = self.database_url.rsplit("@", 1)[-1]
-        sections = {
-            name: getattr(self, name).model_dump(mode="json")
-            for name in (
-                "workspace",
-                "roles",
-                "channels",
-                "sla",
-                "kpi",
-                "timers",
-                "billing",
-                "reports",
-                "delegation",
-            )
-        }
+        sections: dict[str, Any] = {}
+        for item in fields(self):  # the sections that are one table each, in the file's order
+            value = getattr(self, item.name)
+            if isinstance(value, Section):
+                sections[item.name] = value.model_dump(mode="json")
         sections["routines"] = {
             r.name: {
                 "title": r.title,

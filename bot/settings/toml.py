@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
-from bot.services.tags import tags_in_effect
 from bot.settings.errors import ConfigError
 from bot.settings.schema import (
     ClientEntry,
@@ -51,22 +50,7 @@ def parse_settings_file(path: Path) -> dict[str, Any]:
         raise ConfigError(file, key, reason) from None
     except SettingProblem as problem:
         raise ConfigError(file, problem.key, problem.reason) from None
-    return {
-        "workspace": parsed.workspace,
-        "roles": parsed.roles,
-        "channels": parsed.channels,
-        "sla": parsed.sla,
-        "kpi": parsed.kpi,
-        "timers": parsed.timers,
-        "clients": parsed.client_settings(),
-        "users": dict(parsed.users),
-        "billing": parsed.billing,
-        "reports": parsed.reports,
-        "delegation": parsed.delegation,
-        "routines": parsed.routines_in_effect(),
-        "tags": tags_in_effect(parsed.tags),
-        "templates": parsed.templates_in_effect(),
-    }
+    return parsed.in_effect()
 
 
 def _first_problem(invalid: ValidationError) -> tuple[str, str]:

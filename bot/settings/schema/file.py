@@ -5,6 +5,7 @@ rate for a known client, a schedule that falls on a business day)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -131,6 +132,18 @@ class SettingsFile(Section):
             else:
                 result.append(replace(base, **given))
         return tuple(result)
+
+    def in_effect(self) -> dict[str, Any]:
+        """The sections as `Settings` holds them: each section as read, the keyed tables as
+        tuples, and the built-in routines and tags where the file leaves them."""
+        return {
+            **{name: getattr(self, name) for name in type(self).model_fields},
+            "clients": self.client_settings(),
+            "users": dict(self.users),
+            "routines": self.routines_in_effect(),
+            "tags": tags_in_effect(self.tags),
+            "templates": self.templates_in_effect(),
+        }
 
     def client_settings(self) -> tuple[ClientSettings, ...]:
         return tuple(ClientSettings(key=key, **dict(entry)) for key, entry in self.clients.items())
