@@ -48,10 +48,11 @@ def _reachable_database() -> Iterator[None]:
 def _ready_engine(settings: Settings):
     """SQLite is migrated at start; PostgreSQL must be migrated on purpose first."""
     from store.db import current_revision, head_revision, migrate
+    from store.sql import is_sqlite
 
     engine = _engine(settings)
     with _reachable_database():
-        if engine.dialect.name == "sqlite":
+        if is_sqlite(engine):
             migrate(engine)
         elif current_revision(engine) != head_revision():
             raise VADeskError(

@@ -20,6 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from store.sql import is_sqlite
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -60,7 +62,7 @@ _sqlite_locks_guard = threading.Lock()
 def transaction_lock(engine: Engine) -> AbstractContextManager:
     """SQLite has one writer at a time: threads of this process queue here, in order,
     instead of backing off in SQLite's busy handler (which sleeps up to 100 ms a try)."""
-    if engine.dialect.name != "sqlite":
+    if not is_sqlite(engine):
         return nullcontext()
     with _sqlite_locks_guard:
         return _sqlite_locks.setdefault(engine, threading.RLock())

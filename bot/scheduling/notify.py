@@ -31,7 +31,6 @@ from typing import Any, TextIO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,6 +39,7 @@ from bot.failure_log import log_failure
 from bot.services.text import readable
 from store.db import session_scope
 from store.models import Delivery, User
+from store.sql import insert_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -129,21 +129,16 @@ class RateGate:
 
 def claim(session: Session, outgoing: Outgoing) -> int | None:
     """Insert the delivery row; its id, or None when another run already claimed it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Delivery.__table__)
-        .values(
-            team_id=outgoing.team_id,
-            job=outgoing.job,
-            slot=outgoing.slot,
-            recipient=outgoing.recipient,
-            claimed_at=clock.now(),
-            channel_id=outgoing.channel,
-        )
-        .on_conflict_do_nothing(index_elements=["team_id", "job", "slot", "recipient"])
-        .returning(Delivery.__table__.c.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+    values = {
+        "team_id": outgoing.team_id,
+        "job": outgoing.job,
+        "slot": outgoing.slot,
+        "recipient": outgoing.recipient,
+        "claimed_at": clock.now(),
+        "channel_id": outgoing.channel,
+    }
+    key = ["team_id", "job", "slot", "recipient"]
+    return insert_or_ignore(session, Delivery, values, returning="id", conflict_on=key)
 
 
 def already_claimed(session: Session, outgoing: Outgoing) -> bool:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
@@ -27,6 +26,7 @@ from bot.services.people import Actor, roster
 from bot.services.schedules import add_working_time
 from bot.services.text import time_token
 from store.models import Conversation
+from store.sql import advisory_lock
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -40,11 +40,7 @@ class Placement:
 
 def serialize_placements(session: Session, team_id: str) -> None:
     """Wait for any other placement, claim or resolve in this team to commit."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-            {"key": f"vadesk-chat-placement:{team_id}"},
-        )
+    advisory_lock(session, f"vadesk-chat-placement:{team_id}")
 
 
 def open_counts(session: Session, team_id: str) -> dict[str, int]:

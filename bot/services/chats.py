@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -28,13 +27,13 @@ from bot.services.people import (
     CONNECT_KEY_PREFIX,
     client_for_channel,
     ensure_workspace,
-    insert_once,
     roster,
 )
 from bot.services.rows import saved_id
 from bot.services.schedules import Calendar, add_working_time, working_time_between
 from bot.services.text import readable
 from store.models import ChannelMessage, Client, ContactTag, Conversation, ConversationEvent
+from store.sql import advisory_lock, insert_once, insert_or_ignore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -270,23 +269,13 @@ def one_channel_at_a_time(session: Session, team_id: str, channel_id: str) -> No
     """Two messages of one channel counted at once would both find no conversation open
     and open two: on PostgreSQL the second waits here for the first to commit (SQLite's
     one writer already orders them)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-            {"key": f"vadesk-chat-channel:{team_id}:{channel_id}"},
-        )
+    advisory_lock(session, f"vadesk-chat-channel:{team_id}:{channel_id}")
 
 
 def _first_time(session: Session, message: ChatMessage) -> bool:
     """Note the message as counted; False when it already was (a redelivered event)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(ChannelMessage.__table__)
-        .values(team_id=message.team_id, channel_id=message.channel, ts=message.ts)
-        .on_conflict_do_nothing()
-        .returning(ChannelMessage.__table__.c.ts)
-    )
-    return session.execute(statement).scalar_one_or_none() is not None
+    values = {"team_id": message.team_id, "channel_id": message.channel, "ts": message.ts}
+    return insert_or_ignore(session, ChannelMessage, values, returning="ts") is not None
 
 
 def _answer(

@@ -8,11 +8,11 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from bot import clock
 from store.models import Client, User, Workspace
+from store.sql import insert_once
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -46,15 +46,6 @@ def _format_hours(hours: tuple[time, time] | None) -> str | None:
     if hours is None:
         return None
     return f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
-
-
-def insert_once(session: Session, row: SQLModel) -> None:
-    """Insert a row seen for the first time; if a concurrent request inserted it first, keep it."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except sa.exc.IntegrityError:
-        pass
 
 
 def ensure_workspace(session: Session, settings: Settings, team_id: str) -> Workspace:

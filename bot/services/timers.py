@@ -22,6 +22,7 @@ from bot.services.people import Actor
 from bot.services.periods import local_day_bounds, period_of
 from bot.services.text import NOTES_LIMIT, checked_text, time_token
 from store.models import CLOSED_STATUSES, Task, TimeEntry, User
+from store.sql import lock_for_update
 
 DEFAULT_MAX_HOURS = 24.0
 
@@ -126,15 +127,8 @@ def one_change_at_a_time(session: Session, team_id: str, user_id: str, *reread: 
     (on PostgreSQL, a lock on the person's row), then reads `reread` again, locked, and
     sees what the first one did. On SQLite a unit of work holds the database's one write
     lock from its first statement (store/db.py), so nothing can have changed: no query."""
-    if session.get_bind().dialect.name == "sqlite":
-        return
-    session.execute(
-        sa.select(col(User.id))
-        .where(col(User.team_id) == team_id, col(User.id) == user_id)
-        .with_for_update()
-    )
-    for row in reread:
-        session.refresh(row, with_for_update=True)
+    person = sa.select(col(User.id)).where(col(User.team_id) == team_id, col(User.id) == user_id)
+    lock_for_update(session, person, *reread)
 
 
 def start_timer(

@@ -1,0 +1,80 @@
+"""The database idioms VA Desk needs on both SQLite and PostgreSQL, each written once.
+
+Services say what they need (a row inserted unless it is there, a turn of their own per
+key, rows locked before they are read again) and these functions say how on each
+database. Nothing outside `store/` asks which database it runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import Select
+from sqlmodel import Session, SQLModel
+
+
+def is_sqlite(bind: Engine | Connection | Session) -> bool:
+    """Whether this runs on SQLite (one writer at a time) rather than PostgreSQL."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return engine.dialect.name == "sqlite"
+
+
+def insert_once(session: Session, row: SQLModel) -> None:
+    """Insert a row seen for the first time; if a concurrent request inserted it first, keep it."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except sa.exc.IntegrityError:
+        pass
+
+
+def insert_or_ignore(
+    session: Session,
+    model: type[SQLModel],
+    values: Mapping[str, Any],
+    returning: str,
+    conflict_on: Sequence[str] | None = None,
+) -> Any | None:
+    """INSERT … ON CONFLICT DO NOTHING into `model`'s table: the new row's `returning`
+    column, or None when a row with the same key (the unique columns `conflict_on`, else
+    any) was there already. One statement, so of two processes inserting the same key
+    exactly one gets the row."""
+    table = _table(model)
+    insert = sqlite.insert if is_sqlite(session) else postgresql.insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_on)
+        .returning(table.c[returning])
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def _table(model: type[SQLModel]) -> sa.Table:
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table), f"{model.__name__} is not mapped to one table"
+    return table
+
+
+def advisory_lock(session: Session, key: str) -> None:
+    """Wait until no other unit of work holds `key`, then hold it until this one ends: a
+    transaction-scoped advisory lock on PostgreSQL. SQLite needs none: a unit of work
+    holds the database's one write lock from its first statement (store/db.py)."""
+    if is_sqlite(session):
+        return
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def lock_for_update(session: Session, statement: Select[Any], *reread: SQLModel) -> None:
+    """Lock the rows `statement` selects (SELECT … FOR UPDATE), then read `reread` again,
+    locked, so what a unit of work that held them first changed is seen. On SQLite nothing
+    can have changed since this unit of work began (its one write lock): no query."""
+    if is_sqlite(session):
+        return
+    session.execute(statement.with_for_update())
+    for row in reread:
+        session.refresh(row, with_for_update=True)
