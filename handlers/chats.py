@@ -117,9 +117,7 @@ def _announce(desk: Desk, client: WebClient, placement: Placement) -> None:
     conversation = placement.conversation
     permalink = message_permalink(client, conversation.channel_id, conversation.thread_ts)
     with desk.session() as session:
-        row = session.get(Conversation, conversation.id)
-        row.permalink = permalink
-        session.add(row)
+        row = chats.keep_permalink(session, conversation, permalink)
         name = chats.client_name(session, row)
         vas = set(roster(session, desk.settings, row.team_id).vas)
     if placement.assignee is not None:

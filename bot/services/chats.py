@@ -339,6 +339,17 @@ def close_if_idle(
     return True
 
 
+def keep_permalink(
+    session: Session, conversation: Conversation, permalink: str | None
+) -> Conversation:
+    """Keep the link to the client's opening message (its alerts, the Homes' Open), on the
+    conversation's row as this unit of work reads it."""
+    row = session.get_one(Conversation, conversation.id)
+    row.permalink = permalink
+    session.add(row)
+    return row
+
+
 def client_names(session: Session, team_id: str) -> dict[int, str]:
     """Each client's name by id, for showing conversations."""
     rows = session.exec(select(col(Client.id), Client.name).where(Client.team_id == team_id))
