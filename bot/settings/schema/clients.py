@@ -24,7 +24,7 @@ from bot.settings.schema.fields import (
 )
 
 CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# What the database stores (store/models.py); a longer value could not be saved.
+# What the database stores (store/models/people.py); a longer value could not be saved.
 MAX_CLIENT_KEY_CHARS = 64
 MAX_CLIENT_NAME_CHARS = 200
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)

@@ -31,7 +31,7 @@ from bot.services.schedules import (
 
 USER_ID_RE = re.compile(r"^[UW][A-Z0-9]+$")
 CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]+$")
-# What the database stores (store/models.py) and Slack shows; a longer value could not be
+# What the database stores (store/models/) and Slack shows; a longer value could not be
 # saved or posted, so start-up refuses it.
 MAX_ID_CHARS = 32  # a Slack user or channel id
 # Durations are working time; the longest is a working week of seven full days.

@@ -1,0 +1,63 @@
+"""SQLModel tables: the system of record for tasks and billable time, one module per
+area, every table importable from here (and so registered for Alembic)."""
+
+from __future__ import annotations
+
+from store.models.chats import (
+    ContactTag,
+    Conversation,
+    ConversationEvent,
+    CsatPrompt,
+    TemplateReview,
+)
+from store.models.columns import UTCDateTime, utc_column
+from store.models.delegation import ASSIGNMENT_STATES, Assignment, AssignmentEvent
+from store.models.escalations import ESCALATION_URGENCIES, Escalation
+from store.models.events import ChannelMessage, ProcessedEvent
+from store.models.people import Client, User, Workspace
+from store.models.routines import Delivery, RoutineRun, RoutineTick
+from store.models.tasks import (
+    CLOSED_STATUSES,
+    ENTRY_SOURCES,
+    PRIORITIES,
+    TASK_STATUSES,
+    AuditRecord,
+    FocusSession,
+    FollowUp,
+    Task,
+    TimeEntry,
+    TimerSilence,
+)
+
+__all__ = [
+    "ASSIGNMENT_STATES",
+    "CLOSED_STATUSES",
+    "ENTRY_SOURCES",
+    "ESCALATION_URGENCIES",
+    "PRIORITIES",
+    "TASK_STATUSES",
+    "Assignment",
+    "AssignmentEvent",
+    "AuditRecord",
+    "ChannelMessage",
+    "Client",
+    "ContactTag",
+    "Conversation",
+    "ConversationEvent",
+    "CsatPrompt",
+    "Delivery",
+    "Escalation",
+    "FocusSession",
+    "FollowUp",
+    "ProcessedEvent",
+    "RoutineRun",
+    "RoutineTick",
+    "Task",
+    "TemplateReview",
+    "TimeEntry",
+    "TimerSilence",
+    "UTCDateTime",
+    "User",
+    "Workspace",
+    "utc_column",
+]
