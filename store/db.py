@@ -6,6 +6,7 @@ can share one file; PostgreSQL is used as configured by DATABASE_URL.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -17,7 +18,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from store.sql import is_sqlite
@@ -25,7 +27,7 @@ from store.sql import is_sqlite
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def _enable_sqlite_wal(dbapi_connection, _record) -> None:
+def _enable_sqlite_wal(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -35,7 +37,7 @@ def _enable_sqlite_wal(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection) -> None:
+def _begin_immediate(connection: Connection) -> None:
     """Take SQLite's write lock up front: a deferred read-then-write can't wait for it."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -59,7 +61,7 @@ _sqlite_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 _sqlite_locks_guard = threading.Lock()
 
 
-def transaction_lock(engine: Engine) -> AbstractContextManager:
+def transaction_lock(engine: Engine) -> AbstractContextManager[object]:
     """SQLite has one writer at a time: threads of this process queue here, in order,
     instead of backing off in SQLite's busy handler (which sleeps up to 100 ms a try)."""
     if not is_sqlite(engine):
