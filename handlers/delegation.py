@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.services import delegation
 from bot.services.errors import PermissionDenied, VADeskError
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from bot.slack.desk import Desk
 from bot.views import delegation as views
 from handlers.common import (
@@ -157,7 +158,7 @@ def handle_assign_submission(
                     "and VA Desk sends it again with the first reminder to acknowledge."
                 )
             with desk.session() as later:
-                delegation.record_message(later, delegation.saved_id(assignment), "va", channel, ts)
+                delegation.record_message(later, saved_id(assignment), "va", channel, ts)
             return None
 
         return Reply(
@@ -292,7 +293,7 @@ def handle_direct_message(event: dict, body: dict, client: WebClient, context: B
         client.chat_postMessage(channel=user_id, text=refusal.message)
         return
     if answered is not None:
-        problem = _after_step(desk, client, delegation.saved_id(answered), "answer")
+        problem = _after_step(desk, client, saved_id(answered), "answer")
         if problem is not None:
             client.chat_postMessage(channel=user_id, text=problem)
 

@@ -20,7 +20,6 @@ from bot.services.delegation.assignments import (
     open_for,
     readable,
     record_message,
-    saved_id,
     task_of,
 )
 from bot.services.delegation.brief import TITLE_LIMIT, Brief, assign
@@ -82,7 +81,6 @@ __all__ = [
     "readable",
     "record_message",
     "reviews_work",
-    "saved_id",
     "step",
     "step_news",
     "task_of",

@@ -3,26 +3,13 @@ as recorded, where its messages were posted, and a VA's open work."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.errors import AlreadyDone, PermissionDenied
 from bot.services.people import Actor
+from bot.services.rows import saved_id
 from store.models import Assignment, AssignmentEvent, Task
-
-
-class Row(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def saved_id(row: Row) -> int:
-    """The row's id, which it has once it is flushed; a row never saved is a bug here."""
-    if row.id is None:
-        raise ValueError(f"{type(row).__name__} has no id: it was never flushed")
-    return row.id
 
 
 def record_event(

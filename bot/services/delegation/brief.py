@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import clock
-from bot.services.delegation.assignments import record_event, saved_id
+from bot.services.delegation.assignments import record_event
 from bot.services.delegation.phases import phase_override, phase_problems
 from bot.services.delegation.recurrence import RECURRENCES
 from bot.services.errors import FieldErrors, PermissionDenied
 from bot.services.people import Actor, role_and_phase
+from bot.services.rows import saved_id
 from bot.services.tasks import NewTask, create_task
 from bot.services.text import NOTES_LIMIT, day_text
 from store.models import Assignment

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.calendars import person_calendar
-from bot.services.delegation.assignments import record_event, saved_id, task_of
+from bot.services.delegation.assignments import record_event, task_of
 from bot.services.people import resolve_actor
+from bot.services.rows import saved_id
 from bot.services.schedules import Calendar
 from bot.services.tasks import NewTask, create_task
 from store.models import Assignment

@@ -13,12 +13,12 @@ from bot.services.delegation.assignments import (
     get_assignment,
     last_event,
     record_event,
-    saved_id,
     task_of,
 )
 from bot.services.errors import AlreadyDone, FieldErrors, PermissionDenied
 from bot.services.parsing import format_task_id
 from bot.services.people import Actor, role_and_phase
+from bot.services.rows import saved_id
 from bot.services.tasks import complete_task
 from bot.services.text import NOTES_LIMIT, time_token
 from store.models import Assignment
