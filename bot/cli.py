@@ -156,10 +156,9 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduling.job_command import print_upcoming, run_by_hand
-    from bot.scheduling.notify import DryRun, Notifier
-    from bot.scheduling.scheduler import Scheduler, Sender, UnknownJob, all_jobs
-    from bot.slack.web_client import check_bot_token, make_posting_client, make_web_client
+    from bot.scheduling.job_command import print_upcoming, run_by_hand, scheduler_for, sender_for
+    from bot.scheduling.scheduler import UnknownJob, all_jobs
+    from bot.slack.web_client import check_bot_token
 
     if args.now:
         try:
@@ -175,24 +174,13 @@ def cmd_job(settings: Settings, args: argparse.Namespace) -> int:
         settings.require("SLACK_BOT_TOKEN")
         team_id = check_bot_token(settings, unreachable_is_fatal=True)
     engine = _ready_engine(settings)
-    client = make_web_client(settings.bot_token, settings.slack_api_url)
-    scheduler = Scheduler(settings, engine, client, team_id=team_id)
     now = clock.now()
-    team_ids = scheduler.team_ids()
-    if not team_ids:
-        raise VADeskError(
-            "no Slack workspace is known yet: set SLACK_BOT_TOKEN (auth.test names it), "
-            "or use VA Desk in Slack once"
-        )
-    _sync_clients(settings, engine, team_ids[0])
+    scheduler, team = scheduler_for(settings, engine, team_id)
+    _sync_clients(settings, engine, team)
     if listing:
         print_upcoming(scheduler, now)
         return 0
-    sender: Sender
-    if args.dry_run:
-        sender = DryRun(engine, sys.stdout)
-    else:
-        sender = Notifier(make_posting_client(settings.bot_token, settings.slack_api_url), engine)
+    sender = sender_for(settings, engine, dry_run=args.dry_run)
     return run_by_hand(scheduler, sender, now, args.name, refresh=not args.dry_run)
 
 

@@ -1,11 +1,40 @@
-"""`vadesk job`'s report: every job with its next run, or what one job's run by hand
-became (exactly what the scheduler would have sent), and why nothing was due."""
+"""`vadesk job`: the scheduler of a run by hand and where it sends, then the report: every
+job with its next run, or what one job's run became (exactly what the scheduler would have
+sent), and why nothing was due."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Engine
+
+from bot.scheduling.notify import DryRun, Notifier
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler, Sender
+from bot.services.errors import VADeskError
+from bot.settings import Settings
+from bot.slack.web_client import make_posting_client, make_web_client
+
+
+def scheduler_for(settings: Settings, engine: Engine, team_id: str | None) -> tuple[Scheduler, str]:
+    """The scheduler and the workspace it runs for: `team_id` when Slack named it, else
+    the one the database knows; a sentence when there is none yet."""
+    client = make_web_client(settings.bot_token, settings.slack_api_url)
+    scheduler = Scheduler(settings, engine, client, team_id=team_id)
+    team_ids = scheduler.team_ids()
+    if not team_ids:
+        raise VADeskError(
+            "no Slack workspace is known yet: set SLACK_BOT_TOKEN (auth.test names it), "
+            "or use VA Desk in Slack once"
+        )
+    return scheduler, team_ids[0]
+
+
+def sender_for(settings: Settings, engine: Engine, *, dry_run: bool) -> Sender:
+    """Slack itself, or (a dry run) standard output with nothing posted or kept."""
+    if dry_run:
+        return DryRun(engine, sys.stdout)
+    return Notifier(make_posting_client(settings.bot_token, settings.slack_api_url), engine)
 
 
 def print_upcoming(scheduler: Scheduler, now: datetime) -> None:
