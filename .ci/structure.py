@@ -7,6 +7,12 @@ functions, and import cycles between modules and between packages.
 Only imports that run when a module is imported count towards module cycles (imports under
 `if TYPE_CHECKING:` do not); imports inside functions count towards package cycles, since a
 package that reaches back into its caller at run time is still tangled with it.
+
+`--check` holds the code to: no module over 400 lines, no function over 80, no cycle between
+modules, and none between subpackages and the modules at a package's top level. Cycles
+between whole directories are printed for information only: `bot/`'s top level holds both
+the entry points above the handlers (app, cli, shutdown) and the leaves below everything
+(clock, failure_log), so `bot` and `handlers` always reach each other as directories.
 """
 
 from __future__ import annotations
@@ -209,7 +215,7 @@ def main() -> int:
             if destination != source and not source.startswith(destination + "."):
                 packages[source].add(destination)
     package_cycles = cycles(packages)
-    print(f"package import cycles (any import, parents excluded): {len(package_cycles)}")
+    print(f"directory import cycles (parents excluded; information): {len(package_cycles)}")
     for component in package_cycles:
         print("  " + " <-> ".join(component))
 
@@ -225,10 +231,9 @@ def main() -> int:
     print(f"cycles between subpackages and top-level modules: {len(node_cycles)}")
     for component in node_cycles:
         print("  " + " <-> ".join(component))
-    package_cycles += node_cycles
 
     findings = len(too_long) + len(functions) + len(module_cycles) + len(deferred_cycles)
-    findings += len(package_cycles)
+    findings += len(node_cycles)
     return 1 if check and findings else 0
 
 
