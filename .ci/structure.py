@@ -21,7 +21,7 @@ import argparse
 import ast
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +161,27 @@ def _node(module: str, modules: dict[str, Path]) -> str:
     return module if parts[0] == "bot" else parts[0]
 
 
+def _collapsed(
+    graph: dict[str, set[str]], group: Callable[[str], str], skip_parents: bool = False
+) -> dict[str, set[str]]:
+    """The import graph between groups of modules (a group importing itself left out)."""
+    collapsed: dict[str, set[str]] = defaultdict(set)
+    for module, targets in graph.items():
+        source = group(module)
+        for target in targets:
+            destination = group(target)
+            if destination == source or (skip_parents and source.startswith(destination + ".")):
+                continue
+            collapsed[source].add(destination)
+    return collapsed
+
+
+def _print_cycles(title: str, found: list[list[str]]) -> None:
+    print(f"{title}: {len(found)}")
+    for component in found:
+        print("  " + " <-> ".join(component))
+
+
 def long_functions(modules: dict[str, Path]) -> list[tuple[int, str]]:
     found = []
     for module, path in modules.items():
@@ -197,40 +218,16 @@ def main() -> int:
         print(f"  {name} {length}")
 
     module_cycles = cycles(import_graph(modules, deferred=False))
-    print(f"module import cycles (at import time): {len(module_cycles)}")
-    for component in module_cycles:
-        print("  " + " <-> ".join(component))
-
+    _print_cycles("module import cycles (at import time)", module_cycles)
     every_import = import_graph(modules, deferred=True)
     deferred_cycles = cycles(every_import)
-    print(f"module import cycles (imports inside functions too): {len(deferred_cycles)}")
-    for component in deferred_cycles:
-        print("  " + " <-> ".join(component))
-
-    packages: dict[str, set[str]] = defaultdict(set)
-    for module, targets in every_import.items():
-        source = package_of(module, modules)
-        for target in targets:
-            destination = package_of(target, modules)
-            if destination != source and not source.startswith(destination + "."):
-                packages[source].add(destination)
-    package_cycles = cycles(packages)
-    print(f"directory import cycles (parents excluded; information): {len(package_cycles)}")
-    for component in package_cycles:
-        print("  " + " <-> ".join(component))
-
+    _print_cycles("module import cycles (imports inside functions too)", deferred_cycles)
+    directories = _collapsed(every_import, lambda m: package_of(m, modules), skip_parents=True)
+    _print_cycles("directory import cycles (parents excluded; information)", cycles(directories))
     # A module at a package's top level (bot/clock.py) is its own node: a subpackage that
     # takes constants from it while it imports the subpackage is tangled all the same.
-    nodes: dict[str, set[str]] = defaultdict(set)
-    for module, targets in every_import.items():
-        source = _node(module, modules)
-        for target in targets:
-            if (destination := _node(target, modules)) != source:
-                nodes[source].add(destination)
-    node_cycles = cycles(nodes)
-    print(f"cycles between subpackages and top-level modules: {len(node_cycles)}")
-    for component in node_cycles:
-        print("  " + " <-> ".join(component))
+    node_cycles = cycles(_collapsed(every_import, lambda m: _node(m, modules)))
+    _print_cycles("cycles between subpackages and top-level modules", node_cycles)
 
     findings = len(too_long) + len(functions) + len(module_cycles) + len(deferred_cycles)
     findings += len(node_cycles)
