@@ -524,7 +524,8 @@ def test_a_message_needs_text_or_blocks(fake: FakeSlack, client: WebClient) -> N
     with pytest.raises(SlackApiError) as exc:
         client.chat_postMessage(channel="C0GEN", text="")
     assert exc.value.response["error"] == "no_text"
-    assert client.chat_postMessage(channel="C0GEN", blocks=[_section(5)])["ok"]
+    with pytest.warns(UserWarning, match="top-level `text` argument is missing"):
+        assert client.chat_postMessage(channel="C0GEN", blocks=[_section(5)])["ok"]
     (rejection,) = fake.take_rejections()
     assert rejection.error == "no_text"
 
