@@ -3,6 +3,14 @@ area, every table importable from here (and so registered for Alembic)."""
 
 from __future__ import annotations
 
+from store.models.billing import (
+    INVOICE_STATUSES,
+    LINE_KINDS,
+    Invoice,
+    InvoiceEntry,
+    InvoiceLine,
+    InvoiceSequence,
+)
 from store.models.chats import (
     ContactTag,
     Conversation,
@@ -34,6 +42,8 @@ __all__ = [
     "CLOSED_STATUSES",
     "ENTRY_SOURCES",
     "ESCALATION_URGENCIES",
+    "INVOICE_STATUSES",
+    "LINE_KINDS",
     "PRIORITIES",
     "TASK_STATUSES",
     "Assignment",
@@ -49,6 +59,10 @@ __all__ = [
     "Escalation",
     "FocusSession",
     "FollowUp",
+    "Invoice",
+    "InvoiceEntry",
+    "InvoiceLine",
+    "InvoiceSequence",
     "ProcessedEvent",
     "RoutineRun",
     "RoutineTick",

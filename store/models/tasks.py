@@ -50,6 +50,8 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column())
     completed_at: datetime | None = Field(default=None, sa_column=utc_column(True))
     tag: str | None = Field(default=None, max_length=130)  # "Category – Subcategory"
+    # Off: the task's time is never billed (`/task billable T-n off`).
+    billable: bool = Field(default=True)
 
 
 class FollowUp(SQLModel, table=True):
@@ -99,6 +101,8 @@ class TimeEntry(SQLModel, table=True):
     billable: bool = Field(default=True)
     notes: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_at: datetime = Field(sa_column=utc_column())
+    # The finalized invoice that bills this entry, which locks it; cleared by a void.
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
 
 
 class AuditRecord(SQLModel, table=True):

@@ -1,0 +1,50 @@
+"""Amounts in a currency: exact decimals, rounded to the currency's minor unit (cents;
+none for JPY; three places for BHD) half up, as invoices are. Currency codes and their
+minor units are ISO 4217's, from Babel's copy of the Unicode CLDR."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    return code in known_currencies()
+
+
+@cache
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of the currency: Decimal("0.01") for USD, Decimal("1") for JPY."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def time_amount(seconds: int, rate: Decimal, currency: str) -> Decimal:
+    """What `seconds` of billed time cost at `rate` per hour, to the minor unit."""
+    return to_minor_unit(rate * Decimal(seconds) / SECONDS_PER_HOUR, currency)
+
+
+def tax_amount(subtotal: Decimal, percent: Decimal, currency: str) -> Decimal:
+    return to_minor_unit(subtotal * percent / Decimal(100), currency)
+
+
+def hours(seconds: int) -> Decimal:
+    """Billed seconds as hours to two places, as a line shows them."""
+    return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """`$1,234.50`, `¥1,235`: the amount as an English-language invoice writes it."""
+    return format_currency(amount, currency, locale="en_US", currency_digits=True)
