@@ -152,11 +152,7 @@ def handle_assign_submission(
             except SlackApiError as error:
                 problem = error.response.get("error")
                 logger.warning("brief of assignment %s not sent: %s", assignment.id, problem)
-                return (
-                    f"Assigned *T-{task.number}* to <@{assignment.assignee_id}>, but Slack "
-                    f"refused to send them the brief ({problem}). It is on their App Home, "
-                    "and VA Desk sends it again with the first reminder to acknowledge."
-                )
+                return views.brief_refused_text(assignment, task, str(problem))
             with desk.session() as later:
                 delegation.record_message(later, saved_id(assignment), "va", channel, ts)
             return None

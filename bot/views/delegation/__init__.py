@@ -13,6 +13,7 @@ from bot.views.delegation.ids import (
 from bot.views.delegation.messages import (
     UNDELIVERED_WHAT,
     brief_blocks,
+    brief_refused_text,
     brief_text,
     chase_text,
     question_blocks,
@@ -37,6 +38,7 @@ __all__ = [
     "assign_modal",
     "assignment_modal",
     "brief_blocks",
+    "brief_refused_text",
     "brief_text",
     "chase_text",
     "question_blocks",

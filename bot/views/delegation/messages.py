@@ -226,6 +226,16 @@ def undelivered_text(news: StepNews, unsent: list[str]) -> str:
     )
 
 
+def brief_refused_text(assignment: Assignment, task: Task, problem: str) -> str:
+    """What the assigner is told when Slack refused to deliver the brief: the task is
+    assigned all the same."""
+    return (
+        f"Assigned *{format_task_id(task.number)}* to <@{assignment.assignee_id}>, but Slack "
+        f"refused to send them the brief ({escape(problem)}). It is on their App Home, "
+        "and VA Desk sends it again with the first reminder to acknowledge."
+    )
+
+
 def step_sent_text(action: str, assignment: Assignment, task: Task) -> str:
     """What the person who filled a step's form is told it did, and to whom."""
     ref = f"*{format_task_id(task.number)}* {shown(task.title, 150)}"
