@@ -20,7 +20,7 @@ from bot.services.errors import (
     NotFound,
     PermissionDenied,
 )
-from bot.services.parsing import parse_entry_id
+from bot.services.parsing import format_entry_id, parse_entry_id
 from bot.services.people import Actor
 from bot.services.tasks import NewTask, create_task
 from store.db import session_scope
@@ -612,7 +612,7 @@ def test_entry_to_edit_defaults_to_the_latest_own_entry(engine, day_with_entries
 @pytest.mark.parametrize("text", ["E-12", "e12", "#12", "12", " E-12 "])
 def test_parse_entry_id(text):
     assert parse_entry_id(text) == 12
-    assert timers.format_entry_id(12) == "E-12"
+    assert format_entry_id(12) == "E-12"
 
 
 def test_parse_entry_id_refuses_other_text():

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from bot import clock
 from bot.services import audit, timers
 from bot.services.errors import FieldErrors, InputError, NotFound
-from bot.services.parsing import format_duration, format_task_id
+from bot.services.parsing import format_duration, format_entry_id, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds
 from bot.services.rows import saved_id
@@ -70,7 +70,7 @@ def _describe(session: Session, entry: TimeEntry, zone: ZoneInfo) -> str:
     start = entry.started_at.astimezone(zone)
     end = entry.ended_at.astimezone(zone) if entry.ended_at else None
     span = local_span(start, end, ongoing="now")
-    return f"{timers.format_entry_id(saved_id(entry))} on {format_task_id(task.number)} ({span})"
+    return f"{format_entry_id(saved_id(entry))} on {format_task_id(task.number)} ({span})"
 
 
 @overload

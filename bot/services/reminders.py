@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 from bot import clock
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.errors import AlreadyDone
-from bot.services.parsing import format_task_id
+from bot.services.parsing import format_entry_id, format_task_id
 from bot.services.people import Actor
 from bot.services.text import shown
-from bot.services.timers import format_entry_id, own_entry
+from bot.services.timers import own_entry
 from store.models import Task, TimeEntry, TimerSilence
 
 if TYPE_CHECKING:

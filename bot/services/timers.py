@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from bot import clock
 from bot.services.access import may_change_task
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
-from bot.services.parsing import format_duration, format_task_id
+from bot.services.parsing import format_duration, format_entry_id, format_task_id
 from bot.services.people import Actor
 from bot.services.periods import local_day_bounds, period_of
 from bot.services.text import NOTES_LIMIT, checked_text, time_token
@@ -49,10 +49,6 @@ class TimerStatus:
     task: Task | None
     elapsed: timedelta
     today_total: timedelta
-
-
-def format_entry_id(entry_id: int) -> str:
-    return f"E-{entry_id}"
 
 
 def entry_duration(entry: TimeEntry, now: datetime | None = None) -> timedelta:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from bot.services.focus import BREAK, FOCUS, FocusChange
-from bot.services.parsing import format_duration, format_task_id
+from bot.services.parsing import format_duration, format_entry_id, format_task_id
 from bot.services.rows import saved_id
 from bot.services.text import counted, shown, time_token
-from bot.services.timers import format_entry_id
 from bot.views.timers import STOP_ACTION
 
 

@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.services.corrections import LoggedEntry
 from bot.services.focus import FocusStop
-from bot.services.parsing import format_duration, format_task_id
+from bot.services.parsing import format_duration, format_entry_id, format_task_id
 from bot.services.people import Actor
 from bot.services.rows import saved_id
 from bot.services.tasks import status_word
@@ -32,7 +32,6 @@ from bot.services.timers import (
     StoppedEntry,
     TimerStatus,
     entry_duration,
-    format_entry_id,
 )
 from bot.views.blocks import line_sections, notes_input
 from store.models import Task, TimeEntry

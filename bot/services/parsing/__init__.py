@@ -9,7 +9,13 @@ input (`durations`, `dates`, `ids`, `markup`) and per command grammar (`task_add
 from bot.services.parsing.dates import parse_clock_time, parse_date
 from bot.services.parsing.durations import format_duration, parse_duration
 from bot.services.parsing.followup import FollowUpDraft, parse_followup
-from bot.services.parsing.ids import MAX_ID, format_task_id, parse_entry_id, parse_task_id
+from bot.services.parsing.ids import (
+    MAX_ID,
+    format_entry_id,
+    format_task_id,
+    parse_entry_id,
+    parse_task_id,
+)
 from bot.services.parsing.markup import extract_channel_id, extract_user_id, split_command, take_tag
 from bot.services.parsing.task_add import MAX_TITLE_LENGTH, PRIORITIES, TaskDraft, parse_task_add
 from bot.services.parsing.timer_log import (
@@ -30,6 +36,7 @@ __all__ = [
     "extract_channel_id",
     "extract_user_id",
     "format_duration",
+    "format_entry_id",
     "format_task_id",
     "parse_clock_time",
     "parse_date",

@@ -37,6 +37,11 @@ def parse_entry_id(text: str) -> int:
     return _stored_id(match[1], "time entry E-")
 
 
+def format_entry_id(entry_id: int) -> str:
+    """Show a time entry id the way people type it: E-12."""
+    return f"E-{entry_id}"
+
+
 def format_task_id(number: int) -> str:
     """Show a task number the way people type it: T-12."""
     return f"T-{number}"
