@@ -153,7 +153,7 @@ def handle_edit_submission(
     entry_id, zone = number_from(meta.get("entry"), "the form's entry"), metadata_zone(meta)
     values = state_values(view)
     notes, reason = text_input(values, "notes"), text_input(values, "reason") or ""
-    max_hours = desk_of(context).max_entry_hours
+    desk = desk_of(context)
 
     def edit(session: Session, actor: Actor) -> Reply:
         start = _picked_instant(values, "start_date", "start", zone)
@@ -161,7 +161,7 @@ def handle_edit_submission(
         if start is None:
             raise FieldErrors({"start": "Give the start date and time."})
         entry = corrections.edit_entry(
-            session, actor, entry_id, start, end, notes, reason, max_hours
+            session, actor, entry_id, start, end, notes, reason, desk.max_entry_hours, desk.settings
         )
         task = session.get_one(Task, entry.task_id)
         return Reply(views.edited_text(entry, task, zone), refresh_users={entry.user_id})

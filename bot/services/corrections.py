@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import overload
+from typing import TYPE_CHECKING, overload
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import audit, timers
-from bot.services.errors import FieldErrors, InputError, NotFound
+from bot.services.billing import locks
+from bot.services.errors import FieldErrors, InputError, Locked, NotFound
 from bot.services.parsing import format_duration, format_entry_id, format_task_id
-from bot.services.people import Actor
+from bot.services.people import Actor, user_zone
 from bot.services.periods import local_day_bounds
 from bot.services.rows import saved_id
 from bot.services.text import NOTES_LIMIT, checked_text, day_text, local_span, truncate
 from store.models import Task, TimeEntry
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # How far back time may be logged or an entry moved: billing periods are months, and a
 # bound keeps every date a person can type inside what the database can store.
@@ -42,16 +46,19 @@ def notes_for_form(notes: str | None) -> str | None:
 
 
 def entry_to_edit(session: Session, actor: Actor, entry_id: int | None) -> TimeEntry:
-    """The entry named, or the user's most recent one."""
+    """The entry named, or the user's most recent one; one an open invoice bills is
+    refused before its form opens."""
     if entry_id is not None:
-        return timers.own_entry(session, actor, entry_id)
-    entry = session.exec(
-        select(TimeEntry)
-        .where(TimeEntry.team_id == actor.team_id, TimeEntry.user_id == actor.user_id)
-        .order_by(col(TimeEntry.started_at).desc())
-    ).first()
+        entry: TimeEntry | None = timers.own_entry(session, actor, entry_id)
+    else:
+        entry = session.exec(
+            select(TimeEntry)
+            .where(TimeEntry.team_id == actor.team_id, TimeEntry.user_id == actor.user_id)
+            .order_by(col(TimeEntry.started_at).desc())
+        ).first()
     if entry is None:
         raise NotFound("You have no time entries yet. Start one with /timer start.")
+    locks.check_entry_unlocked(session, entry)
     return entry
 
 
@@ -130,12 +137,16 @@ def edit_entry(
     notes: str | None,
     reason: str,
     max_hours: float = timers.DEFAULT_MAX_HOURS,
+    settings: Settings | None = None,
 ) -> TimeEntry:
     """Correct an entry's span or notes, keeping the old values in the audit trail.
 
-    Notes the form showed and nobody changed are kept as they are, whole."""
+    Notes the form showed and nobody changed are kept as they are, whole. An entry an
+    open invoice bills is not changed, nor is a span moved onto a day an open invoice
+    of the task's client covers (the VA's day: `settings` gives another person's zone)."""
     entry = timers.own_entry(session, actor, entry_id)
     timers.one_change_at_a_time(session, entry.team_id, entry.user_id, entry)
+    locks.check_entry_unlocked(session, entry)  # read again above: a finalize went first
     start, end = _as_utc(start, "start"), _as_utc(end, "end")
     reason = (reason or "").strip()
     if not reason:
@@ -143,6 +154,8 @@ def edit_entry(
     if entry.ended_at is not None and end is None:
         raise FieldErrors({"end": "A finished entry needs an end time."})
     validate_span(session, entry, start, end, actor.zone, max_hours)
+    if (start, end) != (entry.started_at, entry.ended_at):
+        _check_moved_span(session, settings, actor, entry, start)
     if (notes or "").strip() == (notes_for_form(entry.notes) or "").strip():
         notes = entry.notes
     else:
@@ -162,6 +175,19 @@ def edit_entry(
     session.flush()
     audit.record(session, actor, "time_entry", saved_id(entry), "edit", old, new, reason)
     return entry
+
+
+def _check_moved_span(
+    session: Session, settings: Settings | None, actor: Actor, entry: TimeEntry, start: datetime
+) -> None:
+    """A changed span may not start on a day an open invoice of its client covers."""
+    zone = actor.zone
+    if settings is not None and entry.user_id != actor.user_id:
+        zone = user_zone(session, settings, entry.team_id, entry.user_id)
+    try:
+        locks.check_start_unlocked(session, session.get_one(Task, entry.task_id), start, zone)
+    except Locked as refusal:
+        raise FieldErrors({"start": refusal.message}) from None
 
 
 def _latest_free_start(
@@ -187,7 +213,8 @@ def log_time(
     max_hours: float = timers.DEFAULT_MAX_HOURS,
 ) -> LoggedEntry:
     """Record time worked without a timer: in the latest free gap of the person's working
-    hours that day, else in the latest free gap of the day."""
+    hours that day, else in the latest free gap of the day; never for a client on a day
+    its open invoice covers."""
     if duration > timedelta(hours=max_hours):
         raise InputError(f"An entry can be at most {max_hours:g} hours.")
     notes = checked_text(notes, "notes", NOTES_LIMIT)
@@ -200,6 +227,7 @@ def log_time(
             f"{day_text(day)} is too far back; time can be logged for the last "
             f"{OLDEST_DAY.days} days."
         )
+    locks.check_day_unlocked(session, task, day)
     timers.one_change_at_a_time(session, actor.team_id, actor.user_id)
     day_start, day_end = local_day_bounds(day, actor.zone)
     work_start, work_end = (

@@ -33,3 +33,7 @@ class FieldErrors(VADeskError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+class Locked(VADeskError):
+    """The change would alter time an open invoice bills; the message names the invoice."""
