@@ -65,7 +65,7 @@ def _refuse_unless_manager(actor: Actor) -> None:
 
 def _open_form(call: Call) -> Reply:
     _refuse_unless_manager(call.actor)
-    return open_modal(views.assign_modal(call.desk.settings.delegation.categories))
+    return open_modal(views.assign_modal(call.desk.settings.delegation.phases))
 
 
 @guarded
@@ -87,7 +87,7 @@ def handle_assign_shortcut(
     except VADeskError as refusal:
         tell_privately(desk, client, shortcut, user_id, refusal.message)
         return
-    form = views.assign_modal(desk.settings.delegation.categories)
+    form = views.assign_modal(desk.settings.delegation.phases)
     client.views_open(trigger_id=shortcut.get("trigger_id"), view=form)
 
 

@@ -3,6 +3,7 @@ section and key the settings know, so it never falls behind them."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -31,8 +32,23 @@ def test_the_example_settings_load_as_shipped():
     assert "invoices" in {routine.name for routine in settings.routines}
 
 
+def _commented(text: str) -> dict[str, set[str]]:
+    """Keys the example shows commented out (a logo file it cannot ship, the older forms),
+    by the section they are written in."""
+    found: dict[str, set[str]] = {}
+    section = ""
+    for line in text.splitlines():
+        if header := re.match(r"^\[([^\]]+)\]", line):
+            section = header.group(1)
+        elif key := re.match(r"^#\s*([a-z_]+)\s*=", line):
+            found.setdefault(section, set()).add(key.group(1))
+    return found
+
+
 def test_the_example_settings_name_every_section_and_key():
-    example = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    text = EXAMPLE.read_text(encoding="utf-8")
+    example = tomllib.loads(text)
+    commented = _commented(text)
     missing = []
     for section, field in SettingsFile.model_fields.items():
         if section not in example:
@@ -41,7 +57,9 @@ def test_the_example_settings_name_every_section_and_key():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             missing += [
-                f"{section}.{key}" for key in annotation.model_fields if key not in example[section]
+                f"{section}.{key}"
+                for key in annotation.model_fields
+                if key not in example[section] and key not in commented.get(section, ())
             ]
             continue
         entry = _entry_model(annotation)

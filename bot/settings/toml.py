@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.settings.errors import ConfigError
 from bot.settings.schema import (
+    Category,
+    ClientBilling,
     ClientEntry,
     RoutineEntry,
     SettingProblem,
@@ -29,6 +31,12 @@ _KEYED_SECTIONS: dict[str, type[BaseModel]] = {
     "templates": TemplateEntry,
 }
 
+# Tables inside a section keyed by name: a client's billing, a task category.
+_KEYED_TABLES: dict[tuple[str, str], type[BaseModel]] = {
+    ("billing", "clients"): ClientBilling,
+    ("delegation", "categories"): Category,
+}
+
 
 def parse_settings_file(path: Path) -> dict[str, Any]:
     """Read and validate the settings file into keyword arguments for Settings."""
@@ -44,7 +52,8 @@ def parse_settings_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "<syntax>", str(exc)) from None
     try:
-        parsed = SettingsFile.model_validate(data)
+        # A relative path in the file (the invoice logo) is relative to the file's folder.
+        parsed = SettingsFile.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as invalid:
         key, reason = _first_problem(invalid)
         raise ConfigError(file, key, reason) from None
@@ -77,6 +86,8 @@ def _unknown_key(loc: list[str]) -> str:
         model: type[BaseModel] = SettingsFile
     elif where[0] in _KEYED_SECTIONS and len(where) == 2:
         model = _KEYED_SECTIONS[where[0]]
+    elif len(where) == 3 and tuple(where[:2]) in _KEYED_TABLES:
+        model = _KEYED_TABLES[where[0], where[1]]
     else:
         # Any other table whose keys are checked is a section: a model of its own.
         model = cast(type[BaseModel], SettingsFile.model_fields[where[0]].annotation)

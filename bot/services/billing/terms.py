@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.services.errors import InputError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 Model = Literal["hourly", "fixed", "retainer"]
 Direction = Literal["up", "nearest", "down"]
@@ -87,3 +92,61 @@ class Sender:
     address: str = ""
     email: str = ""
     logo_path: str | None = None
+
+
+def non_billable_categories(settings: Settings) -> frozenset[str]:
+    """The task categories `[delegation] categories` marks `billable = false`."""
+    return settings.delegation.non_billable
+
+
+def sender(settings: Settings) -> Sender:
+    billing = settings.billing
+    return Sender(
+        business_name=billing.business_name,
+        address=billing.address,
+        email=billing.email,
+        logo_path=billing.logo,
+    )
+
+
+def client_terms(settings: Settings, client_key: str) -> BillingTerms:
+    """The client's terms: `[billing.clients.<key>]` over the workspace's `[billing]`
+    (and its older `rates`). Refuses, naming the setting to add, a client that cannot be
+    priced: an hourly or retainer client without a rate."""
+    client = settings.client(client_key)
+    if client is None:
+        raise InputError(f"There is no client {client_key!r} in [clients] in vadesk.toml.")
+    billing = settings.billing
+    own = billing.clients.get(client_key)
+    base = {
+        "currency": billing.currency,
+        "tax": billing.tax,
+        "payment_terms_days": billing.payment_terms_days,
+        "increment_minutes": billing.increment_minutes,
+        "direction": billing.direction,
+        "per": billing.per,
+        "lines": billing.lines,
+    }
+    given = own.model_dump(exclude_none=True, include=set(base)) if own else {}
+    merged: dict[str, Any] = {**base, **given}
+    model: Model = own.model if own else "hourly"
+    rate = own.rate if own and own.rate is not None else billing.rates.get(client_key)
+    if model != "fixed" and rate is None:
+        what = "hourly rate" if model == "hourly" else "rate for hours above its retainer"
+        raise InputError(
+            f"{client.name} has no {what}: add `rate = 35.0` under "
+            f"`[billing.clients.{client_key}]` in vadesk.toml."
+        )
+    return BillingTerms(
+        client_key=client_key,
+        model=model,
+        rate=rate,
+        currency=merged["currency"],
+        tax_percent=merged["tax"],
+        payment_terms_days=merged["payment_terms_days"],
+        rounding=Rounding(merged["increment_minutes"], merged["direction"], merged["per"]),
+        lines=merged["lines"],
+        fee=own.fee if own else None,
+        fees=dict(own.fees) if own else {},
+        included_hours=(own.included_hours or Decimal(0)) if own else Decimal(0),
+    )

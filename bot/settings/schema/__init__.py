@@ -5,8 +5,9 @@ One module per section (or a few small ones that belong together), the shared fi
 in `fields`, and the whole file in `file`. The models are frozen and forbid unknown keys.
 """
 
-from bot.settings.schema.clients import BillingSettings, ClientEntry, ClientSettings
-from bot.settings.schema.delegation import DelegationSettings
+from bot.settings.schema.billing import BillingSettings, ClientBilling
+from bot.settings.schema.clients import ClientEntry, ClientSettings
+from bot.settings.schema.delegation import Category, DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, describe
 from bot.settings.schema.file import SettingsFile
 from bot.settings.schema.routines import ReportSettings, RoutineEntry
@@ -21,7 +22,9 @@ from bot.settings.schema.workspace import (
 
 __all__ = [
     "BillingSettings",
+    "Category",
     "ChannelSettings",
+    "ClientBilling",
     "ClientEntry",
     "ClientSettings",
     "DelegationSettings",

@@ -1,5 +1,5 @@
-"""`[clients.<key>]` and `[billing]`: each client's name, channel and own schedule, and
-how their time is billed."""
+"""`[clients.<key>]`: each client's name, channel and own schedule (how their time is
+billed is `[billing]`'s, in `billing`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, StrictBool, WithJsonSchema
+from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
 from bot.settings.schema.fields import (
     ChannelId,
@@ -16,8 +16,6 @@ from bot.settings.schema.fields import (
     Section,
     TimeZoneName,
     describe,
-    number_between,
-    number_schema,
     refuse,
     text_of_at_most,
     text_schema,
@@ -28,7 +26,6 @@ CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_CLIENT_KEY_CHARS = 64
 MAX_CLIENT_NAME_CHARS = 200
 ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
-MAX_RATE = 100_000
 
 
 def _client_key(value: Any) -> str:
@@ -60,11 +57,6 @@ ClientName: TypeAlias = Annotated[
 RoundingMinutes: TypeAlias = Annotated[
     int, BeforeValidator(_rounding), WithJsonSchema({"enum": list(ROUNDING_CHOICES)})
 ]
-Rate: TypeAlias = Annotated[
-    float,
-    number_between(0, MAX_RATE, f"an hourly rate from 0 to {MAX_RATE:,}"),
-    number_schema(0, MAX_RATE),
-]
 
 
 class ClientEntry(Section):
@@ -87,10 +79,3 @@ class ClientSettings(ClientEntry):
     def zone(self) -> ZoneInfo | None:
         """The client's own time zone, or None to use the workspace's."""
         return ZoneInfo(self.timezone) if self.timezone else None
-
-
-class BillingSettings(Section):
-    """Rounding of billed time (0 = none) and hourly rates per client key."""
-
-    rounding_minutes: RoundingMinutes = 0
-    rates: dict[str, Rate] = Field(default_factory=dict)

@@ -12,12 +12,8 @@ from pydantic import ConfigDict, Field, model_validator
 from bot.services.routines import DEFAULT_ROUTINES, Routine
 from bot.services.schedules import DAY_NAMES, parse_schedule
 from bot.services.tags import tag_slug, tags_in_effect
-from bot.settings.schema.clients import (
-    BillingSettings,
-    ClientEntry,
-    ClientKey,
-    ClientSettings,
-)
+from bot.settings.schema.billing import BillingSettings
+from bot.settings.schema.clients import ClientEntry, ClientKey, ClientSettings
 from bot.settings.schema.delegation import DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, UserId
 from bot.settings.schema.routines import ReportSettings, RoutineEntry, RoutineName
@@ -79,9 +75,7 @@ class SettingsFile(Section):
                     f"#{key} would name both this client and the tag {tag!r} "
                     f"(#{tag_slug(tag)}); rename the client's key or the tag",
                 )
-        for key in self.billing.rates:
-            if key not in self.clients:
-                raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
+        self._billing_names_known_clients_and_categories()
         self.routines_in_effect()  # a new routine must say what, when and to whom
         # The reports always (the default weekly is a Friday); a routine when the file
         # sets its schedule (a built-in one on a day off just does not run that day).
@@ -94,6 +88,25 @@ class SettingsFile(Section):
         for key, text in written:
             self._on_a_business_day(key, text)
         return self
+
+    def _billing_names_known_clients_and_categories(self) -> None:
+        for key in self.billing.rates:
+            if key not in self.clients:
+                raise SettingProblem(f"billing.rates.{key}", f"no client {key!r} in [clients]")
+        categories = self.delegation.categories
+        for key, terms in self.billing.clients.items():
+            if key not in self.clients:
+                raise SettingProblem(f"billing.clients.{key}", f"no client {key!r} in [clients]")
+            if terms.model == "fixed" and key in self.billing.rates:
+                raise SettingProblem(
+                    f"billing.rates.{key}", f"{key} is a fixed client (no hourly rate); remove it"
+                )
+            for category in terms.fees:
+                if category not in categories:
+                    raise SettingProblem(
+                        f"billing.clients.{key}.fees.{category}",
+                        f"no category {category!r} in [delegation] categories",
+                    )
 
     def _on_a_business_day(self, key: str, text: str) -> None:
         """A schedule of weekdays none of which is a business day would never run."""
