@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.billing.money import format_amount, minor_unit, tax_amount, time_amount
+from bot.services.billing.money import (
+    format_amount,
+    from_minor_units,
+    minor_unit,
+    tax_amount,
+    time_amount,
+    to_minor_unit,
+    to_minor_units,
+)
 from bot.services.billing.rounding import billed_seconds, round_seconds
 from bot.services.billing.terms import INCREMENTS, BillingTerms, Rounding
 
@@ -100,3 +108,20 @@ def test_terms_survive_their_stored_record():
         included_hours=Decimal("30"),
     )
     assert BillingTerms.from_record(terms.to_record()) == terms
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "units"),
+    [
+        ("12.34", "USD", 1234),
+        ("12.345", "USD", 1235),
+        ("0.005", "EUR", 1),
+        ("1235", "JPY", 1235),
+        ("1234.5", "JPY", 1235),
+        ("1.2345", "BHD", 1235),
+        ("-3.10", "USD", -310),
+    ],
+)
+def test_amounts_as_the_minor_units_the_database_stores(amount, currency, units):
+    assert to_minor_units(Decimal(amount), currency) == units
+    assert from_minor_units(units, currency) == to_minor_unit(Decimal(amount), currency)

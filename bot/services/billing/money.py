@@ -31,6 +31,16 @@ def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """An amount as the whole number of minor units the database stores (12.34 → 1234)."""
+    return int(to_minor_unit(amount, currency) / minor_unit(currency))
+
+
+def from_minor_units(units: int, currency: str) -> Decimal:
+    """A stored amount back as a decimal in the currency (1234 → Decimal("12.34"))."""
+    return Decimal(units) * minor_unit(currency)
+
+
 def time_amount(seconds: int, rate: Decimal, currency: str) -> Decimal:
     """What `seconds` of billed time cost at `rate` per hour, to the minor unit."""
     return to_minor_unit(rate * Decimal(seconds) / SECONDS_PER_HOUR, currency)
