@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from bot.services.billing.money import hours
 from bot.services.billing.terms import BillingTerms, Sender
+from bot.services.parsing.ids import format_entry_id
+
+# A sentence names at most this many entries of one invoice, then "and N more".
+NAMED_ENTRIES = 5
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,22 @@ class InvoicedElsewhere:
 
     number: str
     entry_ids: tuple[int, ...]
+    # Fixed fees per task: the tasks (their numbers) whose fee that invoice bills.
+    task_numbers: tuple[int, ...] = ()
+
+    def sentence(self) -> str:
+        """ "E-3, E-4 are on INV-2026-0001", "E-1, …, E-5 and 20 more are on …"."""
+        named = [format_entry_id(entry) for entry in self.entry_ids[:NAMED_ENTRIES]]
+        named += [f"the fee of T-{number}" for number in self.task_numbers[:NAMED_ENTRIES]]
+        more = len(self.entry_ids) + len(self.task_numbers) - len(named)
+        listed = ", ".join(named) + (f" and {more} more" if more else "")
+        verb = "is" if len(self.entry_ids) + len(self.task_numbers) == 1 else "are"
+        return f"{listed} {verb} on {self.number}"
+
+
+def on_invoices(items: tuple[InvoicedElsewhere, ...]) -> str:
+    """Which entries are on which invoice, in one sentence part."""
+    return "; ".join(item.sentence() for item in items)
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,21 @@ class LeftOut:
     @property
     def invoiced_entries(self) -> int:
         return sum(len(item.entry_ids) for item in self.invoiced)
+
+    def sentence(self) -> str:
+        """What was left out with counts, "" when nothing was."""
+        parts = []
+        if self.running_timers:
+            timers = "timer" if self.running_timers == 1 else "timers"
+            parts.append(f"{self.running_timers} running {timers} (billed once stopped)")
+        if self.non_billable_entries:
+            entries = "entry" if self.non_billable_entries == 1 else "entries"
+            parts.append(
+                f"{self.non_billable_entries} non-billable {entries} "
+                f"({hours(self.non_billable_seconds)} h)"
+            )
+        parts.extend(f"{item.sentence()} already" for item in self.invoiced)
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
