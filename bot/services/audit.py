@@ -39,9 +39,27 @@ def record(
     new: dict[str, Any] | None,
     reason: str | None = None,
 ) -> AuditRecord:
+    return record_by(
+        session, actor.team_id, actor.user_id, entity, entity_id, action, old, new, reason
+    )
+
+
+def record_by(
+    session: Session,
+    team_id: str,
+    actor_id: str,
+    entity: str,
+    entity_id: int,
+    action: str,
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    reason: str | None = None,
+) -> AuditRecord:
+    """`record` for a change whose actor is known by id only (a service called with
+    the acting person's id, such as an invoice finalized or voided)."""
     entry = AuditRecord(
-        team_id=actor.team_id,
-        actor_id=actor.user_id,
+        team_id=team_id,
+        actor_id=actor_id,
         at=clock.now(),
         entity=entity,
         entity_id=entity_id,
