@@ -206,12 +206,21 @@ def _lines(
     return hourly_lines(client.name, entries, terms), ()
 
 
+class AllInvoiced(InputError):
+    """Everything the period would bill is on open invoices (`invoiced` says which)."""
+
+    def __init__(self, message: str, invoiced: tuple[InvoicedElsewhere, ...]) -> None:
+        super().__init__(message)
+        self.invoiced = invoiced
+
+
 def _nothing_to_bill(client: Client, period: tuple[date, date], left_out: LeftOut) -> InputError:
     when = describe_period(*period)
     if left_out.invoiced and not (left_out.running_timers or left_out.non_billable_entries):
-        return InputError(
+        return AllInvoiced(
             f"All of {client.name}'s billable time in {when} is invoiced already: "
-            f"{on_invoices(left_out.invoiced)}. Void an invoice to bill its time again."
+            f"{on_invoices(left_out.invoiced)}. Void an invoice to bill its time again.",
+            left_out.invoiced,
         )
     what = left_out.sentence()
     if what:

@@ -1,0 +1,253 @@
+"""Finalizing a draft: the number, the stored invoice, lines and entries, the lock and the
+audit record in one transaction; a changed draft, an entry another invoice took first and
+two owners finalizing at once (real threads) leave nothing numbered or locked. SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from bot import clock
+from bot.services.billing import finalizing
+from bot.services.billing.drafts import DraftRequest
+from bot.services.billing.finalizing import AlreadyInvoiced, DraftChanged, finalize_draft
+from bot.services.errors import InputError
+from store.db import session_scope
+from store.models import AuditRecord, Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence
+from store.sql import is_sqlite
+from tests.conftest import TEAM
+from tests.invoicing import KEN, NOVEMBER, OWNER, Ledger, billing_settings, ny, tokyo
+
+BILLING = """
+[billing]
+business_name = "Olivia's VA Agency"
+address = "1 Main St"
+email = "billing@example.com"
+tax = 10
+
+[billing.clients.acme]
+rate = 35.0
+increment_minutes = 15
+"""
+
+
+@pytest.fixture
+def ledger(engine, tmp_path, database_url) -> Ledger:
+    return Ledger(engine, billing_settings(tmp_path, database_url, BILLING))
+
+
+def month_of_work(ledger: Ledger) -> list[int]:
+    invoices, calls = ledger.task("Invoices"), ledger.task("Calls")
+    return [
+        ledger.entry(invoices, ny(2026, 11, 2, 9), 50 * 60),  # billed 60 min
+        ledger.entry(invoices, ny(2026, 11, 16, 9), 20 * 60),  # 30
+        ledger.entry(invoices, tokyo(2026, 11, 18, 9), 7 * 60, user_id=KEN),  # 15
+        ledger.entry(calls, ny(2026, 11, 20, 14), 65 * 60),  # 75
+    ]
+
+
+def finalize(ledger: Ledger, period=NOVEMBER, actor: str = OWNER, fingerprint: str | None = None):
+    request = DraftRequest(ledger.client_id("acme"), *period)
+    fingerprint = fingerprint or ledger.draft(period=period).fingerprint
+    with session_scope(ledger.engine) as session:
+        return finalize_draft(session, ledger.settings, TEAM, actor, request, fingerprint)
+
+
+def stored(ledger: Ledger, model, *where):
+    with Session(ledger.engine) as session:
+        return list(session.exec(select(model).where(*where)))
+
+
+def test_finalize_numbers_stores_and_locks_in_one_go(ledger):
+    entries = month_of_work(ledger)
+    raw = ledger.raw_times()
+    invoice = finalize(ledger)
+    assert invoice.number == "INV-2026-0001" and (invoice.year, invoice.seq) == (2026, 1)
+    # 60 + 30 min of Ana's Invoices = 52.50, Ken's 15 min = 8.75, Calls 75 min = 43.75
+    assert (invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor) == (10500, 1050, 11550)
+    assert (invoice.client_name, invoice.client_channel, invoice.currency) == (
+        "Acme Corp",
+        "C0ACME",
+        "USD",
+    )
+    assert (invoice.period_start, invoice.period_end) == NOVEMBER
+    assert (invoice.issued_on, invoice.due_on) == (date(2026, 12, 4), date(2026, 12, 18))
+    terms = json.loads(invoice.terms)
+    assert (terms["rate"], terms["tax_percent"], terms["rounding"]["increment_minutes"]) == (
+        "35.0",
+        "10",
+        15,
+    )
+    assert json.loads(invoice.sender)["business_name"] == "Olivia's VA Agency"
+    lines = stored(ledger, InvoiceLine, InvoiceLine.invoice_id == invoice.id)
+    assert sorted(
+        (
+            line.position,
+            line.person,
+            line.raw_seconds,
+            line.billed_seconds,
+            line.rate,
+            line.amount_minor,
+            line.entry_count,
+        )
+        for line in lines
+    ) == [
+        (1, "Ana Souza", 4200, 5400, "35.0", 5250, 2),
+        (2, "Ken Sato", 420, 900, "35.0", 875, 1),
+        (3, "Ana Souza", 3900, 4500, "35.0", 4375, 1),
+    ]
+    linked = stored(ledger, InvoiceEntry, InvoiceEntry.invoice_id == invoice.id)
+    assert sorted(link.entry_id for link in linked) == entries
+    assert ledger.locks() == {entry: invoice.id for entry in entries}
+    assert ledger.raw_times() == raw  # rounding bills new figures; the tracked time stays
+    (audited,) = stored(ledger, AuditRecord, AuditRecord.entity == "invoice")
+    assert (audited.actor_id, audited.action, audited.entity_id) == (OWNER, "finalize", invoice.id)
+    assert json.loads(audited.new_value)["total"] == "115.50 USD"
+
+
+def test_numbers_follow_on_per_year_and_restart_in_the_next(ledger):
+    month_of_work(ledger)
+    first = finalize(ledger, period=(date(2026, 11, 1), date(2026, 11, 15)))
+    second = finalize(ledger, period=(date(2026, 11, 16), date(2026, 11, 30)))
+    ledger.entry(ledger.task("January"), ny(2027, 1, 4, 9), 3600)
+    clock.set_now("2027-01-05T15:00:00Z")
+    third = finalize(ledger, period=(date(2027, 1, 1), date(2027, 1, 31)))
+    assert [first.number, second.number, third.number] == [
+        "INV-2026-0001",
+        "INV-2026-0002",
+        "INV-2027-0001",
+    ]
+
+
+def test_a_format_without_the_year_numbers_across_years(engine, tmp_path, database_url):
+    billing = BILLING.replace("tax = 10", 'number_format = "ACME-{seq:05}"')
+    ledger = Ledger(engine, billing_settings(tmp_path, database_url, billing))
+    month_of_work(ledger)
+    first = finalize(ledger)
+    ledger.entry(ledger.task("January"), ny(2027, 1, 4, 9), 3600)
+    clock.set_now("2027-01-05T15:00:00Z")
+    second = finalize(ledger, period=(date(2027, 1, 1), date(2027, 1, 31)))
+    assert [first.number, second.number] == ["ACME-00001", "ACME-00002"]
+    assert (second.year, second.seq) == (2027, 2)
+
+
+def nothing_numbered(ledger: Ledger) -> None:
+    assert stored(ledger, Invoice) == []
+    assert stored(ledger, InvoiceLine) == [] and stored(ledger, InvoiceEntry) == []
+    assert all(seq.last_seq == 0 for seq in stored(ledger, InvoiceSequence))
+    assert set(ledger.locks().values()) == {None}
+    assert stored(ledger, AuditRecord, AuditRecord.entity == "invoice") == []
+
+
+def test_a_draft_that_changed_since_the_preview_is_not_finalized(ledger):
+    month_of_work(ledger)
+    shown = ledger.draft()
+    late = ledger.entry(ledger.task("Late"), ny(2026, 11, 27, 9), 600)
+    with pytest.raises(DraftChanged) as changed:
+        finalize(ledger, fingerprint=shown.fingerprint)
+    assert "changed since the preview" in changed.value.message
+    assert late in changed.value.draft.entry_ids and late not in shown.entry_ids
+    nothing_numbered(ledger)
+    assert finalize(ledger, fingerprint=changed.value.draft.fingerprint).number == "INV-2026-0001"
+
+
+def test_an_entry_another_invoice_took_first_rolls_everything_back(ledger, monkeypatch):
+    """The draft is built, another invoice locks some of its entries, then this finalize
+    runs its transaction: the conditional lock counts fewer rows and undoes it all, even
+    when the caller's unit of work goes on to commit."""
+    entries = month_of_work(ledger)
+    stale = ledger.draft()
+    first = finalize(ledger, period=(date(2026, 11, 15), date(2026, 11, 30)))
+    monkeypatch.setattr(finalizing, "draft_invoice", lambda *_args: stale)
+    request = DraftRequest(ledger.client_id("acme"), *NOVEMBER)
+    with session_scope(ledger.engine) as session, pytest.raises(AlreadyInvoiced) as taken:
+        finalize_draft(session, ledger.settings, TEAM, OWNER, request, stale.fingerprint)
+    later = entries[1:]
+    assert taken.value.message == (
+        f"Not finalized: E-{later[0]}, E-{later[1]}, E-{later[2]} are on INV-2026-0001 "
+        "already; nothing was numbered or locked. Draft the invoice again to bill the rest."
+    )
+    assert [(item.number, item.entry_ids) for item in taken.value.invoiced] == [
+        ("INV-2026-0001", tuple(later))
+    ]
+    assert [invoice.number for invoice in stored(ledger, Invoice)] == ["INV-2026-0001"]
+    assert [seq.last_seq for seq in stored(ledger, InvoiceSequence)] == [1]
+    assert {link.invoice_id for link in stored(ledger, InvoiceEntry)} == {first.id}
+    assert ledger.locks() == {entries[0]: None, **{entry: first.id for entry in later}}
+
+
+def test_two_owners_finalizing_overlapping_drafts_at_once(ledger, monkeypatch):
+    """Both press Finalize on previews that share entries. On PostgreSQL both rebuild
+    their drafts before either locks (a barrier holds them), so both pass the fingerprint
+    check and the database decides: one invoice, the other refused naming the entries.
+    On SQLite one unit of work writes at a time: the second sees the first's lock."""
+    entries = month_of_work(ledger)
+    whole = (date(2026, 11, 1), date(2026, 11, 30))
+    second_half = (date(2026, 11, 16), date(2026, 11, 30))
+    previews = {"U0OWNER": whole, "U0OWNER2": second_half}
+    fingerprints = {
+        owner: ledger.draft(period=period).fingerprint for owner, period in previews.items()
+    }
+    if not is_sqlite(ledger.engine):
+        barrier = threading.Barrier(2, timeout=20)
+        real_draft = finalizing.draft_invoice
+
+        def draft_then_wait(*args):
+            draft = real_draft(*args)
+            barrier.wait()
+            return draft
+
+        monkeypatch.setattr(finalizing, "draft_invoice", draft_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def press_finalize(owner: str) -> None:
+        try:
+            outcomes[owner] = finalize(ledger, previews[owner], owner, fingerprints[owner])
+        except Exception as error:
+            outcomes[owner] = error
+
+    threads = [threading.Thread(target=press_finalize, args=(owner,)) for owner in previews]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    monkeypatch.undo()
+    done = [o for o in outcomes.values() if isinstance(o, Invoice)]
+    refused = [o for o in outcomes.values() if not isinstance(o, Invoice)]
+    assert len(done) == 1 and len(refused) == 1, outcomes
+    (invoice,), (refusal,) = done, refused
+    assert invoice.number == "INV-2026-0001"
+    expected = AlreadyInvoiced if not is_sqlite(ledger.engine) else (AlreadyInvoiced, DraftChanged)
+    assert isinstance(refusal, expected), refusal
+    shared = entries[1:]
+    assert f"E-{shared[0]}" in refusal.message and "INV-2026-0001" in refusal.message
+    assert [seq.last_seq for seq in stored(ledger, InvoiceSequence)] == [1]
+    assert {ledger.locks()[entry] for entry in shared} == {invoice.id}
+    ledger.entry(ledger.task("December"), ny(2026, 12, 1, 9), 3600)
+    december = finalize(ledger, period=(date(2026, 12, 1), date(2026, 12, 31)))
+    assert december.number == "INV-2026-0002"  # no gap
+
+
+def test_fixed_and_retainer_invoices_lock_their_entries(engine, tmp_path, database_url):
+    billing = (
+        '[billing.clients.acme]\nmodel = "retainer"\nfee = 1200\nincluded_hours = 1\nrate = 45\n'
+    )
+    ledger = Ledger(engine, billing_settings(tmp_path, database_url, billing))
+    entries = month_of_work(ledger)
+    invoice = finalize(ledger)
+    # 50 + 20 + 7 + 65 = 142 min, 82 above the included hour at 45/h = 61.50
+    assert invoice.total_minor == 120000 + 6150
+    kinds = [line.kind for line in stored(ledger, InvoiceLine)]
+    assert sorted(kinds) == ["overage", "retainer", "time", "time", "time"]
+    assert ledger.locks() == {entry: invoice.id for entry in entries}
+    with pytest.raises(InputError) as again:
+        ledger.draft()
+    assert again.value.message == (
+        "Acme Corp's retainer for November 2026 overlaps INV-2026-0001, which bills it "
+        "already; void that invoice to draft this period again."
+    )
