@@ -1,0 +1,165 @@
+"""Finalized invoices: who may invoice, finding and listing them, voiding one (its
+entries unlocked, its number kept and never given again), and the unbilled time per
+client that the App Home and the weekly report show."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from bot import clock
+from bot.services import audit
+from bot.services.billing.billable import billable_clause
+from bot.services.billing.period_time import utc_window
+from bot.services.billing.rounding import whole_seconds
+from bot.services.billing.terms import non_billable_categories
+from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
+from bot.services.people import user_zone
+from bot.services.rows import saved_id
+from bot.services.text import quoted
+from bot.services.tracked import FINISHED
+from store.models import Client, Invoice, InvoiceLine, Task, TimeEntry
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+STATUSES = ("open", "void", "all")
+
+
+def check_may_invoice(settings: Settings, role: str) -> None:
+    """Owners invoice; supervisors too when `[billing] supervisors_may_draft` is set. The
+    refusal says nothing of any client's figures."""
+    if role == "owner" or (role == "supervisor" and settings.billing.supervisors_may_draft):
+        return
+    raise PermissionDenied("Only an owner drafts and sends invoices; nothing was shown or changed.")
+
+
+def invoice_by_number(session: Session, team_id: str, number: str) -> Invoice:
+    wanted = number.strip()
+    invoice = session.exec(
+        select(Invoice).where(
+            Invoice.team_id == team_id, sa.func.lower(Invoice.number) == wanted.lower()
+        )
+    ).first()
+    if invoice is None:
+        raise NotFound(
+            f"There is no invoice {quoted(wanted)} in this workspace; /invoice list shows them."
+        )
+    return invoice
+
+
+def invoice_lines(session: Session, invoice_id: int) -> list[InvoiceLine]:
+    return list(
+        session.exec(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id == invoice_id)
+            .order_by(col(InvoiceLine.position))
+        )
+    )
+
+
+def list_invoices(
+    session: Session, team_id: str, client_id: int | None, status: str
+) -> list[Invoice]:
+    """The workspace's invoices, newest first: open, void or all, of one client or all."""
+    if status not in STATUSES:
+        raise InputError(f"{quoted(status)} is not a status of invoices; use open, void or all.")
+    query = select(Invoice).where(Invoice.team_id == team_id)
+    if client_id is not None:
+        query = query.where(Invoice.client_id == client_id)
+    if status != "all":
+        query = query.where(Invoice.status == status)
+    newest = (col(Invoice.issued_on).desc(), col(Invoice.year).desc(), col(Invoice.seq).desc())
+    return list(session.exec(query.order_by(*newest)))
+
+
+def last_invoices(session: Session, team_id: str, limit: int = 5) -> list[Invoice]:
+    """The latest invoices of any status (the App Home's "last five")."""
+    query = select(Invoice).where(Invoice.team_id == team_id)
+    newest = (col(Invoice.issued_on).desc(), col(Invoice.year).desc(), col(Invoice.seq).desc())
+    return list(session.exec(query.order_by(*newest).limit(limit)))
+
+
+def void_invoice(
+    session: Session, team_id: str, actor_id: str, number: str, reason: str
+) -> Invoice:
+    """Mark the invoice void with the reason, who and when (audited), and unlock its
+    entries. Its lines and the list of entries it billed stay; its number is never given
+    again (the sequence only goes up)."""
+    why = " ".join(reason.split())
+    if not why:
+        raise InputError("Say why the invoice is void: /invoice void INV-… <reason>.")
+    invoice = invoice_by_number(session, team_id, number)
+    if invoice.status == "void":
+        raise AlreadyDone(
+            f"{invoice.number} is already void ({invoice.void_reason}); its time is unlocked."
+        )
+    invoice_id = saved_id(invoice)
+    invoice.status = "void"
+    invoice.voided_by = actor_id
+    invoice.voided_at = clock.now()
+    invoice.void_reason = why
+    session.add(invoice)
+    entries = TimeEntry.__table__  # type: ignore[attr-defined]
+    unlocked = session.execute(
+        sa.update(entries)
+        .where(entries.c.invoice_id == invoice_id)
+        .values(invoice_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record_by(
+        session,
+        team_id,
+        actor_id,
+        "invoice",
+        invoice_id,
+        "void",
+        {"status": "open"},
+        {"status": "void", "unlocked_entries": getattr(unlocked, "rowcount", 0)},
+        why,
+    )
+    session.flush()
+    return invoice
+
+
+def unbilled_by_client(
+    session: Session, settings: Settings, team_id: str, first_day: date, last_day: date
+) -> list[tuple[str, int]]:
+    """Per client (by name), the billable finished seconds of the period that no invoice
+    bills yet; a day is the VA's own, as drafts count it. Clients without any are left
+    out."""
+    start, end = utc_window(first_day, last_day)
+    query = (
+        sa.select(
+            col(Client.name),
+            col(TimeEntry.user_id),
+            col(TimeEntry.started_at),
+            col(TimeEntry.ended_at),
+        )
+        .join(Task, col(Task.id) == TimeEntry.task_id)
+        .join(Client, col(Client.id) == Task.client_id)
+        .where(
+            col(TimeEntry.team_id) == team_id,
+            FINISHED,
+            col(TimeEntry.invoice_id).is_(None),
+            billable_clause(non_billable_categories(settings)),
+            col(TimeEntry.started_at) >= start,
+            col(TimeEntry.started_at) < end,
+        )
+    )
+    zones: dict[str, ZoneInfo] = {}
+    seconds: dict[str, int] = {}
+    for name, user_id, started_at, ended_at in session.execute(query):
+        zone = zones.get(user_id)
+        if zone is None:
+            zone = zones[user_id] = user_zone(session, settings, team_id, user_id)
+        if first_day <= started_at.astimezone(zone).date() <= last_day:
+            seconds[name] = seconds.get(name, 0) + whole_seconds(ended_at - started_at)
+    return sorted(
+        ((name, total) for name, total in seconds.items() if total > 0),
+        key=lambda item: item[0].lower(),
+    )
