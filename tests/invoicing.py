@@ -61,6 +61,7 @@ class Ledger:
         self.engine = engine
         self.settings = settings
         self.numbers = 0
+        self.tasks: list[int] = []
         clock.set_now(NOW)
         with session_scope(engine) as session:
             ensure_workspace(session, settings, TEAM)
