@@ -22,6 +22,9 @@ from bot.scheduling.chat_targets import SLA_SWEEP
 from bot.scheduling.delegation import ASSIGNMENT_CHASE
 from bot.scheduling.digest import DIGEST, WEEKLY_REPORT
 from bot.scheduling.reminders import REMINDERS
+from bot.services.billing.money import format_amount, tax_amount, time_amount, to_minor_unit
+from bot.services.billing.rounding import billed_seconds, whole_seconds
+from bot.services.billing.terms import client_terms, sender
 from bot.services.timesheet import timesheet_rows
 from store.db import session_scope
 from store.models import Assignment, Conversation, TimeEntry
@@ -313,6 +316,35 @@ def drive_billing(live_app) -> None:
         rows = timesheet_rows(session, live_app.settings, date(2026, 11, 1), date(2026, 12, 31))
     rounding = live_app.settings.billing.rounding_minutes
     assert rows and all(round(row.hours * 60) % (rounding or 1) == 0 for row in rows)
+
+
+def drive_invoice_terms(live_app) -> None:
+    """Time logged on an Acme task is priced on Acme's terms as set: billed time rounded
+    within one increment of the raw time, the amount and tax in the currency's minor
+    unit, an invoice number that fits, the sender block."""
+    live_app.command("/task", "add Inbox clean-up #acme")
+    logged = live_app.command("/timer", "log T-1 97m yesterday Inbox")["text"]
+    assert "Logged" in logged, logged
+    settings = live_app.settings
+    terms = client_terms(settings, "acme")
+    raw = [whole_seconds(e.ended_at - e.started_at) for e in _entries(live_app)]
+    billed = billed_seconds(raw, terms.rounding)
+    step = terms.rounding.increment_minutes * 60
+    assert raw == [97 * 60] and abs(billed - sum(raw)) <= step
+    if terms.model == "fixed":
+        assert terms.fee is not None
+        amount = to_minor_unit(terms.fee, terms.currency)
+    else:
+        assert terms.rate is not None
+        amount = time_amount(billed, terms.rate, terms.currency)
+    assert amount == to_minor_unit(amount, terms.currency) >= 0
+    assert tax_amount(amount, terms.tax_percent, terms.currency) <= amount
+    assert format_amount(
+        amount + tax_amount(amount, terms.tax_percent, terms.currency), terms.currency
+    )
+    number = settings.billing.number_format.format(year=9999, seq=99999)
+    assert 0 < len(number) <= 64
+    assert sender(settings).business_name == settings.billing.business_name
 
 
 def drive_escalation(live_app) -> None:
@@ -628,6 +660,53 @@ CASES = [
         billing={"rounding_minutes": "60", "rates": "{ acme = 100000 }"},
     ),
     case("billing.rounding_minutes=0, rate 0", drive_billing, billing={"rates": "{ acme = 0 }"}),
+    case(
+        "billing.clients rate 100000, increment 60 nearest per total, tax 100, 365 days",
+        drive_invoice_terms,
+        billing={"increment_minutes": "60", "direction": '"nearest"', "per": '"total"'},
+        billing__clients__acme={"rate": "100000", "tax": "100", "payment_terms_days": "365"},
+    ),
+    case(
+        "billing.clients rate 0.0001, JPY, down by 1, no terms days, Letter, by day",
+        drive_invoice_terms,
+        billing={"paper": '"Letter"', "lines": '"day"', "supervisors_may_draft": "true"},
+        billing__clients__acme={
+            "rate": "0.0001",
+            "currency": '"JPY"',
+            "increment_minutes": "1",
+            "direction": '"down"',
+            "payment_terms_days": "0",
+        },
+    ),
+    case(
+        "billing sender at its limits, a 64-character number, BHD",
+        drive_invoice_terms,
+        billing={
+            "business_name": '"' + "N" * 200 + '"',
+            "address": '"' + "A" * 500 + '"',
+            "email": '"billing@example.com"',
+            "number_format": '"' + "A" * 55 + '{year}{seq}"',
+            "currency": '"BHD"',
+            "tax": "0.0001",
+            "rates": "{ acme = 99999.9999 }",
+        },
+    ),
+    case(
+        "billing.clients retainer of 10,000,000 including 744 hours",
+        drive_invoice_terms,
+        billing__clients__acme={
+            "model": '"retainer"',
+            "fee": "10000000",
+            "included_hours": "744",
+            "rate": "0",
+        },
+    ),
+    case(
+        "billing.clients fixed fee 0.0001, a category marked non-billable",
+        drive_invoice_terms,
+        billing__clients__acme={"model": '"fixed"', "fee": "0.0001"},
+        delegation={"categories": '{ admin = { phase = "I", billable = false }, x = "II" }'},
+    ),
 ]
 
 

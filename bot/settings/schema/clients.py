@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
+from bot.services.billing.terms import INCREMENTS
 from bot.settings.schema.fields import (
     ChannelId,
     Days,
@@ -25,7 +26,7 @@ CLIENT_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # What the database stores (store/models/people.py); a longer value could not be saved.
 MAX_CLIENT_KEY_CHARS = 64
 MAX_CLIENT_NAME_CHARS = 200
-ROUNDING_CHOICES = (0, 1, 5, 6, 10, 15, 30, 60)
+ROUNDING_CHOICES = INCREMENTS
 
 
 def _client_key(value: Any) -> str:
