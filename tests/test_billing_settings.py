@@ -303,6 +303,14 @@ REFUSED = [
     ),
     ("[billing.clients.acme]\nfee = 100", "billing.clients.acme: fee is not used by model"),
     (
+        "[billing.clients.acme]\nmodel = 'retainer'\nincluded_hours = 10",
+        "billing.clients.acme: a retainer needs fee (per month) and included_hours (and rate",
+    ),
+    (
+        "[billing.clients.acme]\nmodel = 'fixed'\nfee = 1\nrate = 0",
+        "billing.clients.acme: rate is not used by model = 'fixed'; remove it",
+    ),
+    (
         "[billing.clients.acme]\nmodel = 'fixed'\nfee = 1\nrate = 35",
         "billing.clients.acme: rate is not used by model = 'fixed'",
     ),
@@ -414,3 +422,51 @@ def test_importing_the_settings_loads_no_currency_data() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_config_show_prints_the_billing_settings_as_the_file_writes_them(cwd: Path) -> None:
+    import json
+
+    from tests.vadesk_process import run_vadesk, vadesk_env
+
+    (cwd / "vadesk.toml").write_text(
+        CLIENTS
+        + """
+[delegation.categories]
+clerical = "I"
+"internal admin" = { phase = "I", billable = false }
+
+[billing]
+business_name = "Olivia's VA Agency"
+currency = "EUR"
+tax = 8.875
+rounding_minutes = 15
+rates = { globex = 42.5 }
+paper = "Letter"
+
+[billing.clients.acme]
+rate = 35.1234
+direction = "nearest"
+
+[billing.clients.initech]
+model = "fixed"
+fees = { clerical = 150 }
+""",
+        encoding="utf-8",
+    )
+    result = run_vadesk("config", "show", env=vadesk_env(), cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    billing = shown["billing"]
+    assert (billing["currency"], billing["tax"], billing["paper"]) == ("EUR", 8.875, "Letter")
+    assert (billing["increment_minutes"], billing["rounding_minutes"]) == (15, 15)
+    assert billing["number_format"] == "INV-{year}-{seq:04}"
+    assert billing["rates"] == {"globex": 42.5}
+    assert billing["clients"] == {
+        "acme": {"model": "hourly", "rate": 35.1234, "direction": "nearest"},
+        "initech": {"model": "fixed", "fees": {"clerical": 150}},
+    }
+    assert shown["delegation"]["categories"] == {
+        "clerical": "I",
+        "internal admin": {"phase": "I", "billable": False},
+    }

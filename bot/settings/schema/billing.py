@@ -71,14 +71,11 @@ class ClientBilling(Section):
 
     @model_validator(mode="after")
     def _the_model_has_what_it_bills_by(self) -> ClientBilling:
-        needs = {
-            "hourly": (),
-            "fixed": (),
-            "retainer": ("fee", "included_hours"),
-        }[self.model]
-        for key in needs:
-            if getattr(self, key) is None:
-                raise refuse(f"a retainer needs {key} (and fee, included_hours and rate)")
+        if self.model == "retainer" and (self.fee is None or self.included_hours is None):
+            raise refuse(
+                "a retainer needs fee (per month) and included_hours "
+                "(and rate, for the hours above them)"
+            )
         if self.model == "fixed" and self.fee is None and not self.fees:
             raise refuse(
                 "a fixed client needs fee (per period) or fees (category = fee per task done)"
@@ -91,7 +88,7 @@ class ClientBilling(Section):
             "retainer": ("fees",),
         }[self.model]
         for key in unused:
-            if getattr(self, key):
+            if getattr(self, key) not in (None, {}):
                 raise refuse(f"{key} is not used by model = {self.model!r}; remove it")
         return self
 

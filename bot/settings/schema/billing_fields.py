@@ -43,7 +43,7 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 DEFAULT_NUMBER_FORMAT = "INV-{year}-{seq:04}"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NUMBER_TEXT_RE = re.compile(r"^[A-Za-z0-9._#-]*$")
-LOGO_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+LOGO_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # how PNG and JPEG files begin
 
 
 def _decimal(value: Any, what: str) -> Decimal:
