@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import clock
 from bot.failure_log import configure_logging
+from bot.invoice_export import add_arguments as add_invoice_export
 from bot.services.errors import VADeskError
 from bot.settings import ConfigError, MissingCredential, Settings, load_settings
 
@@ -247,6 +248,12 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_invoice(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.invoice_export import export_invoice
+
+    return export_invoice(settings, _ready_engine(settings), args)
+
+
 def _add_drain_timeout(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--drain-timeout",
@@ -362,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     timesheet.add_argument("--user", help="Slack user id of the VA")
     timesheet.add_argument("--out", help="file to write (default: standard output)")
     timesheet.set_defaults(handler=cmd_export)
+    add_invoice_export(exports).set_defaults(handler=cmd_export_invoice)
     return parser
 
 

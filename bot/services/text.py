@@ -13,6 +13,8 @@ from bot.services.errors import InputError
 # of notes, a form can always show a note whole, so saving it never shortens it.
 NOTES_LIMIT = 3000
 QUOTE_LIMIT = 60
+# A cell starting with one of these is read as a formula by spreadsheet tools.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def time_token(instant: datetime) -> str:
@@ -158,3 +160,8 @@ def readable(mrkdwn: str, name_of: Callable[[str], str | None]) -> str:
         return f"{label} ({target})" if label else target
 
     return unescape(_SLACK_MARKUP.sub(plain, mrkdwn))
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Keep text verbatim in a CSV cell but never let a spreadsheet run it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

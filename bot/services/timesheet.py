@@ -16,6 +16,7 @@ from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
 from bot.services.rows import saved_id
+from bot.services.text import spreadsheet_safe
 from bot.services.tracked import FINISHED, RunningTimer
 from store.models import Client, Task, TimeEntry, User
 
@@ -40,8 +41,6 @@ COLUMNS = (
     "start_utc",
     "end_utc",
 )
-# A cell starting with one of these is read as a formula by spreadsheet tools.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -188,11 +187,6 @@ def timesheet_comment(rows: list[TimesheetRow], running: list[RunningTimer]) -> 
     return f"{comment}; not included until stopped: {timers} (see the report)"
 
 
-def _safe(text: str) -> str:
-    """Keep text verbatim but never let a spreadsheet run it as a formula."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _utc_text(instant: datetime) -> str:
     """The unambiguous instant: local times repeat on the night clocks fall back."""
     return instant.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -205,16 +199,16 @@ def write_csv(rows: list[TimesheetRow], stream: TextIO) -> None:
         writer.writerow(
             [
                 row.day.isoformat(),
-                _safe(row.va),
-                _safe(row.client),
+                spreadsheet_safe(row.va),
+                spreadsheet_safe(row.client),
                 row.task_id,
-                _safe(row.title),
+                spreadsheet_safe(row.title),
                 row.start.strftime("%Y-%m-%d %H:%M"),
                 row.end.strftime("%Y-%m-%d %H:%M"),
                 f"{row.hours:.4f}",
                 "yes" if row.billable else "no",
                 row.source,
-                _safe(row.notes),
+                spreadsheet_safe(row.notes),
                 row.zone.key,
                 row.entry_id,
                 row.user_id,

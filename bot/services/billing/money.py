@@ -10,6 +10,7 @@ from functools import cache
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 SECONDS_PER_HOUR = Decimal(3600)
+RATE_PLACES = 4
 
 
 @cache
@@ -25,6 +26,11 @@ def is_currency(code: str) -> bool:
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of the currency: Decimal("0.01") for USD, Decimal("1") for JPY."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """An amount stored in minor units (cents) as the decimal it is: 12345 → 123.45."""
+    return Decimal(minor) * minor_unit(currency)
 
 
 def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
@@ -58,3 +64,11 @@ def hours(seconds: int) -> Decimal:
 def format_amount(amount: Decimal, currency: str) -> str:
     """`$1,234.50`, `¥1,235`: the amount as an English-language invoice writes it."""
     return format_currency(amount, currency, locale="en_US", currency_digits=True)
+
+
+def format_rate(rate: Decimal, currency: str) -> str:
+    """`$35.00`, `$35.1275`: an hourly rate with its own places (up to four), never
+    rounded to the currency's minor unit as an amount is."""
+    places = get_currency_precision(currency)
+    pattern = "¤#,##0." + "0" * places + "#" * max(RATE_PLACES - places, 0)
+    return format_currency(rate, currency, pattern, locale="en_US", currency_digits=False)
