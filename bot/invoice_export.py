@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.services.errors import VADeskError
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -41,13 +43,23 @@ def file_kind(requested: str | None, out: str) -> FileKind:
 
 
 def export_invoice(settings: Settings, engine: Engine, args: argparse.Namespace) -> int:
-    from bot.services.billing.invoice_files import find_invoice, invoice_file
+    from bot.services.billing.invoice_files import invoice_file
+    from bot.services.billing.invoices import invoice_by_number, invoice_lines
+    from bot.services.people import only_known_workspace
+    from bot.services.rows import saved_id
     from bot.services.text import counted
     from store.db import session_scope
 
     kind = file_kind(args.kind, args.out)
     with session_scope(engine) as session:
-        invoice, lines = find_invoice(session, args.number)
+        team = only_known_workspace(session)
+        if team is None:
+            raise VADeskError(
+                "The database holds no workspace, or several: there is no one workspace "
+                "whose invoice to export."
+            )
+        invoice = invoice_by_number(session, team, args.number)
+        lines = invoice_lines(session, saved_id(invoice))
         written = invoice_file(invoice, lines, kind, settings.billing.paper)
         summary = f"{invoice.number} ({kind.upper()}, {counted(len(lines), 'line')})"
     try:

@@ -85,6 +85,8 @@ def test_an_unknown_number_is_one_line_and_a_failure(tmp_path, saved):
         "export", "invoice", "INV-2026-9999", "--out", str(out), env=saved, cwd=tmp_path
     )
     assert result.returncode == 2
-    assert one_line(result.stderr) == "vadesk: No invoice is numbered 'INV-2026-9999'."
+    assert one_line(result.stderr) == (
+        "vadesk: There is no invoice 'INV-2026-9999' in this workspace; /invoice list shows them."
+    )
     assert "Traceback" not in result.stderr
     assert not out.exists()

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.services.billing.drafts import Draft, DraftLine, DraftRequest, InvoicedElsewhere, LeftOut
+from bot.services.billing.money import format_rate
 from bot.services.billing.terms import BillingTerms, Rounding, Sender
 from bot.services.parsing.invoice_command import split_draft, split_list
 from bot.views.invoices.preview import (
@@ -18,7 +19,6 @@ from bot.views.invoices.preview import (
     period_words,
     read_draft_value,
 )
-from bot.views.invoices.table import rate_text
 from tests import blockkit_limits
 
 REQUEST = DraftRequest(7, date(2026, 11, 1), date(2026, 11, 30))
@@ -146,10 +146,10 @@ def test_the_change_period_form_starts_from_the_preview_period():
 
 
 def test_rates_keep_their_decimals_and_the_currency_its_own():
-    assert rate_text(Decimal("35"), "USD") == "$35.00"
-    assert rate_text(Decimal("35.1234"), "USD") == "$35.1234"
-    assert rate_text(Decimal("1500"), "JPY") == "¥1,500"
-    assert rate_text(Decimal("2.125"), "BHD").endswith("2.125")
+    assert format_rate(Decimal("35"), "USD") == "$35.00"
+    assert format_rate(Decimal("35.1234"), "USD") == "$35.1234"
+    assert format_rate(Decimal("1500"), "JPY") == "¥1,500"
+    assert format_rate(Decimal("2.125"), "BHD").endswith("2.125")
 
 
 def test_the_command_grammars_read_the_period_and_status_from_the_end():

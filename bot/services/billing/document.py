@@ -71,7 +71,7 @@ def _day(day: date) -> str:
 
 
 def _amount(minor: int, invoice: Invoice) -> str:
-    return money.format_amount(money.from_minor(minor, invoice.currency), invoice.currency)
+    return money.format_amount(money.from_minor_units(minor, invoice.currency), invoice.currency)
 
 
 def _percent(value: Decimal) -> str:
@@ -89,7 +89,7 @@ def _line_cells(line: InvoiceLine, currency: str) -> tuple[str, str, str, str, s
     seconds = line.billed_seconds or line.raw_seconds
     hours = f"{money.hours(seconds)}" if seconds else ""
     rate = f"{money.format_rate(Decimal(line.rate), currency)}/h" if line.rate else ""
-    amount = money.format_amount(money.from_minor(line.amount_minor, currency), currency)
+    amount = money.format_amount(money.from_minor_units(line.amount_minor, currency), currency)
     return (line.description, line.person or "", hours, rate, amount)
 
 
@@ -275,7 +275,7 @@ def invoice_csv(invoice: Invoice, lines: Sequence[InvoiceLine]) -> bytes:
                 line.billed_seconds,
                 money.hours(seconds) if seconds else "",
                 line.rate or "",
-                money.from_minor(line.amount_minor, currency),
+                money.from_minor_units(line.amount_minor, currency),
                 currency,
             ]
         )

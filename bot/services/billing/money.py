@@ -10,7 +10,6 @@ from functools import cache
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 SECONDS_PER_HOUR = Decimal(3600)
-RATE_PLACES = 4
 
 
 @cache
@@ -26,11 +25,6 @@ def is_currency(code: str) -> bool:
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of the currency: Decimal("0.01") for USD, Decimal("1") for JPY."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
-
-
-def from_minor(minor: int, currency: str) -> Decimal:
-    """An amount stored in minor units (cents) as the decimal it is: 12345 → 123.45."""
-    return Decimal(minor) * minor_unit(currency)
 
 
 def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
@@ -67,8 +61,10 @@ def format_amount(amount: Decimal, currency: str) -> str:
 
 
 def format_rate(rate: Decimal, currency: str) -> str:
-    """`$35.00`, `$35.1275`: an hourly rate with its own places (up to four), never
-    rounded to the currency's minor unit as an amount is."""
-    places = get_currency_precision(currency)
-    pattern = "¤#,##0." + "0" * places + "#" * max(RATE_PLACES - places, 0)
+    """A rate with every decimal it has (up to four), never fewer than the currency's:
+    `$35.00`, `$35.1234`, `¥1,500`. The preview and the PDF show rates this one way."""
+    exponent = min(int(minor_unit(currency).as_tuple().exponent), 0)
+    own = rate.normalize().as_tuple().exponent
+    places = max(-exponent, -int(own) if isinstance(own, int) else 0)
+    pattern = "¤#,##0" + ("." + "0" * places if places else "")
     return format_currency(rate, currency, pattern, locale="en_US", currency_digits=False)

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.billing.drafts import Draft, DraftLine, DraftRequest, LeftOut
-from bot.services.billing.money import format_amount, hours
+from bot.services.billing.money import format_amount, format_rate, hours
 from bot.services.billing.periods import PERIOD_HINT, is_calendar_month
 from bot.services.parsing import format_task_id
 from bot.services.text import counted, day_text, escape, shown
@@ -33,7 +33,7 @@ from bot.views.invoices.ids import (
     FINALIZE_ACTION,
     PERIOD_CALLBACK,
 )
-from bot.views.invoices.table import Row, rate_text, table_blocks
+from bot.views.invoices.table import Row, table_blocks
 
 PERIOD_BLOCK = "period"
 INVOICED_NAMED = 5  # invoices named one by one in "left out"
@@ -195,7 +195,7 @@ def _terms_text(draft: Draft) -> str:
     terms = draft.terms
     parts: list[str] = [terms.model]
     if terms.rate is not None:
-        parts.append(f"{rate_text(terms.rate, terms.currency)} an hour")
+        parts.append(f"{format_rate(terms.rate, terms.currency)} an hour")
     parts.append(terms.rounding.describe())
     return " · ".join(parts)
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_currency
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.services.billing.money import format_amount, hours, minor_unit
+from bot.services.billing.money import format_amount, format_rate, hours
 from bot.services.text import escape, truncate
 from bot.views.blocks import SECTION_TEXT_LIMIT
 
@@ -34,16 +33,6 @@ class Row:
     amount: Decimal
 
 
-def rate_text(rate: Decimal, currency: str) -> str:
-    """A rate with every decimal it has (up to four), never fewer than the currency's:
-    `$35.00`, `$35.1234`, `¥1,500`."""
-    exponent = min(int(minor_unit(currency).as_tuple().exponent), 0)
-    own = rate.normalize().as_tuple().exponent
-    places = max(-exponent, -int(own) if isinstance(own, int) else 0)
-    pattern = "¤#,##0" + ("." + "0" * places if places else "")
-    return format_currency(rate, currency, pattern, locale="en_US", currency_digits=False)
-
-
 def _cell(text: str, width: int) -> str:
     """Plain text cut and padded to its column, then escaped (and no backtick that could
     close the code block)."""
@@ -53,7 +42,7 @@ def _cell(text: str, width: int) -> str:
 
 def row_text(row: Row, currency: str) -> str:
     spent = f"{hours(row.billed_seconds)}" if row.billed_seconds else ""
-    rate = rate_text(row.rate, currency) if row.rate is not None else "fee"
+    rate = format_rate(row.rate, currency) if row.rate is not None else "fee"
     return (
         f"{_cell(row.title, TITLE_WIDTH)} {_cell(row.person or '', PERSON_WIDTH)} "
         f"{spent:>7} {escape(rate):>10} {escape(format_amount(row.amount, currency)):>12}"
