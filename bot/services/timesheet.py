@@ -148,17 +148,26 @@ def timesheet_rows(
             col(Task.client_id).in_(_client_filter(session, settings, client, team_id))
         )
     clients = {c.id: c.name for c in session.exec(_clients(team_id))}
+    # Each VA's zone and name once: the session does not keep the user rows it loads
+    # (its identity map holds them weakly), so asking per row asked the database twice.
+    people: dict[tuple[str, str], tuple[ZoneInfo, str]] = {}
     rows = []
     for entry, task in session.exec(query):
         assert entry.ended_at is not None  # the query's FINISHED
-        zone = user_zone(session, settings, entry.team_id, entry.user_id)
+        person = (entry.team_id, entry.user_id)
+        if person not in people:
+            people[person] = (
+                user_zone(session, settings, *person),
+                display_name(session, *person),
+            )
+        zone, va = people[person]
         start = entry.started_at.astimezone(zone)
         if not first_day <= entry.started_at.astimezone(days_in or zone).date() <= last_day:
             continue
         rows.append(
             TimesheetRow(
                 day=start.date(),
-                va=display_name(session, entry.team_id, entry.user_id),
+                va=va,
                 client=clients.get(task.client_id, ""),
                 task_id=format_task_id(task.number),
                 title=task.title,
