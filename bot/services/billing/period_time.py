@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -17,16 +16,16 @@ from sqlmodel import Session, col, select
 from bot.services.billing.billable import billable_clause
 from bot.services.billing.drafts import InvoicedElsewhere, LeftOut
 from bot.services.billing.rounding import whole_seconds
-from bot.services.people import display_name, user_zone
+from bot.services.people import zones_and_names
 from store.models import Invoice, Task, TimeEntry
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 
-@dataclass(frozen=True)
-class TrackedEntry:
-    """A finished entry the invoice may bill, with what its line needs."""
+class TrackedEntry(NamedTuple):
+    """A finished entry the invoice may bill, with what its line needs (a tuple: a
+    month's thousands are made faster than as a frozen dataclass)."""
 
     id: int
     user_id: str
@@ -106,40 +105,37 @@ def period_time(
     non_billable: Collection[str],
 ) -> PeriodTime:
     """The client's entries that start on a day of the period (each VA's own day)."""
-    zones: dict[str, ZoneInfo] = {}
-    names: dict[str, str] = {}
+    rows = _entry_rows(session, team_id, client_id, first_day, last_day, non_billable)
+    people = zones_and_names(session, settings, team_id, {row[1] for row in rows})
     entries: list[TrackedEntry] = []
     locked: dict[int, list[int]] = {}
     running = non_billable_entries = non_billable_seconds = 0
-    for row in _entry_rows(session, team_id, client_id, first_day, last_day, non_billable):
-        zone = zones.get(row.user_id)
-        if zone is None:
-            zone = zones[row.user_id] = user_zone(session, settings, team_id, row.user_id)
-        day = row.started_at.astimezone(zone).date()
+    for (
+        entry_id,
+        user_id,
+        started_at,
+        ended_at,
+        invoice_id,
+        task_id,
+        number,
+        title,
+        billable,
+    ) in rows:
+        zone, person = people[user_id]
+        day = started_at.astimezone(zone).date()
         if not first_day <= day <= last_day:
             continue
-        if row.ended_at is None:
+        if ended_at is None:
             running += 1
-        elif row.invoice_id is not None:
-            locked.setdefault(row.invoice_id, []).append(row.id)
-        elif not row.billable:
+        elif invoice_id is not None:
+            locked.setdefault(invoice_id, []).append(entry_id)
+        elif not billable:
             non_billable_entries += 1
-            non_billable_seconds += whole_seconds(row.ended_at - row.started_at)
+            non_billable_seconds += whole_seconds(ended_at - started_at)
         else:
-            person = names.get(row.user_id)
-            if person is None:
-                person = names[row.user_id] = display_name(session, team_id, row.user_id)
+            seconds = whole_seconds(ended_at - started_at)
             entries.append(
-                TrackedEntry(
-                    id=row.id,
-                    user_id=row.user_id,
-                    person=person,
-                    task_id=row.task_id,
-                    task_number=row.number,
-                    task_title=row.title,
-                    day=day,
-                    seconds=whole_seconds(row.ended_at - row.started_at),
-                )
+                TrackedEntry(entry_id, user_id, person, task_id, number, title, day, seconds)
             )
     left_out = LeftOut(
         running_timers=running,
