@@ -26,7 +26,8 @@ from store.sql import insert_or_ignore
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-DEFAULT_NUMBER_FORMAT = "INV-{year}-{seq:04}"
+# Entry ids bound per statement: well under SQLite's 32,766 and PostgreSQL's 65,535.
+IDS_PER_STATEMENT = 20_000
 
 
 class DraftChanged(InputError):
@@ -123,14 +124,18 @@ def _taken_elsewhere(
     session: Session, entry_ids: tuple[int, ...], invoice_id: int
 ) -> tuple[InvoicedElsewhere, ...]:
     """Which of the entries another invoice locked, by invoice number."""
-    query = (
-        sa.select(col(TimeEntry.id), col(Invoice.number))
-        .join(Invoice, col(Invoice.id) == TimeEntry.invoice_id)
-        .where(col(TimeEntry.id).in_(entry_ids), col(Invoice.id) != invoice_id)
-    )
     by_number: dict[str, list[int]] = {}
-    for entry_id, number in session.execute(query):
-        by_number.setdefault(number, []).append(entry_id)
+    for start in range(0, len(entry_ids), IDS_PER_STATEMENT):
+        query = (
+            sa.select(col(TimeEntry.id), col(Invoice.number))
+            .join(Invoice, col(Invoice.id) == TimeEntry.invoice_id)
+            .where(
+                col(TimeEntry.id).in_(entry_ids[start : start + IDS_PER_STATEMENT]),
+                col(Invoice.id) != invoice_id,
+            )
+        )
+        for entry_id, number in session.execute(query):
+            by_number.setdefault(number, []).append(entry_id)
     return tuple(
         InvoicedElsewhere(number=number, entry_ids=tuple(sorted(ids)))
         for number, ids in sorted(by_number.items())
@@ -138,28 +143,36 @@ def _taken_elsewhere(
 
 
 def _lock_entries(session: Session, draft: Draft, invoice_id: int) -> None:
-    """Link the entries to the invoice, then lock them with one conditional UPDATE: an
-    entry another invoice locked first is not changed, and the count says so."""
+    """Lock the entries with one conditional UPDATE (per 20,000, the bound values a
+    statement may carry): an entry another invoice locked first is not changed, and the
+    count says so. Then link what was locked in one INSERT … SELECT."""
     entry_ids = draft.entry_ids
     if not entry_ids:
         return
-    session.execute(
-        sa.insert(InvoiceEntry.__table__),  # type: ignore[attr-defined]
-        [{"invoice_id": invoice_id, "entry_id": entry_id} for entry_id in entry_ids],
-    )
     entries = TimeEntry.__table__  # type: ignore[attr-defined]
-    links = InvoiceEntry.__table__  # type: ignore[attr-defined]
-    locked: sa.CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        sa.update(entries)
-        .where(
-            entries.c.id.in_(sa.select(links.c.entry_id).where(links.c.invoice_id == invoice_id)),
-            entries.c.invoice_id.is_(None),
+    locked = 0
+    for start in range(0, len(entry_ids), IDS_PER_STATEMENT):
+        result: sa.CursorResult[Any] = session.execute(  # type: ignore[assignment]
+            sa.update(entries)
+            .where(
+                entries.c.id.in_(entry_ids[start : start + IDS_PER_STATEMENT]),
+                entries.c.invoice_id.is_(None),
+            )
+            .values(invoice_id=invoice_id)
+            .execution_options(synchronize_session=False)
         )
-        .values(invoice_id=invoice_id)
-        .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount != len(entry_ids):
+        locked += result.rowcount
+    if locked != len(entry_ids):
         raise _already_invoiced(_taken_elsewhere(session, entry_ids, invoice_id))
+    links = InvoiceEntry.__table__  # type: ignore[attr-defined]
+    session.execute(
+        sa.insert(links).from_select(
+            ["invoice_id", "entry_id"],
+            sa.select(sa.literal(invoice_id), entries.c.id).where(
+                entries.c.invoice_id == invoice_id
+            ),
+        )
+    )
 
 
 def finalize_draft(
@@ -186,7 +199,7 @@ def finalize_draft(
             + "; nothing was numbered or locked. Check the new draft and finalize it.",
             draft,
         )
-    number_format = settings.billing.number_format or DEFAULT_NUMBER_FORMAT
+    number_format = settings.billing.number_format
     year = draft.issued_on.year
     # A format without {year} numbers across years: one sequence (year 0) then.
     sequence_year = year if "{year" in number_format else 0
@@ -196,7 +209,8 @@ def finalize_draft(
         session.add(invoice)
         session.flush()
         invoice_id = saved_id(invoice)
-        session.execute(sa.insert(InvoiceLine.__table__), _line_rows(draft, invoice_id))  # type: ignore[attr-defined]
+        lines = InvoiceLine.__table__  # type: ignore[attr-defined]
+        session.execute(sa.insert(lines), _line_rows(draft, invoice_id))
         _lock_entries(session, draft, invoice_id)
         audit.record_by(
             session,
