@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import date
 
 import pytest
@@ -19,7 +20,6 @@ from bot.services.billing.finalizing import AlreadyInvoiced, DraftChanged, final
 from bot.services.errors import InputError
 from store.db import session_scope
 from store.models import AuditRecord, Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence
-from store.sql import is_sqlite
 from tests.conftest import TEAM
 from tests.invoicing import KEN, NOVEMBER, OWNER, Ledger, billing_settings, ny, tokyo
 
@@ -181,56 +181,95 @@ def test_an_entry_another_invoice_took_first_rolls_everything_back(ledger, monke
     assert ledger.locks() == {entries[0]: None, **{entry: first.id for entry in later}}
 
 
-def test_two_owners_finalizing_overlapping_drafts_at_once(ledger, monkeypatch):
-    """Both press Finalize on previews that share entries. On PostgreSQL both rebuild
-    their drafts before either locks (a barrier holds them), so both pass the fingerprint
-    check and the database decides: one invoice, the other refused naming the entries.
-    On SQLite one unit of work writes at a time: the second sees the first's lock."""
-    entries = month_of_work(ledger)
-    whole = (date(2026, 11, 1), date(2026, 11, 30))
-    second_half = (date(2026, 11, 16), date(2026, 11, 30))
-    previews = {"U0OWNER": whole, "U0OWNER2": second_half}
+def press_finalize_at_once(ledger: Ledger, monkeypatch, previews: dict) -> dict[str, object]:
+    """Each owner presses Finalize on their preview at the same moment, in a thread and a
+    database session of their own. Whoever drafts first holds on for a moment after
+    drafting, so the other surely arrives while the first is inside its transaction."""
     fingerprints = {
-        owner: ledger.draft(period=period).fingerprint for owner, period in previews.items()
+        owner: ledger.draft(*preview).fingerprint for owner, preview in previews.items()
     }
-    if not is_sqlite(ledger.engine):
-        barrier = threading.Barrier(2, timeout=20)
-        real_draft = finalizing.draft_invoice
+    real_draft = finalizing.draft_invoice
+    first = threading.Lock()
 
-        def draft_then_wait(*args):
-            draft = real_draft(*args)
-            barrier.wait()
-            return draft
+    def draft_and_dawdle(*args):
+        draft = real_draft(*args)
+        if first.acquire(blocking=False):
+            time.sleep(0.3)
+        return draft
 
-        monkeypatch.setattr(finalizing, "draft_invoice", draft_then_wait)
+    monkeypatch.setattr(finalizing, "draft_invoice", draft_and_dawdle)
+    start = threading.Barrier(len(previews), timeout=20)
     outcomes: dict[str, object] = {}
 
-    def press_finalize(owner: str) -> None:
+    def press(owner: str) -> None:
+        key, period = previews[owner]
+        request = DraftRequest(ledger.client_id(key), *period)
+        start.wait()
         try:
-            outcomes[owner] = finalize(ledger, previews[owner], owner, fingerprints[owner])
+            with session_scope(ledger.engine) as session:
+                outcomes[owner] = finalize_draft(
+                    session, ledger.settings, TEAM, owner, request, fingerprints[owner]
+                )
         except Exception as error:
             outcomes[owner] = error
 
-    threads = [threading.Thread(target=press_finalize, args=(owner,)) for owner in previews]
+    threads = [threading.Thread(target=press, args=(owner,)) for owner in previews]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
     monkeypatch.undo()
+    return outcomes
+
+
+def test_two_owners_finalizing_overlapping_drafts_at_once(ledger, monkeypatch):
+    """Both press Finalize on previews that share entries: one invoice; the other is
+    refused, naming the entries and the invoice that has them, and nothing of it is
+    numbered (the next invoice takes 0002)."""
+    entries = month_of_work(ledger)
+    previews = {
+        "U0OWNER": ("acme", (date(2026, 11, 1), date(2026, 11, 30))),
+        "U0OWNER2": ("acme", (date(2026, 11, 16), date(2026, 11, 30))),
+    }
+    outcomes = press_finalize_at_once(ledger, monkeypatch, previews)
     done = [o for o in outcomes.values() if isinstance(o, Invoice)]
     refused = [o for o in outcomes.values() if not isinstance(o, Invoice)]
     assert len(done) == 1 and len(refused) == 1, outcomes
     (invoice,), (refusal,) = done, refused
     assert invoice.number == "INV-2026-0001"
-    expected = AlreadyInvoiced if not is_sqlite(ledger.engine) else (AlreadyInvoiced, DraftChanged)
-    assert isinstance(refusal, expected), refusal
+    assert isinstance(refusal, AlreadyInvoiced | DraftChanged), refusal
     shared = entries[1:]
     assert f"E-{shared[0]}" in refusal.message and "INV-2026-0001" in refusal.message
+    assert "nothing was numbered or locked" in refusal.message
     assert [seq.last_seq for seq in stored(ledger, InvoiceSequence)] == [1]
+    assert [i.number for i in stored(ledger, Invoice)] == ["INV-2026-0001"]
     assert {ledger.locks()[entry] for entry in shared} == {invoice.id}
     ledger.entry(ledger.task("December"), ny(2026, 12, 1, 9), 3600)
     december = finalize(ledger, period=(date(2026, 12, 1), date(2026, 12, 31)))
     assert december.number == "INV-2026-0002"  # no gap
+
+
+def test_a_task_fee_finalized_twice_at_once_is_billed_once(
+    engine, tmp_path, database_url, monkeypatch
+):
+    """A fee per task has no entries for the lock to catch: finalizes take turns, so the
+    second drafts after the first committed and finds the fee billed."""
+    billing = (
+        '[delegation.categories]\nbookkeeping = "I"\n\n'
+        '[billing.clients.acme]\nmodel = "fixed"\nfees = { bookkeeping = 250 }\n'
+    )
+    ledger = Ledger(engine, billing_settings(tmp_path, database_url, billing))
+    ledger.task("Books", category="bookkeeping", done_at=ny(2026, 11, 20, 12))
+    previews = {
+        "U0OWNER": ("acme", (date(2026, 11, 1), date(2026, 11, 30))),
+        "U0OWNER2": ("acme", (date(2026, 11, 15), date(2026, 11, 30))),
+    }
+    outcomes = press_finalize_at_once(ledger, monkeypatch, previews)
+    done = [o for o in outcomes.values() if isinstance(o, Invoice)]
+    assert [invoice.total_minor for invoice in done] == [25000], outcomes
+    (refusal,) = [o for o in outcomes.values() if not isinstance(o, Invoice)]
+    assert "the fee of T-1 is on INV-2026-0001" in refusal.message
+    assert [seq.last_seq for seq in stored(ledger, InvoiceSequence)] == [1]
 
 
 def test_fixed_and_retainer_invoices_lock_their_entries(engine, tmp_path, database_url):

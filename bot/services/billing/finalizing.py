@@ -21,7 +21,7 @@ from bot.services.billing.money import to_minor_units
 from bot.services.errors import InputError
 from bot.services.rows import saved_id
 from store.models import Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence, TimeEntry
-from store.sql import insert_or_ignore
+from store.sql import advisory_lock, insert_or_ignore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -184,7 +184,11 @@ def finalize_draft(
     fingerprint: str,
 ) -> Invoice:
     """The invoice of the draft the preview showed (`fingerprint`), numbered and stored,
-    its entries locked; the caller's unit of work commits it."""
+    its entries locked; the caller's unit of work commits it. The workspace's finalizes
+    take turns from the start, so each builds its draft after the one before committed:
+    a fee without entries (a fixed fee, a task's fee, a retainer's month) is billed once.
+    The conditional lock of the entries stays the last word on the time."""
+    advisory_lock(session, f"invoice-finalize:{team_id}")
     try:
         draft = draft_invoice(
             session, settings, team_id, request.client_id, request.first_day, request.last_day
