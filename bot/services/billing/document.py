@@ -16,11 +16,11 @@ from pathlib import Path
 
 from babel.dates import format_date
 from fpdf import FPDF
-from fpdf.enums import TableBordersLayout, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
 
 from bot.services.billing import money
 from bot.services.billing.pdf_fonts import BODY, set_up_fonts
+from bot.services.billing.pdf_table import draw_table
 from bot.services.billing.terms import BillingTerms, Sender
 from bot.services.text import spreadsheet_safe
 from store.models.billing import Invoice, InvoiceLine
@@ -46,7 +46,7 @@ LOGO_HEIGHT = 18.0
 TABLE_HEADINGS = ("Description", "Person", "Hours", "Rate", "Amount")
 # Shares of the text width: the description wraps, the figures stay on one line.
 TABLE_COLUMNS = (44, 20, 10, 12, 14)
-TABLE_ALIGN = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT")
+TABLE_ALIGN = ("L", "L", "R", "R", "R")
 GREY = (90, 90, 90)
 VOID_RED = (200, 30, 30)
 
@@ -91,6 +91,10 @@ def _line_cells(line: InvoiceLine, currency: str) -> tuple[str, str, str, str, s
     rate = f"{money.format_rate(Decimal(line.rate), currency)}/h" if line.rate else ""
     amount = money.format_amount(money.from_minor_units(line.amount_minor, currency), currency)
     return (line.description, line.person or "", hours, rate, amount)
+
+
+def _position(line: InvoiceLine) -> int:
+    return line.position
 
 
 class _InvoicePDF(FPDF):
@@ -186,22 +190,12 @@ def _void_notice(pdf: _InvoicePDF, invoice: Invoice) -> None:
     pdf.set_text_color(0)
 
 
-def _lines_table(pdf: _InvoicePDF, invoice: Invoice, lines: Sequence[InvoiceLine]) -> None:
-    """The services, one row per line; fpdf2 repeats the header row on every page."""
-    pdf.set_font(BODY, "", 8.5)
-    with pdf.table(
-        col_widths=TABLE_COLUMNS,
-        text_align=TABLE_ALIGN,
-        line_height=4.6,
-        padding=1.2,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(236, 236, 236)),
-        first_row_as_headings=True,
-        repeat_headings=1,
-    ) as table:
-        table.row(TABLE_HEADINGS)
-        for line in sorted(lines, key=lambda line: line.position):
-            table.row(_line_cells(line, invoice.currency))
+def _lines_table(
+    pdf: _InvoicePDF, invoice: Invoice, lines: Sequence[InvoiceLine], shaping: bool
+) -> None:
+    """The services, one row per line, the header repeated on every page."""
+    rows = [_line_cells(line, invoice.currency) for line in sorted(lines, key=_position)]
+    draw_table(pdf, TABLE_HEADINGS, rows, TABLE_COLUMNS, TABLE_ALIGN, wrapped=2, shaping=shaping)
 
 
 def _totals(pdf: _InvoicePDF, invoice: Invoice, terms: BillingTerms) -> None:
@@ -236,7 +230,7 @@ def render_invoice_pdf(invoice: Invoice, lines: Sequence[InvoiceLine], paper: st
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
     issued = _issued(invoice)
     pdf = _InvoicePDF(paper, invoice.number, void=invoice.status == "void")
-    set_up_fonts(pdf, _texts(invoice, lines, issued))
+    shaping = set_up_fonts(pdf, _texts(invoice, lines, issued))
     pdf.add_page()
     _sender_block(pdf, issued.sender)
     sender_bottom = pdf.get_y()
@@ -246,7 +240,7 @@ def render_invoice_pdf(invoice: Invoice, lines: Sequence[InvoiceLine], paper: st
     if pdf.void:
         _void_notice(pdf, invoice)
     pdf.ln(5)
-    _lines_table(pdf, invoice, lines)
+    _lines_table(pdf, invoice, lines, shaping)
     _totals(pdf, invoice, issued.terms)
     _terms_block(pdf, invoice, issued.terms)
     return bytes(pdf.output())
@@ -260,7 +254,7 @@ def invoice_csv(invoice: Invoice, lines: Sequence[InvoiceLine]) -> bytes:
     writer = csv.writer(stream)
     writer.writerow(CSV_COLUMNS)
     currency = invoice.currency
-    for line in sorted(lines, key=lambda line: line.position):
+    for line in sorted(lines, key=_position):
         seconds = line.billed_seconds or line.raw_seconds
         writer.writerow(
             [

@@ -53,9 +53,9 @@ def needs_shaping(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in _SHAPED_BIDI_CLASSES for char in text)
 
 
-def set_up_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
+def set_up_fonts(pdf: FPDF, texts: Iterable[str]) -> bool:
     """Adds the body font (regular and bold); the CJK fallback when a text has a
-    character the body font lacks; shaping when a text needs it."""
+    character the body font lacks; shaping when a text needs it (returned)."""
     regular, bold = body_font_files()
     pdf.add_font(BODY, "", str(regular))
     pdf.add_font(BODY, "B", str(bold))
@@ -66,5 +66,6 @@ def set_up_fonts(pdf: FPDF, texts: Iterable[str]) -> None:
     if any(ord(char) not in covered for char in set(wanted) if not char.isspace()):
         pdf.add_font(CJK, "", str(cjk_font_file()), collection_font_number=CJK_FACE)
         pdf.set_fallback_fonts([CJK], exact_match=False)
-    if needs_shaping(wanted):
-        pdf.set_text_shaping(True)
+    shaping = needs_shaping(wanted)
+    pdf.set_text_shaping(shaping)
+    return shaping
