@@ -290,3 +290,22 @@ def test_fixed_and_retainer_invoices_lock_their_entries(engine, tmp_path, databa
         "Acme Corp's retainer for November 2026 overlaps INV-2026-0001, which bills it "
         "already; void that invoice to draft this period again."
     )
+
+
+def test_a_draft_over_invoiced_time_bills_the_rest(ledger):
+    entries = month_of_work(ledger)
+    first = finalize(ledger, period=(date(2026, 11, 1), date(2026, 11, 15)))
+    draft = ledger.draft()
+    assert draft.entry_ids == tuple(entries[1:])
+    assert [(item.number, item.entry_ids) for item in draft.left_out.invoiced] == [
+        (first.number, (entries[0],))
+    ]
+    assert draft.left_out.sentence() == f"E-{entries[0]} is on INV-2026-0001 already"
+    finalize(ledger)
+    with pytest.raises(InputError) as nothing_left:
+        ledger.draft()
+    assert nothing_left.value.message == (
+        "All of Acme Corp's billable time in November 2026 is invoiced already: "
+        f"E-{entries[0]} is on INV-2026-0001; E-{entries[1]}, E-{entries[2]}, E-{entries[3]} "
+        "are on INV-2026-0002. Void an invoice to bill its time again."
+    )
