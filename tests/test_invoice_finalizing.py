@@ -309,3 +309,21 @@ def test_a_draft_over_invoiced_time_bills_the_rest(ledger):
         f"E-{entries[0]} is on INV-2026-0001; E-{entries[1]}, E-{entries[2]}, E-{entries[3]} "
         "are on INV-2026-0002. Void an invoice to bill its time again."
     )
+
+
+def test_what_an_invoice_already_bills_is_named_once_per_invoice(engine, tmp_path, database_url):
+    billing = (
+        '[delegation.categories]\nbookkeeping = "I"\n\n'
+        '[billing.clients.acme]\nmodel = "fixed"\nfees = { bookkeeping = 250 }\n'
+    )
+    ledger = Ledger(engine, billing_settings(tmp_path, database_url, billing))
+    books = ledger.task("Books", category="bookkeeping", done_at=ny(2026, 11, 20, 12))
+    entry = ledger.entry(books, ny(2026, 11, 19, 9), 3600)
+    finalize(ledger)
+    ledger.task("More books", category="bookkeeping", done_at=ny(2026, 11, 25, 12))
+    draft = ledger.draft()
+    assert [(i.number, i.entry_ids, i.task_numbers) for i in draft.left_out.invoiced] == [
+        ("INV-2026-0001", (entry,), (1,))
+    ]
+    assert draft.left_out.sentence() == f"E-{entry}, the fee of T-1 are on INV-2026-0001 already"
+    assert [line.description for line in draft.lines] == ["More books (bookkeeping)"]

@@ -131,6 +131,23 @@ def _fee_tasks(
     return fee_tasks, invoiced
 
 
+def _by_invoice(items: tuple[InvoicedElsewhere, ...]) -> tuple[InvoicedElsewhere, ...]:
+    """One item per invoice: its entries and its task fees together, by number."""
+    merged: dict[str, InvoicedElsewhere] = {}
+    for item in items:
+        known = merged.get(item.number)
+        merged[item.number] = (
+            item
+            if known is None
+            else InvoicedElsewhere(
+                item.number,
+                tuple(sorted(known.entry_ids + item.entry_ids)),
+                tuple(sorted(known.task_numbers + item.task_numbers)),
+            )
+        )
+    return tuple(merged[number] for number in sorted(merged))
+
+
 def _open_lines(team_id: str) -> sa.Select[Any]:
     return (
         sa.select(col(Invoice.number))
@@ -254,7 +271,8 @@ def draft_invoice(
     )
     zone = owner_zone(session, settings, team_id)
     lines, fees_invoiced = _lines(session, team_id, client, terms, period, tracked.entries, zone)
-    left_out = replace(tracked.left_out, invoiced=tracked.left_out.invoiced + fees_invoiced)
+    invoiced = _by_invoice(tracked.left_out.invoiced + fees_invoiced)
+    left_out = replace(tracked.left_out, invoiced=invoiced)
     if not any(line.kind != "time" or line.rate is not None for line in lines):
         raise _nothing_to_bill(client, period, left_out)
     subtotal = sum((line.amount for line in lines), to_minor_unit(Decimal(0), terms.currency))
