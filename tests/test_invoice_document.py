@@ -14,7 +14,12 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.services.billing.document import CSV_COLUMNS, invoice_csv, render_invoice_pdf
+from bot.services.billing.document import (
+    CSV_COLUMNS,
+    channel_name,
+    invoice_csv,
+    render_invoice_pdf,
+)
 from tests.invoice_rows import NUMBER, PEOPLE, SENDER, make_invoice
 
 POINTS_PER_MM = 72 / 25.4
@@ -129,6 +134,16 @@ def test_the_logo_is_drawn_when_its_file_exists(tmp_path: Path):
     without = PdfReader(io.BytesIO(render_invoice_pdf(invoice, lines, "A4")))
     assert len(without.pages[0].images) == 0
     assert "Olivia's VA Agency" in without.pages[0].extract_text()
+
+
+def test_the_channel_is_shown_by_name_never_by_id():
+    assert channel_name("acme") == channel_name("#acme") == "acme"
+    assert channel_name("C0ACME") is None and channel_name("C08ABCDEF12") is None
+    assert channel_name(None) is None and channel_name("") is None
+    invoice, lines = make_invoice(1)
+    invoice.client_channel = "C08ABCDEF12"
+    text = PdfReader(io.BytesIO(render_invoice_pdf(invoice, lines, "A4"))).pages[0].extract_text()
+    assert "C08ABCDEF12" not in text and "Slack channel" not in text
 
 
 def test_an_unknown_paper_is_refused():

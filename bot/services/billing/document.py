@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,6 +50,7 @@ TABLE_COLUMNS = (44, 20, 10, 12, 14)
 TABLE_ALIGN = ("L", "L", "R", "R", "R")
 GREY = (90, 90, 90)
 VOID_RED = (200, 30, 30)
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ def payment_terms(invoice: Invoice, terms: BillingTerms) -> str:
     """The terms line: `Due within 14 days, by December 15, 2026`."""
     days = terms.payment_terms_days
     return f"Due within {days} day{'s' if days != 1 else ''}, by {_day(invoice.due_on)}"
+
+
+def channel_name(stored: str | None) -> str | None:
+    """The channel's name as the client knows it (`acme`), or None: a channel ID
+    (`C0123ABCD`; names have no capitals) means nothing on paper, so it is left out."""
+    name = (stored or "").strip().removeprefix("#")
+    return None if not name or _CHANNEL_ID.fullmatch(name) else name
 
 
 def _line_cells(line: InvoiceLine, currency: str) -> tuple[str, str, str, str, str]:
@@ -172,8 +181,8 @@ def _client_block(pdf: _InvoicePDF, invoice: Invoice) -> None:
     pdf.set_font(BODY, "B", 11)
     pdf.multi_cell(pdf.epw * 0.6, 5.5, invoice.client_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(BODY, "", 9)
-    if invoice.client_channel:
-        channel = invoice.client_channel.removeprefix("#")
+    channel = channel_name(invoice.client_channel)
+    if channel:
         pdf.cell(0, 5, f"Slack channel: #{channel}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     period = f"Services from {_day(invoice.period_start)} to {_day(invoice.period_end)}"
     pdf.cell(0, 5, period, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
