@@ -8,6 +8,7 @@ from handlers import (
     delegation,
     escalations,
     home,
+    invoices,
     out_of_office,
     reminders,
     reports,
@@ -36,5 +37,6 @@ def register_listeners(app: App) -> None:
         chats,
         tags,
         templates,
+        invoices,
     ):
         module.register(app)

@@ -169,7 +169,8 @@ def answer_submission(
             log_failure(logger, error, "a form was saved, but its messages failed")
             why = error.response.get("error") if isinstance(error, SlackApiError) else None
             text = AFTER_SAVE_FAILED.format(done=reply.text, why=why or type(error).__name__)
-    client.chat_postMessage(channel=user_id, text=text)
+    if text:  # none when the outcome was shown where the form was opened from
+        client.chat_postMessage(channel=user_id, text=text)
     desk.refresh_homes(team_id, reply.refresh_users | {user_id})
 
 

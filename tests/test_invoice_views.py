@@ -107,8 +107,8 @@ def test_hostile_titles_are_escaped_then_cut_and_never_close_the_table():
 def test_left_out_names_each_kind_with_counts():
     text = left_out_text(_draft(1).left_out)
     assert text == (
-        "*Left out*: 1 running timer (billed once stopped) · 2 non-billable entries "
-        "(1.50 h) · 2 entries already on INV-2026-0003"
+        "*Left out*: 1 running timer (billed once stopped); 2 non-billable entries "
+        "(1.50 h); E-90, E-91 are on INV-2026-0003 already."
     )
     assert left_out_text(LeftOut()) == "*Left out*: nothing."
 
@@ -125,6 +125,8 @@ def test_the_buttons_carry_the_request_and_the_fingerprint():
     ]
     assert [b["text"]["text"] for b in buttons] == ["Finalize", "Change period", "Cancel"]
     assert {b["value"] for b in buttons} == {value}
+    confirm = buttons[0]["confirm"]["text"]
+    assert confirm["type"] == "plain_text" and confirm["text"].startswith("Acme <Corp> & Sons:")
     for forged in (
         "",
         "7:2026-11-01",

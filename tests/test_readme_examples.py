@@ -178,6 +178,8 @@ def _typed_by(example: str) -> str:
         return OWNER
     if words[:2] == ["/template", "reviewed"] or (words[0] == "/report" and "@" in example):
         return OWNER
+    if words[0] == "/invoice":
+        return OWNER
     return VA
 
 
@@ -210,7 +212,7 @@ def _type(live_app, example: str, user: str, channel: str) -> tuple[str | None, 
 
 def _given(live_app) -> None:
     """The desk the README's examples speak of: T-1 to T-3, a finished time entry on T-1
-    and a timer running on T-2, all the VA's."""
+    and a timer running on T-2, all the VA's, and time logged on an Acme task (T-4)."""
     live_app.fake.add_user("U0VA2", real_name="Maria Santos")
     clock.set_now("2026-11-30T13:00:00Z")
     for title in ("Call the bank", "Book the venue", "Send the Acme invoice"):
@@ -219,6 +221,10 @@ def _given(live_app) -> None:
     clock.set_now("2026-11-30T13:30:00Z")
     live_app.command("/timer", "stop")
     live_app.command("/timer", "start T-2")
+    # Acme's billable time of October and November, for the invoice examples (T-4).
+    assert live_app.command("/task", "add Acme newsletter #acme")["text"].startswith("Created")
+    for logged in ("T-4 1h 2026-10-15", "T-4 30m 2026-11-10"):
+        assert live_app.command("/timer", f"log {logged}")["text"].startswith("Logged")
     clock.set_now(PINNED_NOW)
 
 

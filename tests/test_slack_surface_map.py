@@ -18,7 +18,7 @@ from pathlib import Path
 
 import handlers
 from bot.app import build_app
-from handlers import out_of_office, roles, tasks, templates, timers
+from handlers import invoices, out_of_office, roles, tasks, templates, timers
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHITECTURE = REPO / "docs" / "architecture.md"
@@ -30,6 +30,7 @@ COMMAND_WORDS = {
     "/ooo": out_of_office.OOO_ACTIONS,
     "/role": roles.ROLE_ACTIONS,
     "/template": templates.TEMPLATE_ACTIONS,
+    "/invoice": invoices.INVOICE_ACTIONS,
     "/report": {"help"},
     "/escalate": {"help"},
     "/assign": {"help"},

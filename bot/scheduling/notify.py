@@ -230,8 +230,11 @@ class Notifier:
             self._gate.wait_turn(outgoing.channel)
             try:
                 if isinstance(payload, FileUpload):
+                    # A person's DM is named by their user id, which only `channels` takes.
+                    to_person = outgoing.channel.startswith(("U", "W"))
                     self._client.files_upload_v2(
-                        channel=outgoing.channel,
+                        channel=None if to_person else outgoing.channel,
+                        channels=[outgoing.channel] if to_person else None,
                         content=payload.content,
                         filename=payload.filename,
                         title=payload.title,

@@ -38,6 +38,12 @@ def check_may_invoice(settings: Settings, role: str) -> None:
     raise PermissionDenied("Only an owner drafts and sends invoices; nothing was shown or changed.")
 
 
+def check_may_void(role: str) -> None:
+    """Only owners void an invoice (a supervisor who may draft may not undo one)."""
+    if role != "owner":
+        raise PermissionDenied("Only an owner voids invoices; nothing was changed.")
+
+
 def invoice_by_number(session: Session, team_id: str, number: str) -> Invoice:
     wanted = number.strip()
     invoice = session.exec(

@@ -17,12 +17,13 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.services.billing.drafts import Draft, DraftLine, DraftRequest, LeftOut
-from bot.services.billing.money import format_amount, format_rate, hours
+from bot.services.billing.money import format_amount, format_rate
 from bot.services.billing.periods import PERIOD_HINT, is_calendar_month
 from bot.services.parsing import format_task_id
 from bot.services.text import counted, day_text, escape, shown
@@ -36,7 +37,6 @@ from bot.views.invoices.ids import (
 from bot.views.invoices.table import Row, table_blocks
 
 PERIOD_BLOCK = "period"
-INVOICED_NAMED = 5  # invoices named one by one in "left out"
 
 
 def period_text(first: date, last: date) -> str:
@@ -89,27 +89,7 @@ def _row(line: DraftLine) -> Row:
 
 def left_out_text(left_out: LeftOut) -> str:
     """What the period holds that the draft does not bill, with counts."""
-    parts = []
-    if left_out.running_timers:
-        parts.append(f"{counted(left_out.running_timers, 'running timer')} (billed once stopped)")
-    if left_out.non_billable_entries:
-        entries = counted(
-            left_out.non_billable_entries, "non-billable entry", "non-billable entries"
-        )
-        parts.append(f"{entries} ({hours(left_out.non_billable_seconds)} h)")
-    for item in left_out.invoiced[:INVOICED_NAMED]:
-        parts.append(
-            f"{counted(len(item.entry_ids), 'entry', 'entries')} already on {escape(item.number)}"
-        )
-    more = left_out.invoiced[INVOICED_NAMED:]
-    if more:
-        elsewhere = sum(len(item.entry_ids) for item in more)
-        parts.append(
-            f"{counted(elsewhere, 'entry', 'entries')} on {counted(len(more), 'other invoice')}"
-        )
-    if not parts:
-        return "*Left out*: nothing."
-    return "*Left out*: " + " · ".join(parts)
+    return f"*Left out*: {escape(left_out.sentence()) or 'nothing'}."
 
 
 def draft_text(draft: Draft) -> str:
@@ -172,12 +152,13 @@ def draft_blocks(draft: Draft, notice: str | None = None) -> list:
                     style="primary",
                     confirm=ConfirmObject(
                         title="Finalize this invoice?",
-                        text=plain(
-                            f"{draft.client_name}: "
-                            f"{format_amount(draft.total, draft.terms.currency)}. It gets its "
-                            f"number and its {entries} "
-                            "are locked until it is voided.",
-                            300,
+                        text=PlainTextObject(  # as typed: plain text is not read as markup
+                            text=plain(
+                                f"{draft.client_name}: "
+                                f"{format_amount(draft.total, draft.terms.currency)}. It gets its "
+                                f"number and its {entries} are locked until it is voided.",
+                                300,
+                            )
                         ),
                         confirm="Finalize",
                         deny="Not yet",
@@ -198,13 +179,6 @@ def _terms_text(draft: Draft) -> str:
         parts.append(f"{format_rate(terms.rate, terms.currency)} an hour")
     parts.append(terms.rounding.describe())
     return " · ".join(parts)
-
-
-def changed_notice() -> str:
-    return (
-        ":warning: The tracked time changed since that preview, so nothing was finalized. "
-        "Here it is as it stands now; Finalize bills exactly this."
-    )
 
 
 def period_modal(request: DraftRequest, client_name: str, response_url: str | None) -> View:

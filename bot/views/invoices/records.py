@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.services.billing.money import format_amount, hours, minor_unit
+from bot.services.billing.money import format_amount, from_minor_units, hours
 from bot.services.text import day_text, escape, shown
 from bot.views.blocks import HEADER_LIMIT, line_sections, plain
 from bot.views.invoices.preview import period_text
@@ -29,13 +29,8 @@ HOME_UNBILLED_LIMIT = 15  # clients on the App Home
 WEEKLY_UNBILLED_LIMIT = 10
 
 
-def amount_of(minor: int, currency: str) -> Decimal:
-    """An amount stored in minor units (cents) as the decimal it is."""
-    return Decimal(minor) * minor_unit(currency)
-
-
 def money(minor: int, currency: str) -> str:
-    return format_amount(amount_of(minor, currency), currency)
+    return format_amount(from_minor_units(minor, currency), currency)
 
 
 def _status(invoice: Invoice) -> str:
@@ -77,7 +72,7 @@ def _row(line: InvoiceLine, currency: str) -> Row:
         line.person,
         line.billed_seconds,
         rate,
-        amount_of(line.amount_minor, currency),
+        from_minor_units(line.amount_minor, currency),
     )
 
 
