@@ -78,7 +78,8 @@ def test_a_week_of_figures_matches_the_hand_computed_ones(engine, settings, week
     # The running timer is not counted, only shown: 1 h so far, started after hours on
     # the same day, so not one to check yet.
     assert card.logged == timedelta(hours=4, minutes=30)
-    assert card.billable == timedelta(hours=4)
+    # Billable: Acme's 2 h and 1 h; not the 30 min marked off, nor the Inbox (no client).
+    assert card.billable == timedelta(hours=3)
     assert card.live_timer == timedelta(hours=3)
     assert card.tracking_accuracy == pytest.approx(3 / 4.5)
     (running,) = card.running
@@ -89,6 +90,32 @@ def test_a_week_of_figures_matches_the_hand_computed_ones(engine, settings, week
         "Acme Corp": timedelta(hours=3, minutes=30),
         kpis.NO_CLIENT: timedelta(hours=1),
     }
+
+
+def test_billable_hours_leave_out_what_is_marked_off(engine, settings, actor_for):
+    """A task switched off, or of a category marked non-billable, counts as logged only."""
+    from dataclasses import replace
+
+    from bot.settings.schema import DelegationSettings
+
+    clock.set_now(ny(2026, 3, 4, 18, 0))
+    va = actor_for("U0VA1")
+    with session_scope(engine) as session:
+        acme = session.exec(select(Client).where(Client.key == "acme")).one()
+        billed = _task(session, va, "Acme books", client_id=acme.id)
+        goodwill = _task(session, va, "Goodwill", client_id=acme.id)
+        goodwill.billable = False
+        admin = create_task(
+            session, va, NewTask(title="Timesheets", client_id=acme.id, category="Internal admin")
+        )
+        _entry(session, va, billed, ny(2026, 3, 4, 9), ny(2026, 3, 4, 10))
+        _entry(session, va, goodwill, ny(2026, 3, 4, 10), ny(2026, 3, 4, 11))
+        _entry(session, va, admin, ny(2026, 3, 4, 11), ny(2026, 3, 4, 11, 30))
+    off = {"Internal admin": {"phase": "I", "billable": False}}
+    settings = replace(settings, delegation=DelegationSettings(categories=off))
+    with session_scope(engine) as session:
+        (card,) = kpis.report(session, settings, va, "today").cards.values()
+    assert (card.logged, card.billable) == (timedelta(hours=2, minutes=30), timedelta(hours=1))
 
 
 def test_today_counts_only_today(engine, settings, week_of_work):

@@ -40,7 +40,7 @@ def week(tmp_path: Path, live_app, database_url) -> Rig:
     clock.set_now("2026-11-30T13:00:00Z")  # Monday 08:00 in New York
     with session_scope(rig.engine) as session:
         session.add(Workspace(id=TEAM, created_at=clock.now(), next_task_number=1))
-    live_app.command("/task", "add Acme books", user=NY_VA)
+    live_app.command("/task", "add Acme books #acme", user=NY_VA)
     with session_scope(rig.engine) as session:
         task = session.exec(select(Task).where(Task.number == 1)).one()
         for start, end in [

@@ -13,10 +13,11 @@ from sqlmodel import select
 
 from bot import clock
 from bot.scheduling.notify import Message, Outgoing
-from bot.services import routines
+from bot.services import people, routines
 from store.db import session_scope
 from store.models import (
     Assignment,
+    Client,
     Delivery,
     Escalation,
     RoutineRun,
@@ -39,8 +40,11 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def _task(number: int, assignee: str, due: date, status: str = "open", done_at=None) -> Task:
+def _task(
+    number: int, assignee: str, due: date, status: str = "open", done_at=None, client_id=None
+) -> Task:
     return Task(
+        client_id=client_id,
         team_id=TEAM,
         number=number,
         title=f"Task {number}",
@@ -69,18 +73,21 @@ def _entry(user: str, task_id: int, start: str, end: str, source: str = "timer")
 def _monday_of_work(rig: Rig) -> None:
     """Monday 2026-11-30 in New York, by hand:
     - U0VA1: 2 tasks due today, 1 done on time; 1 overdue (due Friday); 2h timer + 30m
-      manual = 2h 30m logged, accuracy 2/2.5 = 80%; morning complete, 10:00 check not.
-    - U0VA2: 1 task due today, done; 1h by timer (100%); no routines ticked."""
+      manual = 2h 30m logged, accuracy 2/2.5 = 80%; morning complete, 10:00 check not;
+      billable 2h: T-1 is Acme's, T-2 has no client (its 30m could never be invoiced).
+    - U0VA2: 1 task due today, done; 1h by timer (100%), on Acme's T-4; no routines ticked."""
     monday = date(2026, 11, 30)
     clock.set_now("2026-11-30T13:00:00Z")
     with session_scope(rig.engine) as session:
         session.add(Workspace(id=TEAM, created_at=clock.now(), next_task_number=6))
         session.flush()
+        people.sync_configured_clients(session, rig.settings, TEAM)
+        acme = session.exec(select(Client).where(Client.key == "acme")).one().id
         tasks = [
-            _task(1, NY_VA, monday, "done", at("2026-11-30 16:00")),
+            _task(1, NY_VA, monday, "done", at("2026-11-30 16:00"), acme),
             _task(2, NY_VA, monday),
             _task(3, NY_VA, date(2026, 11, 27)),
-            _task(4, MANILA_VA, monday, "done", at("2026-11-30 19:00")),
+            _task(4, MANILA_VA, monday, "done", at("2026-11-30 19:00"), acme),
         ]
         session.add_all(tasks)
         session.flush()
@@ -133,20 +140,25 @@ def test_the_daily_digest_matches_the_figures_computed_by_hand(rig: Rig):
     lines = digest.params["text"].splitlines()
     assert lines[0] == "Daily digest (Mon 2026-11-30)"
     assert lines[1] == (
-        "<@U0VA1> · 2h 30m logged (2h 30m billable) · completion 50% (1/2 on time) (below "
+        "<@U0VA1> · 2h 30m logged (2h billable) · completion 50% (1/2 on time) (below "
         "target) · accuracy 80% · overdue 1 (below target) · routines 50% (1/2) (below target)"
     )
     assert lines[2] == (
         "<@U0VA2> · 1h logged (1h billable) · completion 100% (1/1 on time) · "
         "accuracy 100% · overdue 0 · routines 0% (0/2) (below target)"
     )
-    assert lines[3] == "Team: 3h 30m logged, 3h 30m billable, 1 overdue, 3 unfinished routines"
+    assert lines[3] == "Team: 3h 30m logged, 3h billable, 1 overdue, 3 unfinished routines"
     blocks = json.dumps(digest.json("blocks"))
     assert "Overdue: *T-3*" in blocks
     assert "Unfinished routine: *Hourly check* for <@U0VA1>" in blocks
     assert "67% (2/3 on time)" in blocks  # the team's completion
     assert "Open escalation: *ESC-1* (urgent) from <@U0VA1>" in blocks and "not taken" in blocks
     assert "Not acknowledged: *T-2* for <@U0VA1>, assigned by <@U0OWNER>" in blocks
+    assert (
+        "Billable time without a client, so never invoiced: *T-2* (Task 2) 30m; internal "
+        "work? `/task billable T-2 off`"
+    ) in blocks
+    assert "*T-1* (Task 1)" not in blocks and "*T-4* (Task 4)" not in blocks
     # Once only, and not before its time the next day.
     assert posted_to(rig.tick("2026-11-30T21:40:00Z", only="daily-digest")) == []
     assert posted_to(rig.tick("2026-12-01T21:00:00Z", only="daily-digest")) == []

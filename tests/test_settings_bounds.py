@@ -308,14 +308,16 @@ def drive_timers(live_app) -> None:
 
 
 def drive_billing(live_app) -> None:
-    """Time is logged, and the weekly report carries the timesheet, rounded as set."""
+    """Time is logged, and the weekly report carries the timesheet with the raw time
+    (rounding, whatever is set, is applied only to invoices)."""
     drive_timers(live_app)
     live_app.command("/timer", "stop")
     assert tick_when_due(live_app, WEEKLY_REPORT), "no weekly report"
     with session_scope(live_app.engine) as session:
         rows = timesheet_rows(session, live_app.settings, date(2026, 11, 1), date(2026, 12, 31))
-    rounding = live_app.settings.billing.rounding_minutes
-    assert rows and all(round(row.hours * 60) % (rounding or 1) == 0 for row in rows)
+    assert rows and all(
+        row.hours == round((row.end - row.start).total_seconds() / 3600, 4) for row in rows
+    )
 
 
 def drive_invoice_terms(live_app) -> None:

@@ -1,4 +1,5 @@
-"""The billing timesheet: which entries become rows, billed hours, and CSV a spreadsheet opens."""
+"""The billing timesheet: which entries become rows, their raw hours, whether each is
+billable, and CSV a spreadsheet opens."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from bot import clock
 from bot.services.errors import InputError
 from bot.services.people import Actor, resolve_actor
 from bot.services.tasks import NewTask, create_task
-from bot.services.timesheet import COLUMNS, billable_hours, timesheet_rows, write_csv
-from bot.settings.schema import BillingSettings, ClientSettings
+from bot.services.timesheet import COLUMNS, decimal_hours, timesheet_rows, write_csv
+from bot.settings.schema import BillingSettings, ClientSettings, DelegationSettings
 from store.db import session_scope
 from store.models import Client, TimeEntry
 
@@ -49,12 +50,15 @@ def add_entry(
     client: str | None = None,
     source: str = "timer",
     notes: str | None = None,
+    **task_fields,
 ) -> int:
     with session_scope(engine) as session:
         task = create_task(
             session,
             actor,
-            NewTask(title=title, client_id=client_id(engine, client) if client else None),
+            NewTask(
+                title=title, client_id=client_id(engine, client) if client else None, **task_fields
+            ),
         )
         entry = TimeEntry(
             team_id=actor.team_id,
@@ -214,34 +218,52 @@ def test_an_entry_across_spring_forward_bills_its_real_length(engine, settings):
     assert row.hours == 1.0
 
 
-# --------------------------------------------------------------------------- rounding
+# --------------------------------------------------------------------------- raw hours
 
 
 @pytest.mark.parametrize(
-    ("duration", "increment", "hours"),
+    ("duration", "hours"),
     [
-        (timedelta(minutes=90), 0, 1.5),
-        (timedelta(minutes=20), 0, 0.3333),
-        (timedelta(minutes=61), 15, 1.25),
-        (timedelta(minutes=60), 15, 1.0),
-        (timedelta(minutes=7), 15, 0.25),
-        (timedelta(seconds=1), 6, 0.1),
-        (timedelta(minutes=31), 30, 1.0),
-        (timedelta(minutes=45), 60, 1.0),
-        (timedelta(0), 15, 0.0),
+        (timedelta(minutes=90), 1.5),
+        (timedelta(minutes=20), 0.3333),
+        (timedelta(minutes=61), 1.0167),
+        (timedelta(minutes=7), 0.1167),
+        (timedelta(seconds=1), 0.0003),
+        (timedelta(0), 0.0),
     ],
 )
-def test_billable_hours_round_up_to_the_increment(duration, increment, hours):
-    assert billable_hours(duration, increment) == hours
+def test_hours_are_the_raw_time_in_decimal_hours(duration, hours):
+    assert decimal_hours(duration) == hours
 
 
-def test_rows_use_the_configured_rounding(engine, settings, week):
-    settings = replace(settings, billing=BillingSettings(rounding_minutes=15))
-    found = rows(engine, settings, date(2026, 3, 5), date(2026, 3, 5), user_id="U0VA1")
-    assert [r.hours for r in found] == [0.5]  # 20 minutes billed as two quarter hours
-    settings = replace(settings, billing=BillingSettings(rounding_minutes=0))
-    found = rows(engine, settings, date(2026, 3, 5), date(2026, 3, 5), user_id="U0VA1")
-    assert [r.hours for r in found] == [0.3333]
+def test_rows_keep_the_raw_time_whatever_the_invoice_rounding(engine, settings, week):
+    """Rounding is an invoice's: `rounding_minutes` changes nothing in the timesheet."""
+    for minutes in (0, 15, 60):
+        settings = replace(settings, billing=BillingSettings(rounding_minutes=minutes))
+        found = rows(engine, settings, date(2026, 3, 5), date(2026, 3, 5), user_id="U0VA1")
+        assert [r.hours for r in found] == [0.3333]
+
+
+# --------------------------------------------------------------------------- billable
+
+
+def test_billable_follows_the_rule(engine, settings, week):
+    """A client's task is billable unless it or its category is marked off; internal work
+    (no client) is not."""
+    ana = person(engine, settings, "U0VA1", "America/New_York", "Ana Souza")
+    day = (ny(2026, 3, 3, 9), ny(2026, 3, 3, 10))
+    internal = add_entry(engine, ana, "Inbox zero", *day)
+    switched_off = add_entry(engine, ana, "Goodwill", *day, "acme", billable=False)
+    admin = add_entry(engine, ana, "Timesheets", *day, "acme", category="Internal admin")
+    client_work = add_entry(engine, ana, "Bookkeeping", *day, "acme", category="Research")
+    categories = {"Internal admin": {"phase": "I", "billable": False}, "Research": "I"}
+    settings = replace(settings, delegation=DelegationSettings(categories=categories))
+    found = {
+        r.entry_id: r.billable for r in rows(engine, settings, date(2026, 3, 3), date(2026, 3, 3))
+    }
+    assert found == {internal: False, switched_off: False, admin: False, client_work: True}
+    records = parse_csv(csv_text(rows(engine, settings, date(2026, 3, 3), date(2026, 3, 3))))
+    assert [r[COLUMNS.index("billable")] for r in records[1:]] == ["no", "no", "no", "yes"]
 
 
 # --------------------------------------------------------------------------- CSV

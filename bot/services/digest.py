@@ -2,7 +2,7 @@
 scorecard for a day (or a week) of the workspace calendar, what each finished with its
 completion notes, the team's totals, and what needs attention (client chats still
 unanswered, overdue tasks, unfinished routines, long-running timers, open escalations,
-assignments not acknowledged)."""
+assignments not acknowledged, time that would be billable but has no client)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import people
+from bot.services.billing.billable import clientless_clause
+from bot.services.billing.terms import non_billable_categories
 from bot.services.calendars import workspace_calendar
 from bot.services.chats import client_names
 from bot.services.delegation import promotion_candidates, unacknowledged
@@ -22,6 +24,8 @@ from bot.services.kpis import OPEN_STATUSES, Scorecard, TeamFigures, scorecards,
 from bot.services.people import Actor, display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
+from bot.services.rows import saved_id
+from bot.services.tracked import FINISHED, finished_time
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
 
 if TYPE_CHECKING:
@@ -46,6 +50,8 @@ class Digest(TeamFigures):
     waiting_chats: list[Conversation] = field(default_factory=list)  # unanswered, oldest first
     client_names: dict[int, str] = field(default_factory=dict)
     finished: dict[str, list[Task]] = field(default_factory=dict)  # by VA, oldest first
+    # Time in the period that would be billable but has no client: most first.
+    no_client: list[tuple[Task, timedelta]] = field(default_factory=list)
     as_of: datetime = field(default_factory=clock.now)  # a chat past its target is late then
 
 
@@ -104,6 +110,7 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         ),
         client_names=client_names(session, team_id),
         finished=finished_tasks(session, team_id, roster, period),
+        no_client=clientless_time(session, settings, team_id, period),
     )
 
 
@@ -173,6 +180,31 @@ def long_running_timers(
         .order_by(col(TimeEntry.started_at))
     ).all()
     return [(entry, task) for entry, task in rows]
+
+
+def clientless_time(
+    session: Session, settings: Settings, team_id: str, period: Period
+) -> list[tuple[Task, timedelta]]:
+    """Per task, the period's finished time that would be billable but has no client (no
+    invoice can ever bill it), most first; at most ATTENTION_LIMIT + 1 tasks."""
+    spent: dict[int, timedelta] = {}
+    found: dict[int, Task] = {}
+    for task, started_at, ended_at in session.exec(
+        select(Task, TimeEntry.started_at, TimeEntry.ended_at)
+        .join(TimeEntry, col(TimeEntry.task_id) == Task.id)
+        .where(
+            TimeEntry.team_id == team_id,
+            FINISHED,
+            clientless_clause(non_billable_categories(settings)),
+            col(TimeEntry.ended_at) > period.start,
+            TimeEntry.started_at < period.end,
+        )
+    ):
+        key = saved_id(task)
+        found[key] = task
+        spent[key] = spent.get(key, timedelta(0)) + finished_time(started_at, ended_at, period)
+    ranked = sorted(spent, key=lambda key: (-spent[key], found[key].number))
+    return [(found[key], spent[key]) for key in ranked[: ATTENTION_LIMIT + 1] if spent[key]]
 
 
 def daily_trend(

@@ -5,7 +5,8 @@ Definitions:
   day, over all tasks due in the period (none due: no data);
 - time-tracking accuracy: the share of tracked time recorded by a live timer and never
   edited (manual and edited entries count against it);
-- hours logged and billable: finished time entries clipped to the period; a running timer
+- hours logged and billable: finished time entries clipped to the period, billable by the
+  one rule (`bot.services.billing.billable`: a client's task not marked off); a running timer
   counts nothing until it stops and is shown apart (`bot.services.tracked`: the one rule
   the digest, the weekly report, its chart and its timesheet share);
 - overdue: open tasks whose due day has passed.
@@ -24,6 +25,7 @@ A figure with nothing to measure is reported as no data, never as a number.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, cast
@@ -36,6 +38,8 @@ from sqlmodel.sql.expression import Select
 
 from bot import clock
 from bot.services import people
+from bot.services.billing.billable import billable_clause
+from bot.services.billing.terms import non_billable_categories
 from bot.services.errors import PermissionDenied
 from bot.services.people import Actor
 from bot.services.periods import Period, period_of
@@ -130,7 +134,8 @@ def scorecards(
     module's docstring). Running timers are listed apart, not counted."""
     now = clock.now()
     cards = {user_id: Scorecard(user_id) for user_id in user_ids}
-    entries = session.exec(entries_query(team_id, user_ids, period, tag)).all()
+    off = non_billable_categories(settings)
+    entries = session.exec(entries_query(team_id, user_ids, period, tag, off)).all()
     names = {c.id: c.name for c in session.exec(select(Client).where(Client.team_id == team_id))}
     for user_id, started_at, ended_at, source, billable, client_id in entries:
         spent = finished_time(started_at, ended_at, period)
@@ -256,9 +261,14 @@ def routines_query(team_id: str, user_ids: list[str], period: Period) -> Select[
 
 
 def entries_query(
-    team_id: str, user_ids: list[str], period: Period, tag: str | None = None
+    team_id: str,
+    user_ids: list[str],
+    period: Period,
+    tag: str | None = None,
+    non_billable: Collection[str] = (),
 ) -> Select[str, datetime, datetime | None, str, bool, int | None]:
-    """The period's finished time entries of these people, each with its task's client:
+    """The period's finished time entries of these people, each with whether it is
+    billable (`non_billable`: the categories marked off) and its task's client:
     columns, not ORM objects, since a team's month is tens of thousands of rows. They are
     found by their end (ix_time_entry_user_end), so a year of earlier ones is never read;
     running timers are not counted (`running_timers`)."""
@@ -267,7 +277,7 @@ def entries_query(
         col(TimeEntry.started_at),
         col(TimeEntry.ended_at),
         col(TimeEntry.source),
-        col(TimeEntry.billable),
+        billable_clause(non_billable).label("billable"),
         col(Task.client_id),
     )
     mine: tuple[ColumnElement[bool] | bool, ...] = (

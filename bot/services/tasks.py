@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot import clock
 from bot.services import audit, timers
 from bot.services.access import check_may_change_task, check_may_read
+from bot.services.billing.billable import NotBillable, why_not_billable
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
@@ -57,6 +59,7 @@ class NewTask:
     category: str | None = None
     source_permalink: str | None = None
     tag: str | None = None  # a label of the taxonomy (bot/services/tags.py resolves it)
+    billable: bool = True  # off: its time is never billed (the form's Billable box)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class TaskDetails:
     followups: list[FollowUp] = field(default_factory=list)
     tracked: timedelta = timedelta(0)
     running_by: list[str] = field(default_factory=list)
+    not_billable: NotBillable | None = None  # why its time is not billed, if it is not
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,7 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
         category=checked_text(new.category, "category", 100),
         source_permalink=new.source_permalink,
         tag=new.tag,
+        billable=new.billable,
         created_at=now,
         updated_at=now,
     )
@@ -211,7 +216,10 @@ def list_tasks(
     return list(session.exec(query))
 
 
-def task_details(session: Session, actor: Actor, number: int) -> TaskDetails:
+def task_details(
+    session: Session, actor: Actor, number: int, non_billable: Collection[str] = ()
+) -> TaskDetails:
+    """The task's card; `non_billable`: the categories marked non-billable."""
     task = get_task(session, actor.team_id, number)
     check_may_read(session, actor, task)
     followups = list(
@@ -222,7 +230,9 @@ def task_details(session: Session, actor: Actor, number: int) -> TaskDetails:
     tracked = sum(((e.ended_at or now) - e.started_at for e in entries), timedelta(0))
     running = [e.user_id for e in entries if e.ended_at is None]
     client = session.get(Client, task.client_id) if task.client_id else None
-    return TaskDetails(task, client, followups, tracked, running)
+    return TaskDetails(
+        task, client, followups, tracked, running, why_not_billable(task, non_billable)
+    )
 
 
 def check_not_done(task: Task) -> None:

@@ -1,9 +1,10 @@
-"""The billing timesheet: finished time entries as CSV rows a spreadsheet opens cleanly."""
+"""The billing timesheet: finished time entries as CSV rows a spreadsheet opens cleanly,
+with their raw time (rounding is an invoice's, applied when one is drafted) and whether
+each is billable by the one rule (`bot.services.billing.billable`)."""
 
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TextIO
@@ -12,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from bot.services.billing.billable import is_billable
+from bot.services.billing.terms import non_billable_categories
 from bot.services.errors import InputError
 from bot.services.parsing import format_task_id
 from bot.services.people import display_name, user_zone
@@ -61,12 +64,10 @@ class TimesheetRow:
     user_id: str
 
 
-def billable_hours(duration: timedelta, rounding_minutes: int) -> float:
-    """Decimal hours, rounded up to the billing increment when one is set."""
-    minutes = duration.total_seconds() / 60
-    if rounding_minutes:
-        minutes = math.ceil(round(minutes, 6) / rounding_minutes) * rounding_minutes
-    return round(minutes / 60, 4)
+def decimal_hours(duration: timedelta) -> float:
+    """The raw time as decimal hours to four places (0.36 s): never rounded to a billing
+    increment, which only an invoice applies."""
+    return round(duration.total_seconds() / 3600, 4)
 
 
 def _clients(team_id: str | None) -> SelectOfScalar[Client]:
@@ -151,6 +152,7 @@ def timesheet_rows(
     # Each VA's zone and name once: the session does not keep the user rows it loads
     # (its identity map holds them weakly), so asking per row asked the database twice.
     people: dict[tuple[str, str], tuple[ZoneInfo, str]] = {}
+    off = non_billable_categories(settings)
     rows = []
     for entry, task in session.exec(query):
         assert entry.ended_at is not None  # the query's FINISHED
@@ -173,10 +175,8 @@ def timesheet_rows(
                 title=task.title,
                 start=start,
                 end=entry.ended_at.astimezone(zone),
-                hours=billable_hours(
-                    entry.ended_at - entry.started_at, settings.billing.rounding_minutes
-                ),
-                billable=entry.billable,
+                hours=decimal_hours(entry.ended_at - entry.started_at),
+                billable=is_billable(task, entry, off),
                 source=entry.source,
                 notes=entry.notes or "",
                 zone=zone,

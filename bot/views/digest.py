@@ -130,6 +130,15 @@ def attention_blocks(digest: Digest) -> list:
             f"<@{assignment.assignee_id}>, assigned by <@{assignment.assigner_id}> "
             f"{time_token(assignment.created_at)}"
         )
+    for task, spent in digest.no_client[:ATTENTION_LIMIT]:
+        ref = format_task_id(task.number)
+        lines.append(
+            f"• Billable time without a client, so never invoiced: *{ref}* "
+            f"({shown(task.title, 60)}) {format_duration(spent)}; internal work? "
+            f"`/task billable {ref} off`"
+        )
+    if len(digest.no_client) > ATTENTION_LIMIT:
+        lines.append("• … and more time on tasks without a client")
     for user_id, phase, next_phase in digest.promotions:
         lines.append(
             f"• Consider promoting <@{user_id}> from phase {phase} to {next_phase}: the last "
@@ -139,6 +148,7 @@ def attention_blocks(digest: Digest) -> list:
     if len(lines) == 1:
         lines.append(
             "Nothing: no unanswered client chats, overdue tasks, unfinished routines, "
-            "long-running timers, open escalations or unacknowledged assignments."
+            "long-running timers, open escalations, unacknowledged assignments or billable "
+            "time without a client."
         )
     return line_sections(lines)
