@@ -193,6 +193,17 @@ def picked_option(values: dict, block: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def ticked(values: dict, block: str, option: str) -> bool | None:
+    """Whether a checkbox's option is ticked; None when the form has no such block (one
+    opened before the block was added)."""
+    if block not in values:
+        return None
+    picked = input_of(values, block, "selected_options")
+    return isinstance(picked, list) and any(
+        isinstance(o, dict) and o.get("value") == option for o in picked
+    )
+
+
 def unroutable(body: Any) -> str | None:
     """Why Bolt could not even route this request (it would fail inside Bolt), or None."""
     if not isinstance(body, dict):

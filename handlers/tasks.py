@@ -12,6 +12,9 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.services import people, tags, tasks
+from bot.services.billing import switch
+from bot.services.billing.billable import why_not_billable
+from bot.services.billing.terms import non_billable_categories
 from bot.services.errors import InputError, VADeskError
 from bot.services.parsing import (
     extract_user_id,
@@ -51,6 +54,7 @@ from handlers.payload import (
     team_of,
     text_input,
     text_or_none,
+    ticked,
     user_of,
     view_metadata,
 )
@@ -115,7 +119,8 @@ def _list(call: Call) -> Reply:
 
 
 def _show(call: Call) -> Reply:
-    details = tasks.task_details(call.session, call.actor, parse_task_id(call.text))
+    off = non_billable_categories(call.desk.settings)
+    details = tasks.task_details(call.session, call.actor, parse_task_id(call.text), off)
     return Reply(views.task_line(details.task), views.task_detail_blocks(details))
 
 
@@ -157,6 +162,19 @@ def _followup(call: Call) -> Reply:
     return Reply(f"Follow-up logged on *{format_task_id(task.number)}*{suffix}.")
 
 
+SWITCH_WORDS = {"on": True, "off": False}
+
+
+def _billable(call: Call) -> Reply:
+    ref, _, word = call.text.strip().partition(" ")
+    if not ref or word.strip().lower() not in SWITCH_WORDS:
+        raise InputError("Usage: /task billable T-12 on|off")
+    number, billable = parse_task_id(ref), SWITCH_WORDS[word.strip().lower()]
+    task = switch.set_task_billable(call.session, call.actor, number, billable)
+    off = non_billable_categories(call.desk.settings)
+    return Reply(views.billable_switched_text(task, why_not_billable(task, off)))
+
+
 def _help(call: Call) -> Reply:
     return Reply(task_help(call.desk.settings.tags, call.desk.settings.clients))
 
@@ -168,6 +186,7 @@ TASK_ACTIONS = {
     "done": _done,
     "status": _status,
     "followup": _followup,
+    "billable": _billable,
     "help": _help,
 }
 
@@ -260,6 +279,7 @@ def handle_new_task_submission(
         priority=picked_option(values, "priority") or "normal",
         category=text_input(values, "category"),
         source_permalink=text_or_none(meta.get("permalink")),
+        billable=ticked(values, "billable", views.BILLABLE_OPTION) is not False,
     )
     answer_submission(
         ack,

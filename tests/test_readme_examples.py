@@ -176,7 +176,9 @@ def _typed_by(example: str) -> str:
     words = example.split()
     if words[0] in ("/assign", "/role") and (words[0] == "/assign" or len(words) > 1):
         return OWNER
-    if words[:2] == ["/template", "reviewed"] or (words[0] == "/report" and "@" in example):
+    if words[:2] in (["/template", "reviewed"], ["/task", "billable"]):
+        return OWNER
+    if words[0] == "/report" and "@" in example:
         return OWNER
     if words[0] == "/invoice":
         return OWNER

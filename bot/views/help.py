@@ -13,6 +13,7 @@ TASK_HELP = escape("""*`/task`* — tasks (every client interaction is one)
 • `/task done T-12 <notes>` — complete with notes on what was done (a running timer stops)
 • `/task status T-12 <open|in progress|waiting|cancelled>` — change the status
 • `/task followup T-12 <text> [due <date>]` — log a follow-up action
+• `/task billable T-12 on|off` — whether its time is billed (supervisors, owners; audited)
 Dates: `today`, `tomorrow`, `friday`, `2026-12-01`.""")
 
 

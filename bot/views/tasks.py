@@ -8,6 +8,7 @@ from datetime import date
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    CheckboxesElement,
     DatePickerElement,
     DividerBlock,
     InputBlock,
@@ -21,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.services.billing.billable import NotBillable
 from bot.services.parsing import format_duration, format_task_id
 from bot.services.tasks import NewTask, TaskDetails, status_word
 from bot.services.text import day_text, escape, fit, shown, time_token, truncate
@@ -111,6 +113,7 @@ def task_detail_blocks(details: TaskDetails) -> list:
         f"*Client*\n{escape(details.client.name) if details.client else '—'}",
         f"*Tracked*\n{format_duration(details.tracked)}",
         f"*Tag*\n{escape(task.tag) if task.tag else '—'}",
+        f"*Billable*\n{billable_words(task, details.not_billable)}",
     ]
     blocks: list = [
         *line_sections([f"*{format_task_id(task.number)}* {shown(task.title, TITLE_SHOWN_LIMIT)}"]),
@@ -141,6 +144,30 @@ def task_detail_blocks(details: TaskDetails) -> list:
         show_all = ButtonElement(text="Show all", action_id=SHOW_ALL_ACTION, value=str(task.number))
         blocks.append(ActionsBlock(block_id=f"task_show:{task.number}", elements=[show_all]))
     return blocks
+
+
+def billable_words(task: Task, why_not: NotBillable | None) -> str:
+    """Whether time on the task is billed, and why not."""
+    ref = format_task_id(task.number)
+    return {
+        None: "yes",
+        "no client": "not billable: no client (internal work)",
+        "switched off": f"not billable: switched off (`/task billable {ref} on`)",
+        "category": f"not billable: category {escape(task.category or '')} is marked so",
+    }[why_not]
+
+
+def billable_switched_text(task: Task, why_not: NotBillable | None) -> str:
+    """The answer to `/task billable T-n on|off`."""
+    ref = f"*{format_task_id(task.number)}* {shown(task.title, TITLE_DISPLAY_LIMIT)}"
+    if not task.billable:
+        return (
+            f"{ref} is switched to not billable: its time is left out of billable hours "
+            f"and invoices (`/task billable {format_task_id(task.number)} on` undoes it)."
+        )
+    if why_not is None:
+        return f"{ref} is switched to billable: its time is billed to its client."
+    return f"{ref} is switched to billable, but its time is still {billable_words(task, why_not)}."
 
 
 def task_whole_modal(details: TaskDetails) -> View:
@@ -186,6 +213,7 @@ def new_task_modal(
         _priority_input(prefill.priority),
         _assignee_input(prefill.assignee_id),
         _category_input(),
+        _billable_input(prefill.billable),
     ]
     return View(
         type="modal",
@@ -272,6 +300,22 @@ def _category_input() -> InputBlock:
         label="Category",
         optional=True,
         element=PlainTextInputElement(action_id="value", max_length=100),
+    )
+
+
+BILLABLE_OPTION = "billable"
+
+
+def _billable_input(billable: bool) -> InputBlock:
+    box = _option(BILLABLE_OPTION, "Billable")
+    return InputBlock(
+        block_id="billable",
+        label="Billing",
+        optional=True,
+        hint="Untick for work no client is billed for.",
+        element=CheckboxesElement(
+            action_id="value", options=[box], initial_options=[box] if billable else None
+        ),
     )
 
 
