@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 
 from bot import clock
 from bot.services import chat_assignment, chats, delegation, routines, tasks, timers
-from bot.services.board import team_board
+from bot.services.board import billing_board, team_board
 from bot.services.calendars import away_status, person_calendar
 from bot.slack.desk import Desk
 from bot.views.chats import HOME_CHAT_LIMIT
@@ -44,6 +44,7 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             chat_queue=chat_assignment.queued(session, team_id, HOME_CHAT_LIMIT),
             chat_queue_length=chat_assignment.queue_length(session, team_id),
             client_names=chats.client_names(session, team_id),
+            billing=billing_board(session, desk.settings, actor),
         )
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 

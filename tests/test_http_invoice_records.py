@@ -1,11 +1,17 @@
-"""/invoice list, show and void through the real app."""
+"""/invoice list, show and void through the real app, and the owner's App Home: the
+unbilled hours of the month per client and the last invoices."""
 
 from __future__ import annotations
 
+import json
+import time
+
 from sqlmodel import select
 
+from bot import clock
 from store.db import session_scope
 from store.models import TimeEntry
+from tests.fakeslack import event_body
 from tests.test_http_invoices import (  # noqa: F401  (config_file is a fixture)
     _button,
     _invoices,
@@ -54,3 +60,35 @@ def test_list_show_and_void(live_app):
     assert ":no_entry: *Void*: wrong rate" in _shown(
         live_app.command("/invoice", "show INV-2026-0001", user=owner)
     )
+
+
+def _home_showing(live_app, user: str, needle: str, event_id: str) -> dict:
+    body = event_body(
+        {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
+        event_id=event_id,
+    )
+    assert live_app.post(body)[0] == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for call in reversed(live_app.fake.calls("views.publish")):
+            view = call.json("view")
+            if call.params.get("user_id") == user and needle in json.dumps(
+                view, ensure_ascii=False
+            ):
+                return view
+        time.sleep(0.02)
+    raise AssertionError(f"no App Home of {user} showed {needle!r}")
+
+
+def test_the_owners_home_shows_unbilled_hours_and_the_last_invoices(live_app):
+    _november_of_work(live_app)
+    clock.set_now("2026-11-20T15:00:00Z")
+    home = json.dumps(_home_showing(live_app, "U0OWNER", "Unbilled this month", "Ev1"))
+    assert "Acme Corp 3.50 h" in home and "None yet." in home
+    clock.set_now("2026-12-02T15:00:00Z")
+    preview = live_app.command("/invoice", "draft acme last month", user="U0OWNER")
+    _press(live_app, "invoice_finalize", _button(preview, "invoice_finalize"), "U0OWNER", "fin")
+    home = json.dumps(_home_showing(live_app, "U0OWNER", "*INV-2026-0001*", "Ev2"))
+    assert "every billable hour of the month is on an invoice" in home
+    va_home = json.dumps(_home_showing(live_app, "U0VA1", "My open tasks", "Ev3"))
+    assert "Unbilled" not in va_home and "INV-" not in va_home

@@ -320,3 +320,14 @@ def test_a_message_slack_refuses_is_recorded_as_failed_and_not_retried(rig: Rig)
     (delivery,) = rig.deliveries()
     assert delivery.error == "channel_not_found" and delivery.posted_at is None
     assert [o.status for o in rig.notifier().deliver([outgoing])] == ["already posted"]
+
+
+def test_the_weekly_report_names_the_unbilled_hours_per_client(rig: Rig):
+    _monday_of_work(rig)  # Acme's T-1 (2h) and T-4 (1h); T-2 has no client
+    rig.tick("2026-11-30T21:30:30Z", only="daily-digest")
+    rig.tick("2026-12-04T20:00:30Z", only="weekly-report")
+    daily, figures = rig.posts("C0DIGEST")
+    assert "Unbilled" not in daily.params["text"]
+    assert "Unbilled (billable, on no invoice yet): Acme Corp 3.00 h" in figures.params["text"]
+    blocks = json.dumps(figures.json("blocks"), ensure_ascii=False)
+    assert "*Unbilled* (billable, on no invoice yet): Acme Corp 3.00 h" in blocks

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import FileUpload, Message, Outgoing
 from bot.services import digest as digests
+from bot.services.billing import invoices
 from bot.services.calendars import workspace_calendar
 from bot.services.schedules import Schedule, latest_report_slot, next_slot, parse_schedule
 from bot.services.timesheet import timesheet_comment, timesheet_rows, write_csv
@@ -85,7 +86,11 @@ class WeeklyReportJob(DigestJob):
 
         def week(session: Session) -> digests.Digest:
             period = digests.period_between("week", first, last, settings)
-            return digests.build_digest(session, settings, due.team_id, period)
+            digest = digests.build_digest(session, settings, due.team_id, period)
+            digest.unbilled = list(
+                invoices.unbilled_by_client(session, settings, due.team_id, first, last)
+            )
+            return digest
 
         def figures(session: Session) -> Message:
             heading = "Weekly check-in report"

@@ -1,5 +1,6 @@
 """The team board on a supervisor's App Home: who is on a timer and on what, and who is
-behind (overdue tasks, checklists of the last day left unfinished, out of office)."""
+behind (overdue tasks, checklists of the last day left unfinished, out of office); and
+for whoever may invoice, the month's unbilled hours per client and the last invoices."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import people
+from bot.services.billing import invoices
 from bot.services.calendars import away_until, workspace_calendar
+from bot.services.errors import PermissionDenied
 from bot.services.kpis import OPEN_STATUSES
-from store.models import RoutineRun, Task, TimeEntry
+from bot.services.people import Actor
+from store.models import Invoice, RoutineRun, Task, TimeEntry
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+
+LAST_INVOICES = 5
 
 
 @dataclass(frozen=True)
@@ -88,3 +94,30 @@ def team_board(session: Session, settings: Settings, team_id: str) -> list[Board
         )
         for user_id in roster
     ]
+
+
+@dataclass(frozen=True)
+class BillingBoard:
+    """This month (in the workspace's calendar) so far: billable hours on no invoice per
+    client, and the last invoices."""
+
+    first_day: date
+    last_day: date
+    unbilled: list[tuple[str, int]]  # client name, seconds
+    last_invoices: list[Invoice]
+
+
+def billing_board(session: Session, settings: Settings, actor: Actor) -> BillingBoard | None:
+    """The App Home's invoices, for whoever may invoice; None for everyone else."""
+    try:
+        invoices.check_may_invoice(settings, actor.role)
+    except PermissionDenied:
+        return None
+    today = workspace_calendar(settings).local_day(clock.now())
+    first = today.replace(day=1)
+    return BillingBoard(
+        first,
+        today,
+        list(invoices.unbilled_by_client(session, settings, actor.team_id, first, today)),
+        list(invoices.last_invoices(session, actor.team_id, limit=LAST_INVOICES)),
+    )

@@ -53,6 +53,9 @@ class Digest(TeamFigures):
     # Time in the period that would be billable but has no client: most first.
     no_client: list[tuple[Task, timedelta]] = field(default_factory=list)
     as_of: datetime = field(default_factory=clock.now)  # a chat past its target is late then
+    # The weekly report's billable time on no invoice, per client (name, seconds); None in
+    # the daily digest.
+    unbilled: list[tuple[str, int]] | None = None
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:

@@ -21,6 +21,7 @@ from bot.services.text import escape, shown, time_token
 from bot.views.blocks import line_sections
 from bot.views.chats import target_words, where
 from bot.views.finished import finished_blocks
+from bot.views.invoices.records import unbilled_text
 from bot.views.reports import (
     BELOW_TARGET,
     by_client_blocks,
@@ -51,6 +52,8 @@ def figures_text(digest: Digest, heading: str) -> str:
         f"billable, {len(digest.overdue)} overdue, {len(digest.unfinished)} unfinished routines"
         + (f" ({running})" if running else "")
     )
+    if digest.unbilled is not None:
+        lines.append(f"Unbilled (billable, on no invoice yet): {unbilled_text(digest.unbilled)}")
     done = sum(len(tasks) for tasks in digest.finished.values())
     if done:
         lines.append(f"Finished: {done} tasks by {len(digest.finished)} VAs")
@@ -74,6 +77,9 @@ def digest_blocks(digest: Digest, heading: str) -> list:
         )
     )
     blocks += by_client_blocks(digest.by_client)
+    if digest.unbilled is not None:
+        unbilled = f"*Unbilled* (billable, on no invoice yet): {unbilled_text(digest.unbilled)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=unbilled)))
     blocks.append(DividerBlock())
     blocks += finished_blocks(digest)
     blocks.append(DividerBlock())

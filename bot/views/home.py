@@ -19,13 +19,14 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.board import BoardRow
+from bot.services.board import BillingBoard, BoardRow
 from bot.services.delegation import STATE_WORDS_FOR_VA
 from bot.services.parsing import format_task_id
 from bot.services.text import counted, day_text, escape, shown, time_token
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
+from bot.views.invoices.records import home_billing_blocks
 from bot.views.routines import checklist_blocks
 from bot.views.tasks import DONE_ACTION, task_line
 from bot.views.timers import START_ACTION, STOP_ACTION, status_text
@@ -50,6 +51,7 @@ class HomeExtras:
     chat_queue: list[Conversation] = field(default_factory=list)  # the oldest few
     chat_queue_length: int = 0
     client_names: dict[int, str] = field(default_factory=dict)
+    billing: BillingBoard | None = None  # None: may not invoice
 
 
 def home_view(
@@ -107,6 +109,8 @@ def home_view(
         )
         blocks += _delegated_blocks(extras.delegated)
         blocks += _away_blocks(extras.away_until, today)
+        if extras.billing is not None:
+            blocks += [DividerBlock(), *_billing_blocks(extras.billing)]
         if extras.board is not None:
             blocks += _board_blocks(extras.board)
     return View(type="home", callback_id="home", blocks=blocks[:100])
@@ -192,3 +196,8 @@ def board_heading(board: list[BoardRow]) -> str:
     if overdue:
         parts.append(f"{overdue} with overdue tasks")
     return " · ".join(parts)
+
+
+def _billing_blocks(billing: BillingBoard) -> list:
+    month = f"{billing.first_day:%B %Y}, to {day_text(billing.last_day)}"
+    return home_billing_blocks(billing.unbilled, billing.last_invoices, month)
