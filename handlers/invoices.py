@@ -76,8 +76,8 @@ def _draft(call: Call) -> Reply:
 def _draft_for(session: Session, desk: Desk, actor: Actor, client: Client, period: str) -> Draft:
     today = clock.now().astimezone(actor.zone).date()
     first, last = periods.billing_period(period, today)
-    assert client.id is not None  # a stored client
-    return drafting.draft_invoice(session, desk.settings, actor.team_id, client.id, first, last)
+    client_id = saved_id(client)
+    return drafting.draft_invoice(session, desk.settings, actor.team_id, client_id, first, last)
 
 
 def _list(call: Call) -> Reply:
@@ -169,7 +169,7 @@ def handle_finalize_button(
     ack()
     desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     request, fingerprint = _request_of(action)
-    try:
+    try:  # not `clicked`: DraftChanged must leave the unit of work rolled back, then redraw
         actor = desk.actor(team_id, user_id, client)
         with desk.session() as session:
             invoices.check_may_invoice(desk.settings, actor.role)

@@ -164,6 +164,29 @@ def test_an_owner_drafts_finalizes_and_gets_the_pdf_and_the_csv(live_app):
     assert len(live_app.fake.calls("file_upload")) == 2
 
 
+def test_a_refused_upload_is_told_and_the_invoice_stays_finalized(live_app):
+    _november_of_work(live_app)
+    live_app.fake.fail_next("files.getUploadURLExternal", error="not_allowed_token_type")
+    preview = live_app.command("/invoice", "draft acme last month", user="U0OWNER")
+    value = _button(preview, "invoice_finalize")
+    before = len(live_app.fake.calls("response_url"))
+    _press(live_app, "invoice_finalize", value, "U0OWNER", "fin")
+    deadline = time.monotonic() + 10
+    told: list[dict] = []
+    while not told and time.monotonic() < deadline:
+        calls = live_app.fake.calls("response_url")[before:]
+        told = [c.params for c in calls if c.params.get("replace_original") is False]
+        time.sleep(0.02)
+    (warning,) = told
+    assert "INV-2026-0001 is finalized and its time is locked" in warning["text"]
+    assert "not_allowed_token_type" in warning["text"]
+    assert "vadesk export invoice INV-2026-0001" in warning["text"]
+    (invoice,) = _invoices(live_app)
+    assert _locked(live_app) == [invoice.id, invoice.id]
+    (csv_upload,) = live_app.fake.wait_for("file_upload")  # the CSV went all the same
+    assert csv_upload.body.decode("utf-8-sig").count("\n") >= 2
+
+
 def test_time_that_changed_since_the_preview_shows_the_new_draft_and_bills_nothing(live_app):
     _november_of_work(live_app)
     preview = live_app.command("/invoice", "draft Acme Corp 2026-11", user="U0OWNER")
