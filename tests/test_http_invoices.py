@@ -278,3 +278,15 @@ def test_who_may_draft_and_what_gets_a_sentence(live_app):
         "/invoice draft &lt;client&gt;" in live_app.command("/invoice", "help", user=owner)["text"]
     )
     assert _invoices(live_app) == []
+
+
+def test_a_draft_over_invoiced_time_bills_the_rest_and_names_the_invoice(live_app):
+    _november_of_work(live_app)
+    tenth = "draft acme from 2026-11-10 to 2026-11-10"
+    preview = live_app.command("/invoice", tenth, user="U0OWNER")
+    _press(live_app, "invoice_finalize", _button(preview, "invoice_finalize"), "U0OWNER", "fin")
+    live_app.fake.wait_for("file_upload", 2)
+    assert "Logged 45m" in live_app.command("/timer", "log T-1 45m 2026-11-12")["text"]
+    again = _shown(live_app.command("/invoice", "draft acme last month", user="U0OWNER"))
+    assert "*Total*\\n$30.00" in again
+    assert "E-1, E-2 are on INV-2026-0001 already" in again
