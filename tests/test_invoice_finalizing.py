@@ -8,20 +8,29 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.services.billing import finalizing
+from bot.services.billing import finalizing, locks
 from bot.services.billing.drafts import DraftRequest
 from bot.services.billing.finalizing import AlreadyInvoiced, DraftChanged, finalize_draft
 from bot.services.errors import InputError
 from store.db import session_scope
-from store.models import AuditRecord, Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence
+from store.models import (
+    AuditRecord,
+    Invoice,
+    InvoiceEntry,
+    InvoiceLine,
+    InvoiceSequence,
+    Task,
+    TimeEntry,
+)
+from store.sql import lock_for_update
 from tests.conftest import TEAM
-from tests.invoicing import KEN, NOVEMBER, OWNER, Ledger, billing_settings, ny, tokyo
+from tests.invoicing import ANA, KEN, NOVEMBER, OWNER, Ledger, billing_settings, ny, tokyo
 
 BILLING = """
 [billing]
@@ -327,3 +336,69 @@ def test_what_an_invoice_already_bills_is_named_once_per_invoice(engine, tmp_pat
     ]
     assert draft.left_out.sentence() == f"E-{entry}, the fee of T-1 are on INV-2026-0001 already"
     assert [line.description for line in draft.lines] == ["More books (bookkeeping)"]
+
+
+def finalize_in_a_thread(ledger: Ledger, fingerprint: str) -> tuple[threading.Thread, dict]:
+    outcome: dict[str, object] = {}
+
+    def press() -> None:
+        try:
+            outcome["result"] = finalize(ledger, fingerprint=fingerprint)
+        except Exception as error:
+            outcome["result"] = error
+
+    thread = threading.Thread(target=press)
+    thread.start()
+    return thread, outcome
+
+
+def test_an_edit_that_commits_while_finalize_waits_is_not_billed_as_it_was(ledger):
+    """An edit of an entry is in its transaction when Finalize is pressed on the preview
+    of the old times: the finalize waits for it and is refused as changed, rather than
+    billing the old times and locking the entry with the new ones."""
+    entries = month_of_work(ledger)
+    preview = ledger.draft()
+    with session_scope(ledger.engine) as edit:
+        entry = edit.get_one(TimeEntry, entries[0])
+        lock_for_update(edit, select(TimeEntry).where(TimeEntry.id == entries[0]), entry)
+        assert entry.ended_at is not None
+        entry.ended_at = entry.ended_at + timedelta(minutes=40)  # 50 → 90 min
+        edit.add(entry)
+        edit.flush()
+        thread, outcome = finalize_in_a_thread(ledger, preview.fingerprint)
+        time.sleep(0.5)  # the finalize waits for the entry (or the write lock)
+        assert "result" not in outcome
+    thread.join(30)
+    assert isinstance(outcome["result"], DraftChanged), outcome
+    assert stored(ledger, Invoice) == [] and set(ledger.locks().values()) == {None}
+    assert finalize(ledger).subtotal_minor == 10500 + 1750  # billed 60 → 90 min at 35/h
+
+
+def test_time_logged_while_finalize_waits_is_never_left_inside_its_period(ledger):
+    """Time is being logged for the client's period (its day checked, not yet committed)
+    when Finalize is pressed: the finalize waits for it and is refused as changed, so no
+    entry ends up unbilled inside an invoiced period."""
+    month_of_work(ledger)
+    late_call = ledger.task("Late call")
+    preview = ledger.draft()
+    with session_scope(ledger.engine) as logging_time:
+        task = logging_time.get_one(Task, late_call)
+        locks.check_day_unlocked(logging_time, task, date(2026, 11, 25))
+        logging_time.add(
+            TimeEntry(
+                team_id=TEAM,
+                user_id=ANA,
+                task_id=late_call,
+                started_at=ny(2026, 11, 25, 10),
+                ended_at=ny(2026, 11, 25, 11),
+                source="manual",
+                created_at=clock.now(),
+            )
+        )
+        logging_time.flush()
+        thread, outcome = finalize_in_a_thread(ledger, preview.fingerprint)
+        time.sleep(0.5)
+        assert "result" not in outcome
+    thread.join(30)
+    assert isinstance(outcome["result"], DraftChanged), outcome
+    assert stored(ledger, Invoice) == []

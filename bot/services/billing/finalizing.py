@@ -11,17 +11,19 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import audit
 from bot.services.billing.drafting import AllInvoiced, draft_invoice
 from bot.services.billing.drafts import Draft, DraftRequest, InvoicedElsewhere, on_invoices
+from bot.services.billing.locks import wait_for_invoicing
 from bot.services.billing.money import to_minor_units
+from bot.services.billing.period_time import utc_window
 from bot.services.errors import InputError
 from bot.services.rows import saved_id
-from store.models import Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence, TimeEntry
-from store.sql import advisory_lock, insert_or_ignore
+from store.models import Invoice, InvoiceEntry, InvoiceLine, InvoiceSequence, Task, TimeEntry
+from store.sql import insert_or_ignore, lock_for_update
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -175,6 +177,28 @@ def _lock_entries(session: Session, draft: Draft, invoice_id: int) -> None:
     )
 
 
+def _hold_the_period(session: Session, team_id: str, request: DraftRequest) -> None:
+    """Wait for every change of the client's time in the period to commit, and hold it:
+    first the entries (an edit that holds one finishes first, and the draft sees it), then
+    the workspace's turn to finalize, which `/timer log` and moved edits also wait for
+    (`locks.wait_for_invoicing`). The draft built after this is the time as it stays until
+    the invoice commits. Entries before the turn, as edits take them: no deadlock."""
+    start, end = utc_window(request.first_day, request.last_day)
+    entries = (
+        select(TimeEntry.id)
+        .join(Task, col(Task.id) == TimeEntry.task_id)
+        .where(
+            TimeEntry.team_id == team_id,
+            Task.client_id == request.client_id,
+            TimeEntry.started_at >= start,
+            TimeEntry.started_at < end,
+        )
+        .order_by(col(TimeEntry.id))
+    )
+    lock_for_update(session, entries)
+    wait_for_invoicing(session, team_id)
+
+
 def finalize_draft(
     session: Session,
     settings: Settings,
@@ -188,7 +212,7 @@ def finalize_draft(
     take turns from the start, so each builds its draft after the one before committed:
     a fee without entries (a fixed fee, a task's fee, a retainer's month) is billed once.
     The conditional lock of the entries stays the last word on the time."""
-    advisory_lock(session, f"invoice-finalize:{team_id}")
+    _hold_the_period(session, team_id, request)
     try:
         draft = draft_invoice(
             session, settings, team_id, request.client_id, request.first_day, request.last_day

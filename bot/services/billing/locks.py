@@ -19,8 +19,16 @@ from bot.services.parsing import format_entry_id, format_task_id
 from bot.services.rows import saved_id
 from bot.services.text import escape
 from store.models import Invoice, Task, TimeEntry
+from store.sql import advisory_lock
 
 OPEN = "open"
+
+
+def wait_for_invoicing(session: Session, team_id: str) -> None:
+    """Take the workspace's turn to finalize invoices, held until this unit of work ends:
+    a finalize in progress commits first, so a check made after this sees its invoice
+    (and a finalize that comes later sees what this unit of work logged)."""
+    advisory_lock(session, f"invoice-finalize:{team_id}")
 
 
 def _sent(invoice: Invoice) -> str:
@@ -67,6 +75,7 @@ def check_day_unlocked(session: Session, task: Task, day: date) -> None:
     Internal work (no client) is never invoiced, so never locked."""
     if task.client_id is None:
         return
+    wait_for_invoicing(session, task.team_id)
     invoice = invoice_covering(session, task.team_id, task.client_id, day)
     if invoice is not None:
         raise Locked(
