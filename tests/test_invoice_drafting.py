@@ -216,6 +216,26 @@ def test_a_client_without_a_rate_names_the_setting(engine, tmp_path, database_ur
     assert "rate" in refused.value.message
 
 
+AB = '[clients.ab]\nname = "A&B <!channel>"\n'
+
+
+def test_a_client_name_in_a_refusal_is_shown_verbatim(engine, tmp_path, database_url):
+    """The configured name reaches Slack as text, never as markup."""
+    ledger = ledger_with(engine, tmp_path, database_url, AB + "[billing]\n")
+    with pytest.raises(InputError) as no_rate:
+        ledger.draft("ab")
+    assert no_rate.value.message.startswith("A&amp;B &lt;!channel&gt; has no hourly rate")
+
+
+def test_nothing_to_bill_shows_the_client_name_verbatim(engine, tmp_path, database_url):
+    ledger = ledger_with(engine, tmp_path, database_url, AB + "[billing.clients.ab]\nrate = 10\n")
+    with pytest.raises(InputError) as nothing:
+        ledger.draft("ab")
+    assert nothing.value.message == (
+        "Nothing to bill for A&amp;B &lt;!channel&gt; in November 2026: no time was tracked."
+    )
+
+
 FEE_CATEGORIES = """
 [delegation.categories]
 bookkeeping = "I"

@@ -36,7 +36,7 @@ from bot.services.errors import InputError, NotFound
 from bot.services.parsing.markup import extract_channel_id
 from bot.services.people import ensure_workspace, roster, user_zone
 from bot.services.rows import saved_id
-from bot.services.text import quoted
+from bot.services.text import escape, quoted
 from store.models import Client, Invoice, InvoiceLine, Task
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def _refuse_fee_billed_twice(
     if numbers:
         what = "retainer" if kind == "retainer" else "fixed fee"
         raise InputError(
-            f"{client.name}'s {what} for {describe_period(*period)} overlaps "
+            f"{escape(client.name)}'s {what} for {describe_period(*period)} overlaps "
             f"{', '.join(numbers)}, which bills it already; void that invoice to draft "
             "this period again."
         )
@@ -207,7 +207,7 @@ def _lines(
     if terms.model == "retainer":
         if not is_calendar_month(*period):
             raise InputError(
-                f"{client.name} is on a monthly retainer: draft one calendar month "
+                f"{escape(client.name)} is on a monthly retainer: draft one calendar month "
                 "(this month, last month or YYYY-MM)."
             )
         return retainer_lines(client.name, entries, terms, period), ()
@@ -216,8 +216,8 @@ def _lines(
         if terms.fee is None and not fee_tasks and not invoiced:
             categories = ", ".join(sorted(terms.fees))
             raise InputError(
-                f"Nothing to bill for {client.name} in {describe_period(*period)}: no task of "
-                f"its fee categories ({categories}) was done in it."
+                f"Nothing to bill for {escape(client.name)} in {describe_period(*period)}: "
+                f"no task of its fee categories ({categories}) was done in it."
             )
         return fixed_lines(client.name, entries, terms, period, fee_tasks), invoiced
     return hourly_lines(client.name, entries, terms), ()
@@ -235,14 +235,14 @@ def _nothing_to_bill(client: Client, period: tuple[date, date], left_out: LeftOu
     when = describe_period(*period)
     if left_out.invoiced and not (left_out.running_timers or left_out.non_billable_entries):
         return AllInvoiced(
-            f"All of {client.name}'s billable time in {when} is invoiced already: "
+            f"All of {escape(client.name)}'s billable time in {when} is invoiced already: "
             f"{on_invoices(left_out.invoiced)}. Void an invoice to bill its time again.",
             left_out.invoiced,
         )
     what = left_out.sentence()
     if what:
-        return InputError(f"Nothing to bill for {client.name} in {when}; left out: {what}.")
-    return InputError(f"Nothing to bill for {client.name} in {when}: no time was tracked.")
+        return InputError(f"Nothing to bill for {escape(client.name)} in {when}; left out: {what}.")
+    return InputError(f"Nothing to bill for {escape(client.name)} in {when}: no time was tracked.")
 
 
 def draft_invoice(

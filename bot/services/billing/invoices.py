@@ -20,7 +20,7 @@ from bot.services.billing.terms import non_billable_categories
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
 from bot.services.people import user_zone
 from bot.services.rows import saved_id
-from bot.services.text import quoted
+from bot.services.text import quoted, shown
 from bot.services.tracked import FINISHED
 from store.models import Client, Invoice, InvoiceLine, Task, TimeEntry
 
@@ -102,7 +102,8 @@ def void_invoice(
     invoice = invoice_by_number(session, team_id, number)
     if invoice.status == "void":
         raise AlreadyDone(
-            f"{invoice.number} is already void ({invoice.void_reason}); its time is unlocked."
+            f"{invoice.number} is already void ({shown(invoice.void_reason or '', 200)}); "
+            "its time is unlocked."
         )
     invoice_id = saved_id(invoice)
     invoice.status = "void"

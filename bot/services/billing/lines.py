@@ -17,6 +17,7 @@ from bot.services.billing.periods import describe_period
 from bot.services.billing.rounding import billed_seconds
 from bot.services.billing.terms import BillingTerms
 from bot.services.errors import InputError
+from bot.services.text import escape
 
 # A day line names at most this many of the day's tasks, then "and N more".
 DAY_TITLES = 3
@@ -95,7 +96,7 @@ def hourly_lines(
 ) -> list[DraftLine]:
     if terms.rate is None:
         raise InputError(
-            f"{name} has no hourly rate; add rate to [billing.clients.{terms.client_key}] "
+            f"{escape(name)} has no hourly rate; add rate to [billing.clients.{terms.client_key}] "
             "in vadesk.toml."
         )
     return time_lines(entries, terms)
@@ -112,7 +113,7 @@ def fixed_lines(
     category, then the hours for information."""
     if terms.fee is None and not terms.fees:
         raise InputError(
-            f"{name} is billed a fixed fee but none is set; add fee (per period) or fees "
+            f"{escape(name)} is billed a fixed fee but none is set; add fee (per period) or fees "
             f"(per task category) to [billing.clients.{terms.client_key}] in vadesk.toml."
         )
     lines: list[DraftLine] = []
@@ -149,7 +150,7 @@ def retainer_lines(
     information, and the hours above the included ones at the rate."""
     if terms.fee is None:
         raise InputError(
-            f"{name} is on a retainer but has no monthly fee; add fee to "
+            f"{escape(name)} is on a retainer but has no monthly fee; add fee to "
             f"[billing.clients.{terms.client_key}] in vadesk.toml."
         )
     used_lines = time_lines(entries, terms, priced=False)
@@ -169,7 +170,7 @@ def retainer_lines(
         return [fee, *used_lines]
     if terms.rate is None:
         raise InputError(
-            f"{name} used {hours(used)} h, more than the {included_text} h its retainer "
+            f"{escape(name)} used {hours(used)} h, more than the {included_text} h its retainer "
             f"includes, and has no rate for the hours above; add rate to "
             f"[billing.clients.{terms.client_key}] in vadesk.toml."
         )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.services.errors import InputError
+from bot.services.text import escape
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -134,7 +135,7 @@ def client_terms(settings: Settings, client_key: str) -> BillingTerms:
     if model != "fixed" and rate is None:
         what = "hourly rate" if model == "hourly" else "rate for hours above its retainer"
         raise InputError(
-            f"{client.name} has no {what}: add `rate = 35.0` under "
+            f"{escape(client.name)} has no {what}: add `rate = 35.0` under "
             f"`[billing.clients.{client_key}]` in vadesk.toml."
         )
     return BillingTerms(
