@@ -160,6 +160,17 @@ def _replace_preview(desk: Desk, body: dict, text: str, blocks: list | None = No
     return desk.replies.send(response_url, message)
 
 
+def _channel_name(desk: Desk, client: WebClient, team_id: str, client_id: int) -> str | None:
+    """The client channel's name, which the invoice prints (asked of Slack before the
+    finalize's transaction; None if Slack does not say)."""
+    with desk.session() as session:
+        found = session.get(Client, client_id)
+        channel = found.channel_id if found is not None and found.team_id == team_id else None
+    if channel is None:
+        return None
+    return desk.shared_channels.lookup(client, team_id, channel)[1]
+
+
 @guarded
 def handle_finalize_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
@@ -171,10 +182,11 @@ def handle_finalize_button(
     request, fingerprint = _request_of(action)
     try:  # not `clicked`: DraftChanged must leave the unit of work rolled back, then redraw
         actor = desk.actor(team_id, user_id, client)
+        invoices.check_may_invoice(desk.settings, actor.role)
+        channel = _channel_name(desk, client, team_id, request.client_id)
         with desk.session() as session:
-            invoices.check_may_invoice(desk.settings, actor.role)
             invoice = finalizing.finalize_draft(
-                session, desk.settings, team_id, user_id, request, fingerprint
+                session, desk.settings, team_id, user_id, request, fingerprint, channel
             )
     except finalizing.DraftChanged as changed:  # rolled back: nothing numbered or locked
         draft = changed.draft

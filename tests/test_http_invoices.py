@@ -145,6 +145,8 @@ def test_an_owner_drafts_finalizes_and_gets_the_pdf_and_the_csv(live_app):
     pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(uploads[0].body)).pages)
     for expected in ("INV-2026-0001", "Acme Corp", "Inbox zero", "Q4 report", "$140.00"):
         assert expected in pdf
+    # The channel by the name Slack gives it (the fake Slack's: its ID in lower case).
+    assert invoice.client_channel == "c0acme" and "Slack channel: #c0acme" in pdf
     with session_scope(live_app.engine) as session:
         stored = invoice_by_number(session, TEAM, "INV-2026-0001")
         expected_csv = invoice_csv(stored, invoice_lines(session, stored.id))

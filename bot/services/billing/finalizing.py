@@ -76,7 +76,9 @@ def _next_seq(session: Session, team_id: str, year: int) -> int:
     return int(taken.scalar_one())
 
 
-def _invoice_row(draft: Draft, actor_id: str, number: str, year: int, seq: int) -> Invoice:
+def _invoice_row(
+    draft: Draft, actor_id: str, number: str, year: int, seq: int, channel_name: str | None
+) -> Invoice:
     currency = draft.terms.currency
     return Invoice(
         team_id=draft.team_id,
@@ -85,7 +87,7 @@ def _invoice_row(draft: Draft, actor_id: str, number: str, year: int, seq: int) 
         seq=seq,
         client_id=draft.request.client_id,
         client_name=draft.client_name,
-        client_channel=draft.client_channel,
+        client_channel=channel_name or draft.client_channel,
         period_start=draft.request.first_day,
         period_end=draft.request.last_day,
         issued_on=draft.issued_on,
@@ -206,11 +208,14 @@ def finalize_draft(
     actor_id: str,
     request: DraftRequest,
     fingerprint: str,
+    channel_name: str | None = None,
 ) -> Invoice:
     """The invoice of the draft the preview showed (`fingerprint`), numbered and stored,
-    its entries locked; the caller's unit of work commits it. The workspace's finalizes
-    take turns from the start, so each builds its draft after the one before committed:
-    a fee without entries (a fixed fee, a task's fee, a retainer's month) is billed once.
+    its entries locked; the caller's unit of work commits it. `channel_name` is the client
+    channel's name as Slack shows it (the document prints it; the channel ID otherwise).
+    The workspace's finalizes take turns from the start, so each builds its draft after
+    the one before committed: a fee without entries (a fixed fee, a task's fee, a
+    retainer's month) is billed once.
     The conditional lock of the entries stays the last word on the time."""
     _hold_the_period(session, team_id, request)
     try:
@@ -233,7 +238,8 @@ def finalize_draft(
     sequence_year = year if "{year" in number_format else 0
     with session.begin_nested():
         seq = _next_seq(session, team_id, sequence_year)
-        invoice = _invoice_row(draft, actor_id, number_format.format(year=year, seq=seq), year, seq)
+        number = number_format.format(year=year, seq=seq)
+        invoice = _invoice_row(draft, actor_id, number, year, seq, channel_name)
         session.add(invoice)
         session.flush()
         invoice_id = saved_id(invoice)
