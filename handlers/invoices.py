@@ -175,14 +175,14 @@ def _channel_name(desk: Desk, client: WebClient, team_id: str, client_id: int) -
 def handle_finalize_button(
     ack: Ack, body: dict, action: dict, client: WebClient, context: BoltContext
 ) -> None:
-    """Finalize: the presser's right to invoice, then the draft billed exactly as shown;
+    """Finalize: an owner's alone, then the draft billed exactly as shown;
     the PDF and the CSV go to the presser's DM."""
     ack()
     desk, user_id, team_id = desk_of(context), user_of(body), team_of(body)
     request, fingerprint = _request_of(action)
     try:  # not `clicked`: DraftChanged must leave the unit of work rolled back, then redraw
         actor = desk.actor(team_id, user_id, client)
-        invoices.check_may_invoice(desk.settings, actor.role)
+        invoices.check_may_finalize(actor.role)
         channel = _channel_name(desk, client, team_id, request.client_id)
         with desk.session() as session:
             invoice = finalizing.finalize_draft(

@@ -14,6 +14,7 @@ from bot import clock
 from bot.services.billing.drafts import DraftRequest
 from bot.services.billing.finalizing import finalize_draft
 from bot.services.billing.invoices import (
+    check_may_finalize,
     check_may_invoice,
     invoice_by_number,
     invoice_lines,
@@ -78,6 +79,11 @@ def test_who_may_invoice(ledger, engine, tmp_path, database_url):
     check_may_invoice(trusting, "supervisor")
     with pytest.raises(PermissionDenied):
         check_may_invoice(trusting, "va")
+    check_may_finalize("owner")
+    for role in ("supervisor", "va"):  # a supervisor who may draft forwards the preview
+        with pytest.raises(PermissionDenied) as refused:
+            check_may_finalize(role)
+        assert "forward the preview" in refused.value.message and "$" not in refused.value.message
 
 
 def test_find_an_invoice_and_its_lines(ledger, invoiced):

@@ -38,6 +38,15 @@ def check_may_invoice(settings: Settings, role: str) -> None:
     raise PermissionDenied("Only an owner drafts and sends invoices; nothing was shown or changed.")
 
 
+def check_may_finalize(role: str) -> None:
+    """Only owners finalize: a supervisor who may draft forwards the preview to one."""
+    if role != "owner":
+        raise PermissionDenied(
+            "Only an owner finalizes invoices; forward the preview to one. "
+            "Nothing was numbered or locked."
+        )
+
+
 def check_may_void(role: str) -> None:
     """Only owners void an invoice (a supervisor who may draft may not undo one)."""
     if role != "owner":
