@@ -164,8 +164,8 @@ def _channel_name(desk: Desk, client: WebClient, team_id: str, client_id: int) -
     """The client channel's name, which the invoice prints (asked of Slack before the
     finalize's transaction; None if Slack does not say)."""
     with desk.session() as session:
-        found = session.get(Client, client_id)
-        channel = found.channel_id if found is not None and found.team_id == team_id else None
+        found = drafting.workspace_client(session, team_id, client_id)
+        channel = found.channel_id if found is not None else None
     if channel is None:
         return None
     return desk.shared_channels.lookup(client, team_id, channel)[1]
@@ -238,8 +238,8 @@ def handle_change_period_button(
 
     def build(session: Session, actor: Actor) -> View:
         invoices.check_may_invoice(settings, actor.role)
-        found = session.get(Client, request.client_id)
-        if found is None or found.team_id != actor.team_id:
+        found = drafting.workspace_client(session, actor.team_id, request.client_id)
+        if found is None:
             raise MalformedPayload("the preview's client")
         return views.period_modal(request, found.name, response_url)
 
@@ -260,8 +260,8 @@ def handle_period_submission(
 
     def redraw(session: Session, actor: Actor) -> Reply:
         invoices.check_may_invoice(desk.settings, actor.role)
-        found = session.get(Client, client_id)
-        if found is None or found.team_id != actor.team_id:
+        found = drafting.workspace_client(session, actor.team_id, client_id)
+        if found is None:
             raise MalformedPayload("the form's client")
         draft = _draft_for(session, desk, actor, found, typed)  # a refusal shows on the field
         text, blocks = views.draft_text(draft), views.draft_blocks(draft)

@@ -245,6 +245,12 @@ def _nothing_to_bill(client: Client, period: tuple[date, date], left_out: LeftOu
     return InputError(f"Nothing to bill for {escape(client.name)} in {when}: no time was tracked.")
 
 
+def workspace_client(session: Session, team_id: str, client_id: int) -> Client | None:
+    """The client a preview's button or form names, if it is this workspace's."""
+    client = session.get(Client, client_id)
+    return client if client is not None and client.team_id == team_id else None
+
+
 def draft_invoice(
     session: Session,
     settings: Settings,
@@ -255,8 +261,8 @@ def draft_invoice(
 ) -> Draft:
     """The invoice the client would get for the period, and what the period holds that
     it does not bill (running timers, non-billable time, time on open invoices)."""
-    client = session.get(Client, client_id)
-    if client is None or client.team_id != team_id:
+    client = workspace_client(session, team_id, client_id)
+    if client is None:
         raise NotFound("That client is not in this workspace.")
     terms = client_terms(settings, client.key)
     period = (first_day, last_day)
