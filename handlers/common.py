@@ -15,16 +15,15 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.failure_log import log_failure
-from bot.services import routines, templates
+from bot.routine_extras import routine_extra
+from bot.services import routines
 from bot.services.errors import FieldErrors, VADeskError
 from bot.services.events import first_delivery
 from bot.services.parsing import split_command
 from bot.services.people import Actor
-from bot.services.rows import saved_id
 from bot.services.text import shown, unescape
 from bot.slack.desk import Desk
 from bot.views.routines import checklist_blocks, checklist_text
-from bot.views.templates import review_blocks
 from handlers.payload import state_values, team_of, user_of
 
 logger = logging.getLogger(__name__)
@@ -263,10 +262,7 @@ def refresh_checklist(desk: Desk, client: WebClient, team_id: str, run_id: int) 
         items = routines.run_items(run)
         ticks = routines.ticks_of(session, run_id)
         morning = routines.morning_tasks_of(session, desk.settings, run)
-        extra = None
-        if run.routine == templates.REVIEW_ROUTINE:
-            listed = templates.review_list(session, desk.settings, run.team_id, run.slot)
-            extra = review_blocks(saved_id(run), listed)
+        extra = routine_extra(session, desk.settings, run)
     try:
         client.chat_update(
             channel=run.channel_id,

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.routine_extras import routine_extra
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
-from bot.services import routines, templates
+from bot.services import routines
 from bot.services.routines import Routine
 from bot.services.rows import saved_id
 from bot.views.routines import checklist_blocks, checklist_text
-from bot.views.templates import review_blocks
 from store.db import session_scope
 
 ROUTINE_PREFIX = "routine:"
@@ -46,10 +46,7 @@ class RoutineJob(Job):
             items = routines.run_items(run)
             ticks = routines.ticks_of(session, saved_id(run))
             morning = routines.morning_tasks_of(session, settings, run)
-            extra = None
-            if self.routine.name == templates.REVIEW_ROUTINE:
-                listed = templates.review_list(session, settings, due.team_id, run.slot)
-                extra = review_blocks(saved_id(run), listed)
+            extra = routine_extra(session, settings, run)
             return Message(
                 checklist_text(run, items, ticks),
                 checklist_blocks(run, items, ticks, morning, extra),
