@@ -22,11 +22,14 @@ from bot.settings.environment import (
 )
 from bot.settings.errors import ConfigError, MissingCredential
 from bot.settings.schema import (
+    AskTestimonialSettings,
     BillingSettings,
     ChannelSettings,
     ClientSettings,
     DelegationSettings,
     KpiSettings,
+    OnboardingSettings,
+    PipelineSettings,
     ReportSettings,
     RoleSettings,
     Section,
@@ -67,6 +70,9 @@ class Settings:
     # The contact taxonomy as "Category – Subcategory" labels, and the approved templates.
     tags: tuple[str, ...] = field(default_factory=lambda: tags_in_effect(None))
     templates: tuple[Template, ...] = ()
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    onboarding: OnboardingSettings = field(default_factory=OnboardingSettings)
+    testimonials: AskTestimonialSettings = field(default_factory=AskTestimonialSettings)
 
     def for_display(self) -> dict[str, Any]:
         """The settings in effect, as `vadesk config show` prints them: secrets hidden,

@@ -19,6 +19,7 @@ from store.models.chats import (
     TemplateReview,
 )
 from store.models.columns import UTCDateTime, utc_column
+from store.models.contacts import CONTACT_SOURCES, Contact, ContactEvent
 from store.models.delegation import ASSIGNMENT_STATES, Assignment, AssignmentEvent
 from store.models.escalations import ESCALATION_URGENCIES, Escalation
 from store.models.events import ChannelMessage, ProcessedEvent
@@ -40,6 +41,7 @@ from store.models.tasks import (
 __all__ = [
     "ASSIGNMENT_STATES",
     "CLOSED_STATUSES",
+    "CONTACT_SOURCES",
     "ENTRY_SOURCES",
     "ESCALATION_URGENCIES",
     "INVOICE_STATUSES",
@@ -51,6 +53,8 @@ __all__ = [
     "AuditRecord",
     "ChannelMessage",
     "Client",
+    "Contact",
+    "ContactEvent",
     "ContactTag",
     "Conversation",
     "ConversationEvent",

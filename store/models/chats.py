@@ -67,15 +67,20 @@ class ConversationEvent(SQLModel, table=True):
 
 
 class ContactTag(SQLModel, table=True):
-    """A client contact (a Slack user) tagged with the taxonomy; the latest row is the
-    contact's tag, the earlier ones its history."""
+    """A client contact tagged with the taxonomy; the latest row is the contact's tag, the
+    earlier ones its history. `contact_id` is the Slack user, `record_id` the contact's
+    record (a contact without a Slack user has only the record)."""
 
     __tablename__ = "contact_tag"
-    __table_args__ = (sa.Index("ix_contact_tag_contact", "team_id", "contact_id"),)
+    __table_args__ = (
+        sa.Index("ix_contact_tag_contact", "team_id", "contact_id"),
+        sa.Index("ix_contact_tag_record", "record_id", "tagged_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
-    contact_id: str = Field(max_length=32)
+    contact_id: str | None = Field(default=None, max_length=32)
+    record_id: int | None = Field(default=None, foreign_key="contact.id")
     tag: str = Field(max_length=130)
     tagged_by: str = Field(max_length=32)
     tagged_at: datetime = Field(sa_column=utc_column())

@@ -52,6 +52,8 @@ class Task(SQLModel, table=True):
     tag: str | None = Field(default=None, max_length=130)  # "Category – Subcategory"
     # Off: the task's time is never billed (`/task billable T-n off`).
     billable: bool = Field(default=True)
+    # The contact the task is for (onboarding, re-engagement, a task made from the card).
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
 
 
 class FollowUp(SQLModel, table=True):

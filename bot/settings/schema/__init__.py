@@ -7,6 +7,12 @@ in `fields`, and the whole file in `file`. The models are frozen and forbid unkn
 
 from bot.settings.schema.billing import BillingSettings, ClientBilling
 from bot.settings.schema.clients import ClientEntry, ClientSettings
+from bot.settings.schema.crm import (
+    AskTestimonialSettings,
+    OnboardingSettings,
+    PipelineSettings,
+    PipelineStage,
+)
 from bot.settings.schema.delegation import Category, DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, describe
 from bot.settings.schema.file import SettingsFile
@@ -21,6 +27,7 @@ from bot.settings.schema.workspace import (
 )
 
 __all__ = [
+    "AskTestimonialSettings",
     "BillingSettings",
     "Category",
     "ChannelSettings",
@@ -29,6 +36,9 @@ __all__ = [
     "ClientSettings",
     "DelegationSettings",
     "KpiSettings",
+    "OnboardingSettings",
+    "PipelineSettings",
+    "PipelineStage",
     "ReportSettings",
     "RoleSettings",
     "RoutineEntry",

@@ -14,6 +14,7 @@ from bot.services.schedules import DAY_NAMES, parse_schedule
 from bot.services.tags import tag_slug, tags_in_effect
 from bot.settings.schema.billing import BillingSettings
 from bot.settings.schema.clients import ClientEntry, ClientKey, ClientSettings
+from bot.settings.schema.crm import AskTestimonialSettings, OnboardingSettings, PipelineSettings
 from bot.settings.schema.delegation import DelegationSettings
 from bot.settings.schema.fields import Section, SettingProblem, UserId
 from bot.settings.schema.routines import ReportSettings, RoutineEntry, RoutineName
@@ -52,6 +53,9 @@ class SettingsFile(Section):
     routines: dict[RoutineName, RoutineEntry] = Field(default_factory=dict)
     tags: dict[TagPart, Subcategories] | None = None
     templates: dict[RoutineName, TemplateEntry] = Field(default_factory=dict)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
+    testimonials: AskTestimonialSettings = Field(default_factory=AskTestimonialSettings)
 
     @model_validator(mode="after")
     def _keys_that_refer_to_each_other(self) -> SettingsFile:
