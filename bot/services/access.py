@@ -34,12 +34,18 @@ def check_may_change_task(actor: Actor, task: Task) -> None:
         )
 
 
+def may_read(actor: Actor, task: Task, delegated: bool) -> bool:
+    """Whether the person sees the task's brief: anyone, unless it is work delegated to a
+    colleague (`delegated`: the task has an assignment)."""
+    return actor.is_manager or task.assignee_id == actor.user_id or not delegated
+
+
 def check_may_read(session: Session, actor: Actor, task: Task) -> None:
     """A delegated task's brief is its VA's, its assigner's, and managers'."""
     if actor.is_manager or task.assignee_id == actor.user_id:
         return
     delegated = session.exec(select(Assignment.id).where(Assignment.task_id == task.id)).first()
-    if delegated is not None:
+    if not may_read(actor, task, delegated is not None):
         raise PermissionDenied(
             f"{format_task_id(task.number)} is work delegated to <@{task.assignee_id}>; its "
             "brief is theirs and their reviewers'."

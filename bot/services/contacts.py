@@ -326,8 +326,13 @@ def tag_history(session: Session, contact: Contact) -> list[ContactTag]:
 
 
 def current_tag(session: Session, contact: Contact) -> str | None:
-    history = tag_history(session, contact)
-    return history[0].tag if history else None
+    """The contact's tag: the latest one given (one row read)."""
+    return session.exec(
+        select(ContactTag.tag)
+        .where(ContactTag.record_id == saved_id(contact))
+        .order_by(col(ContactTag.tagged_at).desc(), col(ContactTag.id).desc())
+        .limit(1)
+    ).first()
 
 
 def add_note(session: Session, actor: Actor, contact: Contact, text: str | None) -> ContactEvent:

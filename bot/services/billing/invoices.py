@@ -5,7 +5,7 @@ client that the App Home and the weekly report show."""
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -142,14 +142,11 @@ def void_invoice(
     return invoice
 
 
-def unbilled_by_client(
-    session: Session, settings: Settings, team_id: str, first_day: date, last_day: date
-) -> list[tuple[str, int]]:
-    """Per client (by name), the billable finished seconds of the period that no invoice
-    bills yet; a day is the VA's own, as drafts count it. Clients without any are left
-    out."""
+def _unbilled_query(settings: Settings, team_id: str, first_day: date, last_day: date) -> Any:
+    """The billable finished entries no invoice bills yet that may start on a day of the
+    period in their VA's zone, with their client's name."""
     start, end = utc_window(first_day, last_day)
-    query = (
+    return (
         sa.select(
             col(Client.name),
             col(TimeEntry.user_id),
@@ -167,6 +164,13 @@ def unbilled_by_client(
             col(TimeEntry.started_at) < end,
         )
     )
+
+
+def _seconds_by_client(
+    session: Session, settings: Settings, team_id: str, first_day: date, last_day: date, query: Any
+) -> dict[str, int]:
+    """The query's seconds per client name, of the entries that start on a day of the
+    period (a day is the VA's own, as drafts count it)."""
     zones: dict[str, ZoneInfo] = {}
     seconds: dict[str, int] = {}
     for name, user_id, started_at, ended_at in session.execute(query):
@@ -175,7 +179,46 @@ def unbilled_by_client(
             zone = zones[user_id] = user_zone(session, settings, team_id, user_id)
         if first_day <= started_at.astimezone(zone).date() <= last_day:
             seconds[name] = seconds.get(name, 0) + whole_seconds(ended_at - started_at)
+    return seconds
+
+
+def unbilled_by_client(
+    session: Session, settings: Settings, team_id: str, first_day: date, last_day: date
+) -> list[tuple[str, int]]:
+    """Per client (by name), the billable finished seconds of the period that no invoice
+    bills yet; a day is the VA's own, as drafts count it. Clients without any are left
+    out."""
+    query = _unbilled_query(settings, team_id, first_day, last_day)
+    seconds = _seconds_by_client(session, settings, team_id, first_day, last_day, query)
     return sorted(
         ((name, total) for name, total in seconds.items() if total > 0),
         key=lambda item: item[0].lower(),
     )
+
+
+def unbilled_of_client(
+    session: Session,
+    settings: Settings,
+    team_id: str,
+    client_id: int,
+    first_day: date,
+    last_day: date,
+) -> int:
+    """One client's billable finished seconds of the period that no invoice bills yet
+    (the contact card's unbilled hours), counted as `unbilled_by_client` counts them."""
+    query = _unbilled_query(settings, team_id, first_day, last_day).where(
+        col(Task.client_id) == client_id
+    )
+    seconds = _seconds_by_client(session, settings, team_id, first_day, last_day, query)
+    return sum(seconds.values())
+
+
+def last_invoice_of(session: Session, team_id: str, client_id: int) -> Invoice | None:
+    """The client's latest invoice of any status."""
+    newest = (col(Invoice.issued_on).desc(), col(Invoice.year).desc(), col(Invoice.seq).desc())
+    return session.exec(
+        select(Invoice)
+        .where(Invoice.team_id == team_id, Invoice.client_id == client_id)
+        .order_by(*newest)
+        .limit(1)
+    ).first()
