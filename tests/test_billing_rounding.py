@@ -12,6 +12,7 @@ from bot.services.billing.money import (
     format_amount,
     from_minor_units,
     minor_unit,
+    parse_money,
     tax_amount,
     time_amount,
     to_minor_unit,
@@ -19,6 +20,7 @@ from bot.services.billing.money import (
 )
 from bot.services.billing.rounding import billed_seconds, round_seconds
 from bot.services.billing.terms import INCREMENTS, BillingTerms, Rounding
+from bot.services.errors import InputError
 
 # 7 min 30 s: a half of 15 min; 7 min 29 s just under it.
 CASES = [
@@ -125,3 +127,45 @@ def test_terms_survive_their_stored_record():
 def test_amounts_as_the_minor_units_the_database_stores(amount, currency, units):
     assert to_minor_units(Decimal(amount), currency) == units
     assert from_minor_units(units, currency) == to_minor_unit(Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("written", "currency", "amount"),
+    [
+        ("1200", "USD", "1200"),
+        ("1,200.50", "USD", "1200.50"),
+        ("$1,200.50", "USD", "1200.50"),
+        (" USD 75 ", "USD", "75"),
+        ("1200 usd", "USD", "1200"),
+        (".5", "USD", "0.5"),
+        ("¥1,500", "JPY", "1500"),
+        ("€1,000.25", "EUR", "1000.25"),
+        ("1.234", "BHD", "1.234"),
+    ],
+)
+def test_an_amount_as_a_person_writes_it(written, currency, amount):
+    assert parse_money(written, currency) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("written", "currency", "reason"),
+    [
+        ("1.200,50", "USD", "is not an amount in USD: write it like 1200, 1,200 or $1,200.00"),
+        ("1,20", "USD", "is not an amount in USD"),
+        ("-3", "USD", "is not an amount in USD"),
+        ("1e5", "USD", "is not an amount in USD"),
+        ("NaN", "USD", "is not an amount in USD"),
+        ("$5", "EUR", "is not an amount in EUR: write it like 1200, 1,200 or €1,200.00"),
+        (
+            "12.345",
+            "USD",
+            "more decimals than USD uses; nothing is rounded away, so write it with 2",
+        ),
+        ("1500.5", "JPY", "write it with no decimals"),
+        ("2000000000000", "USD", "is over $1,000,000,000,000.00"),
+    ],
+)
+def test_an_amount_that_is_none_is_refused_never_rounded(written, currency, reason):
+    with pytest.raises(InputError) as refused:
+        parse_money(written, currency)
+    assert reason in refused.value.message

@@ -39,6 +39,30 @@ def test_a_new_contact_starts_in_the_first_open_stage_with_its_creation_recorded
     assert found.id == contact.id and kinds == ["created"]
 
 
+def test_a_new_contact_may_start_in_a_stage_of_its_own_with_its_deal(engine, settings, actor_for):
+    contact = add(
+        engine,
+        settings,
+        actor_for("U0VA1"),
+        "Ana Núñez",
+        stage="booked",
+        next_step="Send the proposal",
+        amount_minor=120050,
+        currency="USD",
+    )
+    assert (contact.stage, contact.next_step, contact.amount_minor) == (
+        "Booked",
+        "Send the proposal",
+        120050,
+    )
+    with session_scope(engine) as session:
+        (created,) = contacts.events_of(session, contact)
+    assert (created.kind, created.to_stage) == ("created", "Booked")
+    with pytest.raises(InputError) as refused:
+        add(engine, settings, actor_for("U0VA1"), "Ben Okafor", stage="Won")
+    assert "Stages: Lead, Booked, Closed, Lost" in refused.value.message
+
+
 def test_a_name_already_known_is_refused_with_the_existing_contact(engine, settings, actor_for):
     actor = actor_for("U0VA1")
     first = add(engine, settings, actor, "Bob Jones")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
@@ -85,6 +85,9 @@ class AmbiguousContact(InputError):
 
 @dataclass(frozen=True)
 class NewContact:
+    """What a new contact starts with; `stage` is a stage's name as written (None: the
+    pipeline's first open stage), `amount_minor` is in `currency`'s minor units."""
+
     name: str
     client_id: int | None = None
     owner_id: str | None = None
@@ -93,6 +96,12 @@ class NewContact:
     phone: str | None = None
     slack_user_id: str | None = None
     source: str = "manual"
+    stage: str | None = None
+    next_step: str | None = None
+    next_step_due: date | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    expected_close: date | None = None
 
 
 def resolve_stage(settings: Settings, written: str) -> PipelineStage:
@@ -213,9 +222,13 @@ def _check_unique(session: Session, team_id: str, new: NewContact) -> None:
 def create_contact(
     session: Session, settings: Settings, actor: Actor, new: NewContact, tag: str | None = None
 ) -> Contact:
-    """A new contact in the pipeline's first open stage; a name (or Slack user) already
-    known is refused with the existing contact."""
+    """A new contact in its stage (by default the pipeline's first open one); an unknown
+    stage is refused with the valid ones, a name (or Slack user) already known with the
+    existing contact."""
     name = check_name(new.name)
+    stage = (
+        settings.pipeline.first_open if new.stage is None else resolve_stage(settings, new.stage)
+    )
     _check_unique(session, actor.team_id, new)
     now = clock.now()
     contact = Contact(
@@ -228,8 +241,13 @@ def create_contact(
         phone=new.phone,
         slack_user_id=new.slack_user_id,
         owner_id=new.owner_id,
-        stage=settings.pipeline.first_open.name,
+        stage=stage.name,
         stage_since=now,
+        next_step=new.next_step,
+        next_step_due=new.next_step_due,
+        amount_minor=new.amount_minor,
+        currency=new.currency,
+        expected_close=new.expected_close,
         last_touch_at=now,
         source=new.source,
         created_by=actor.user_id,

@@ -4,12 +4,27 @@ minor units are ISO 4217's, from Babel's copy of the Unicode CLDR."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+    list_currencies,
+    parse_decimal,
+)
+
+from bot.services.errors import InputError
+from bot.services.text import quoted
 
 SECONDS_PER_HOUR = Decimal(3600)
+# A written amount: digits grouped by commas or not, a point before the decimals.
+_WRITTEN_AMOUNT = re.compile(r"[0-9][0-9,]*(\.[0-9]+)?|\.[0-9]+")
+# An amount a person writes for a deal: anything larger is a typing slip.
+MAX_WRITTEN_AMOUNT = Decimal(10) ** 12
 
 
 @cache
@@ -68,3 +83,43 @@ def format_rate(rate: Decimal, currency: str) -> str:
     places = max(-exponent, -int(own) if isinstance(own, int) else 0)
     pattern = "¤#,##0" + ("." + "0" * places if places else "")
     return format_currency(rate, currency, pattern, locale="en_US", currency_digits=False)
+
+
+def _without_currency(text: str, currency: str) -> str:
+    """`$1,200`, `USD 1,200`, `1,200 USD` -> `1,200` (the currency's own code or symbol)."""
+    for mark in (currency, get_currency_symbol(currency, locale="en_US")):
+        if text.upper().startswith(mark.upper()):
+            return text[len(mark) :].strip()
+        if text.upper().endswith(mark.upper()):
+            return text[: -len(mark)].strip()
+    return text
+
+
+def parse_money(text: str, currency: str) -> Decimal:
+    """An amount as a person writes it in English, in `currency`: `1200`, `1,200.50`,
+    `$1,200.50`, `1200 USD`. Never negative, never more decimals than the currency has
+    (nothing is rounded away), grouped by thousands if grouped at all (Babel's strict
+    reading refuses `1,20`). The minor units to store are `to_minor_units(amount, currency)`."""
+    written = text.strip()
+    bare = _without_currency(written, currency)
+    example = format_amount(Decimal(1200), currency)
+    refusal = InputError(
+        f"{quoted(written)} is not an amount in {currency}: write it like 1200, 1,200 or {example}."
+    )
+    if not _WRITTEN_AMOUNT.fullmatch(bare):
+        raise refusal
+    try:
+        amount = parse_decimal(bare, locale="en_US", strict=True)
+    except NumberFormatError:
+        raise refusal from None
+    if to_minor_unit(amount, currency) != amount:
+        places = get_currency_precision(currency)
+        raise InputError(
+            f"{quoted(written)} has more decimals than {currency} uses; nothing is rounded "
+            f"away, so write it with {places or 'no'} decimal{'' if places == 1 else 's'}."
+        )
+    if amount > MAX_WRITTEN_AMOUNT:
+        raise InputError(
+            f"{quoted(written)} is over {format_amount(MAX_WRITTEN_AMOUNT, currency)}."
+        )
+    return amount
