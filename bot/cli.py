@@ -6,11 +6,13 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot import clock
+from bot.cli_database import database_engine as _engine
+from bot.cli_database import reachable_database as _reachable_database
+from bot.cli_database import ready_engine as _ready_engine
 from bot.failure_log import configure_logging
 from bot.invoice_export import add_arguments as add_invoice_export
 from bot.services.errors import VADeskError
@@ -21,46 +23,6 @@ DEFAULT_PORT = 3000
 # On SIGTERM, how long `run` and `serve` may take to finish the requests in progress:
 # inside Kubernetes' 30 s grace period and systemd's 90 s stop timeout.
 DRAIN_SECONDS = 25.0
-
-
-def _engine(settings: Settings):
-    from sqlalchemy.exc import ArgumentError
-
-    from store.db import create_db_engine
-
-    try:
-        return create_db_engine(settings.database_url)
-    except (ArgumentError, ImportError) as error:
-        raise VADeskError(f"DATABASE_URL is not a database VA Desk can use: {error}") from None
-
-
-@contextmanager
-def _reachable_database() -> Iterator[None]:
-    """An unreachable database is one line for the console, not a traceback."""
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        yield
-    except OperationalError as error:
-        detail = str(error.orig or error).strip().splitlines()[0]
-        raise VADeskError(f"cannot open the database (DATABASE_URL): {detail}") from None
-
-
-def _ready_engine(settings: Settings):
-    """SQLite is migrated at start; PostgreSQL must be migrated on purpose first."""
-    from store.db import current_revision, head_revision, migrate
-    from store.sql import is_sqlite
-
-    engine = _engine(settings)
-    with _reachable_database():
-        if is_sqlite(engine):
-            migrate(engine)
-        elif current_revision(engine) != head_revision():
-            raise VADeskError(
-                f"The database is at revision {current_revision(engine) or 'none'}, "
-                f"the code needs {head_revision()}: run `vadesk migrate` first."
-            )
-    return engine
 
 
 def _sync_clients(settings: Settings, engine, team_id: str | None) -> None:
