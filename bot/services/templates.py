@@ -286,6 +286,11 @@ class _Leave(dict[str, str]):
         return "{" + key + "}"
 
 
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """A template's text with `values` put in; a placeholder without one stays visible."""
+    return text.format_map(_Leave(values))
+
+
 def fill_template(
     session: Session,
     settings: Settings,
@@ -331,7 +336,7 @@ def fill_template(
             else:
                 unfilled["due"] = f"{format_task_id(task.number)} has no due date"
     used = {field for _, field, _, _ in string.Formatter().parse(template.text) if field}
-    text = template.text.format_map(_Leave(values))
+    text = fill_placeholders(template.text, values)
     return Filled(
         template=template,
         channel=channel,
