@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.services import templates
+from bot import clock
+from bot.services import stale, templates
+from bot.services.people import roster
 from bot.services.rows import saved_id
+from bot.views.stale import stale_blocks
 from bot.views.templates import review_blocks
 from store.models import RoutineRun
 
@@ -25,7 +28,35 @@ def _templates_due_for_review(session: Session, settings: Settings, run: Routine
     return review_blocks(saved_id(run), listed)
 
 
-EXTRAS: dict[str, ExtraBlocks] = {templates.REVIEW_ROUTINE: _templates_due_for_review}
+COLD_LEADS_ROUTINE = "cold-leads"
+COLD_LEADS_LIMIT = 10  # stale contacts the checklist lists, each with its buttons
+
+
+def _cold_leads(session: Session, settings: Settings, run: RoutineRun) -> list:
+    """The stale contacts to act on: for a VA the ones they own and the unowned, for
+    anyone else (a routine moved to supervisors) the whole team's."""
+    is_va = run.owner_id in roster(session, settings, run.team_id).vas
+    message = (
+        stale.MessageRef(run.channel_id, run.message_ts)
+        if run.channel_id and run.message_ts
+        else None
+    )
+    listed = stale.stale_list(
+        session,
+        settings,
+        run.team_id,
+        clock.now(),
+        COLD_LEADS_LIMIT,
+        owned_by=run.owner_id if is_va else None,
+        message=message,
+    )
+    return stale_blocks(listed, f"run-{saved_id(run)}")
+
+
+EXTRAS: dict[str, ExtraBlocks] = {
+    templates.REVIEW_ROUTINE: _templates_due_for_review,
+    COLD_LEADS_ROUTINE: _cold_leads,
+}
 
 
 def routine_extra(session: Session, settings: Settings, run: RoutineRun) -> list | None:

@@ -14,6 +14,7 @@ from handlers import (
     reports,
     roles,
     routines,
+    stale,
     tags,
     tasks,
     templates,
@@ -38,5 +39,6 @@ def register_listeners(app: App) -> None:
         tags,
         templates,
         invoices,
+        stale,
     ):
         module.register(app)

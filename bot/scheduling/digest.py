@@ -63,6 +63,7 @@ class DigestJob(Job):
         def compose(session: Session) -> Message:
             period = digests.period_between("today", day, day, settings)
             digest = digests.build_digest(session, settings, due.team_id, period)
+            digest.stale = digests.stale_part(session, settings, due.team_id)
             heading = "Daily digest"
             return Message(figures_text(digest, heading), digest_blocks(digest, heading))
 

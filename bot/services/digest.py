@@ -25,6 +25,7 @@ from bot.services.people import Actor, display_name
 from bot.services.periods import Period, local_day_bounds
 from bot.services.routines import unfinished_runs
 from bot.services.rows import saved_id
+from bot.services.stale import MessageRef, StaleList, stale_list
 from bot.services.tracked import FINISHED, finished_time
 from store.models import Assignment, Conversation, Escalation, RoutineRun, Task, TimeEntry
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 ATTENTION_LIMIT = 15
+STALE_LIMIT = 5  # stale contacts the digest lists, each with its buttons
 
 
 @dataclass
@@ -56,6 +58,8 @@ class Digest(TeamFigures):
     # The weekly report's billable time on no invoice, per client (name, seconds); None in
     # the daily digest.
     unbilled: list[tuple[str, int]] | None = None
+    # The daily digest's stale contacts (the whole team's); None in the weekly report.
+    stale: StaleList | None = None
 
 
 def period_between(name: str, first: date, last: date, settings: Settings) -> Period:
@@ -115,6 +119,14 @@ def build_digest(session: Session, settings: Settings, team_id: str, period: Per
         finished=finished_tasks(session, team_id, roster, period),
         no_client=clientless_time(session, settings, team_id, period),
     )
+
+
+def stale_part(
+    session: Session, settings: Settings, team_id: str, message: MessageRef | None = None
+) -> StaleList:
+    """The digest's stale contacts as of now: as posted, and as drawn again after a click
+    on `message` (then with what each click did)."""
+    return stale_list(session, settings, team_id, clock.now(), STALE_LIMIT, message=message)
 
 
 def finished_tasks(

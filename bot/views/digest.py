@@ -29,7 +29,10 @@ from bot.views.reports import (
     running_summary,
     scorecard_fields,
 )
+from bot.views.stale import stale_blocks, stale_count_text
 from bot.views.tasks import task_line
+
+DIGEST_PLACE = "digest"  # the stale list's place in its block ids
 
 
 def _span(digest: Digest) -> str:
@@ -57,6 +60,8 @@ def figures_text(digest: Digest, heading: str) -> str:
     done = sum(len(tasks) for tasks in digest.finished.values())
     if done:
         lines.append(f"Finished: {done} tasks by {len(digest.finished)} VAs")
+    if digest.stale is not None:
+        lines.append(stale_count_text(digest.stale))
     return "\n".join(lines)
 
 
@@ -84,6 +89,8 @@ def digest_blocks(digest: Digest, heading: str) -> list:
     blocks += finished_blocks(digest)
     blocks.append(DividerBlock())
     blocks += attention_blocks(digest)
+    if digest.stale is not None:
+        blocks += [DividerBlock(), *stale_blocks(digest.stale, DIGEST_PLACE)]
     blocks.append(
         ContextBlock(
             elements=[
