@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot import clock
 from bot.services import contacts
@@ -152,3 +152,18 @@ def test_an_unknown_stage_is_refused_with_the_valid_ones(settings):
     with pytest.raises(InputError) as refused:
         contacts.resolve_stage(settings, "Won")
     assert "Lead, Booked, Closed, Lost" in refused.value.message
+
+
+def test_a_contact_locked_for_update_is_read_again(engine, settings, actor_for):
+    """A unit of work that read a contact before locking it sees what another committed
+    meanwhile (PostgreSQL; SQLite runs one unit of work at a time)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one unit of work at a time")
+    contact = add(engine, settings, actor_for("U0VA1"), "Bob Jones")
+    with Session(engine, expire_on_commit=False) as first:
+        assert first.get_one(Contact, contact.id).stage == "Lead"
+        with session_scope(engine) as second:
+            second.get_one(Contact, contact.id).stage = "Booked"
+        locked = contacts.get_contact(first, contact.team_id, contact.id, for_update=True)
+        assert locked.stage == "Booked"
+        first.rollback()

@@ -138,8 +138,12 @@ def check_may_change_contact(actor: Actor, contact: Contact) -> None:
 def get_contact(
     session: Session, team_id: str, contact_id: int, for_update: bool = False
 ) -> Contact:
+    """The contact; `for_update` locks its row and reads it again, so a contact this unit
+    of work read before the lock shows what a move committed meanwhile."""
     query = select(Contact).where(Contact.team_id == team_id, Contact.id == contact_id)
-    contact = session.exec(query.with_for_update() if for_update else query).first()
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    contact = session.exec(query).first()
     if contact is None:
         raise NotFound("That contact is not in VA Desk (anymore).")
     return contact
