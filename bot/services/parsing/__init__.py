@@ -3,7 +3,7 @@
 Pure functions so every command reads input the same way; a refusal raises
 InputError whose text says what was wrong and what is accepted. One module per kind of
 input (`durations`, `dates`, `ids`, `markup`) and per command grammar (`task_add`,
-`timer_log`, `followup`); callers import from the package.
+`timer_log`, `followup`, `pipeline_move`); callers import from the package.
 """
 
 from bot.services.parsing.dates import parse_clock_time, parse_date
@@ -17,6 +17,7 @@ from bot.services.parsing.ids import (
     parse_task_id,
 )
 from bot.services.parsing.markup import extract_channel_id, extract_user_id, split_command, take_tag
+from bot.services.parsing.pipeline_move import MOVE_GRAMMAR, MoveOptions, take_move_options
 from bot.services.parsing.task_add import MAX_TITLE_LENGTH, PRIORITIES, TaskDraft, parse_task_add
 from bot.services.parsing.timer_log import (
     TimeLogDraft,
@@ -28,8 +29,10 @@ from bot.services.parsing.timer_log import (
 __all__ = [
     "MAX_ID",
     "MAX_TITLE_LENGTH",
+    "MOVE_GRAMMAR",
     "PRIORITIES",
     "FollowUpDraft",
+    "MoveOptions",
     "TaskDraft",
     "TimeLogDraft",
     "UntaskedLog",
@@ -48,5 +51,6 @@ __all__ = [
     "parse_timer_log",
     "parse_untasked_log",
     "split_command",
+    "take_move_options",
     "take_tag",
 ]
