@@ -10,6 +10,7 @@ from handlers import (
     home,
     invoices,
     out_of_office,
+    pipeline,
     reminders,
     reports,
     roles,
@@ -40,5 +41,6 @@ def register_listeners(app: App) -> None:
         templates,
         invoices,
         stale,
+        pipeline,
     ):
         module.register(app)

@@ -49,6 +49,34 @@ def block_action(action_id: str, value: str, user: str = "U0VA1") -> dict:
     }
 
 
+def select_action(
+    action_id: str,
+    value: str,
+    user: str = "U0VA1",
+    channel: str = "C0ACME",
+    ts: str = "1700000000.000300",
+) -> dict:
+    """An option picked in a static select menu of a message (a contact's card)."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user, "team_id": TEAM},
+        "trigger_id": "trigger.select",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel},
+        "channel": {"id": channel},
+        "message": {"ts": ts},
+        "actions": [
+            {
+                "type": "static_select",
+                "action_id": action_id,
+                "block_id": "b1",
+                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+                "action_ts": "1700000000.3",
+            }
+        ],
+    }
+
+
 def message_shortcut(text: str, channel: str = "C0ACME", user: str = "U0VA1") -> dict:
     return {
         "type": "message_action",

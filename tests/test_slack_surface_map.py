@@ -18,7 +18,7 @@ from pathlib import Path
 
 import handlers
 from bot.app import build_app
-from handlers import invoices, out_of_office, roles, tasks, templates, timers
+from handlers import invoices, out_of_office, pipeline, roles, tasks, templates, timers
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHITECTURE = REPO / "docs" / "architecture.md"
@@ -31,6 +31,7 @@ COMMAND_WORDS = {
     "/role": roles.ROLE_ACTIONS,
     "/template": templates.TEMPLATE_ACTIONS,
     "/invoice": invoices.INVOICE_ACTIONS,
+    "/pipeline": pipeline.PIPELINE_ACTIONS,
     "/report": {"help"},
     "/escalate": {"help"},
     "/assign": {"help"},
