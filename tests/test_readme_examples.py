@@ -3,8 +3,9 @@
 The slash commands are read from README.md (code spans and code blocks) and each is
 typed, on a desk set up with the README's own settings file (`vadesk.example.toml`:
 client acme, the rostered VAs, owner, channels and the welcome template) and the tasks
-it speaks of (T-1 to T-3, a finished time entry, a running timer), into the real app;
-what the person sees must not be a refusal, an unknown subcommand or a failure.
+it speaks of (T-1 to T-3, a finished time entry, a running timer, the contact Bob Jones),
+into the real app; what the person sees must not be a refusal, an unknown subcommand or a
+failure.
 
 - A grammar line (`/timer list [today|week]`) is typed bare and with each of its choices;
   its placeholders are filled in (`@user` is @maria, `#tag` a tag of the taxonomy).
@@ -30,9 +31,13 @@ import pytest
 import handlers
 from bot import clock
 from bot.cli import build_parser, main
+from bot.services import contacts
+from bot.services.contacts import NewContact
+from bot.services.people import resolve_actor
 from handlers import common
 from handlers.failures import CONFLICT_MESSAGE, FAILURE_AFTER_SAVE_MESSAGE, FAILURE_MESSAGE
 from manifests import load_manifest
+from store.db import session_scope
 from tests.conftest import PINNED_NOW, TEAM
 from tests.fakeslack import slash_command_body
 
@@ -112,6 +117,7 @@ def test_the_examples_are_read_from_the_readme():
         "/template reviewed welcome",
         "/ooo until friday",
         "/escalate T-3",
+        "/pipeline move Bob Jones Lost went with another agency",
     ):
         assert expected in EXAMPLES
     assert "/task done" not in EXAMPLES and "/invite @VA Desk" not in EXAMPLES
@@ -228,6 +234,11 @@ def _given(live_app) -> None:
     for logged in ("T-4 1h 2026-10-15", "T-4 30m 2026-11-10"):
         assert live_app.command("/timer", f"log {logged}")["text"].startswith("Logged")
     clock.set_now(PINNED_NOW)
+    # The contact the pipeline's examples move, the VA's.
+    with session_scope(live_app.engine) as session:
+        actor = resolve_actor(session, live_app.settings, TEAM, VA, lambda _user: None)
+        new = NewContact(name="Bob Jones", owner_id=VA)
+        contacts.create_contact(session, live_app.settings, actor, new)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
