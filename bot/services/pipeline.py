@@ -22,17 +22,17 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from babel.numbers import (
-    NumberFormatError,
-    get_currency_precision,
-    get_currency_symbol,
-    parse_decimal,
-)
 from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services import contacts
-from bot.services.billing.money import format_amount, from_minor_units, minor_unit, to_minor_units
+from bot.services.billing.money import (
+    MAX_WRITTEN_AMOUNT,
+    format_amount,
+    from_minor_units,
+    parse_money,
+    to_minor_units,
+)
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound
 from bot.services.parsing import MOVE_GRAMMAR
 from bot.services.people import Actor
@@ -72,7 +72,6 @@ __all__ = [
 NOTE_FIELD = "note"
 AMOUNT_FIELD = "amount"
 CLOSE_FIELD = "expected_close"
-MAX_AMOUNT = 1_000_000_000  # in the currency's major unit: a billion dollars, euros, yen
 _WORD_RE = re.compile(r"\S+")
 
 
@@ -97,34 +96,15 @@ def today_of(actor: Actor) -> date:
 
 
 def amount_example(currency: str) -> str:
-    return format_amount(Decimal(1500), currency)
+    return format_amount(Decimal(1200), currency)
 
 
 def parse_amount(settings: Settings, text: str | None) -> int:
-    """`1500`, `1,500.50`, `$1,500.50`, `1500 USD`: an amount in the workspace's currency
-    (`[billing] currency`), as the whole minor units the contact stores (cents)."""
+    """`1200`, `1,200.50`, `$1,200.50`, `1200 USD`: an amount in the workspace's currency
+    (`[billing] currency`, read by money.parse_money), as the whole minor units the
+    contact stores (cents)."""
     currency = settings.billing.currency
-    raw = (text or "").strip()
-    marks = "|".join(re.escape(m) for m in {currency, get_currency_symbol(currency, "en_US")})
-    number = re.sub(rf"^(?:{marks})\s*|\s*(?:{marks})$", "", raw, flags=re.IGNORECASE)
-    example = amount_example(currency)
-    if not re.fullmatch(r"\d[\d,]*(?:\.\d+)?|\.\d+", number):
-        raise InputError(f"{quoted(raw)} is not an amount in {currency}; write it like {example}.")
-    try:
-        amount = parse_decimal(number, locale="en_US", strict=True)
-    except NumberFormatError:
-        raise InputError(
-            f"{quoted(raw)} is not an amount in {currency}: its commas do not group "
-            f"thousands; write it like {example}."
-        ) from None
-    if amount % minor_unit(currency):
-        places = get_currency_precision(currency)
-        exact = f"{places} decimal places" if places else "no decimal places"
-        raise InputError(f"{quoted(raw)} has too many decimals: {currency} has {exact}.")
-    if amount > MAX_AMOUNT:
-        limit = format_amount(Decimal(MAX_AMOUNT), currency)
-        raise InputError(f"{quoted(raw)} is over the largest amount, {limit}.")
-    return to_minor_units(amount, currency)
+    return to_minor_units(parse_money(text or "", currency), currency)
 
 
 def amount_text(units: int, currency: str) -> str:
@@ -164,10 +144,9 @@ def _problems(
             "(it stays in the contact's history)."
         )
     currency = settings.billing.currency
-    if amount_minor is not None and not 0 <= amount_minor <= to_minor_units(
-        Decimal(MAX_AMOUNT), currency
-    ):
-        problems[AMOUNT_FIELD] = f"An amount is from 0 to {amount_text(MAX_AMOUNT, currency)}."
+    largest = to_minor_units(MAX_WRITTEN_AMOUNT, currency)
+    if amount_minor is not None and not 0 <= amount_minor <= largest:
+        problems[AMOUNT_FIELD] = f"An amount is from 0 to {amount_text(largest, currency)}."
     if expected_close is not None and expected_close < today_of(actor):
         problems[CLOSE_FIELD] = (
             f"The expected close, {day_text(expected_close)}, is in the past; "
