@@ -354,7 +354,7 @@ class FakeSlack:
                 + "\n".join(f"  {rejection}" for rejection in rejected)
             )
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 20.0) -> list[Call]:
         """Block until ``count`` calls of ``method`` arrived; return them.
 
         Needed because Bolt acks first and calls the Web API from worker threads.

@@ -138,7 +138,7 @@ def test_rate_limited_and_failing_slack_calls_are_retried(live_app):
     live_app.fake.fail_next("views.publish", status=429, retry_after=1)
     live_app.fake.fail_next("users.info", status=503)
     live_app.command("/task", "add Survive a 429")
-    publishes = live_app.fake.wait_for("views.publish", 2, timeout=8)
+    publishes = live_app.fake.wait_for("views.publish", 2)
     assert [c.status for c in publishes] == [429, 200]
     assert [c.status for c in live_app.fake.calls("users.info")][:2] == [503, 200]
 
