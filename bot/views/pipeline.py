@@ -46,6 +46,8 @@ NAME_SHOWN_LIMIT = 80
 NEXT_STEP_SHOWN_LIMIT = 150
 NOTE_SHOWN_LIMIT = 500
 NOT_IN_SETTINGS = "(not in [pipeline])"
+# What a message's blocks may hold: Slack refuses one of about 13,000 characters of text.
+MESSAGE_TEXT_BUDGET = 12_000
 AMOUNT_INPUT_LIMIT = 40
 
 
@@ -118,36 +120,50 @@ def summary_text(summary: Summary) -> str:
     return f"Pipeline: {counted(summary.count, 'contact')}"
 
 
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
+
+
 def summary_blocks(summary: Summary, currency: str) -> list:
-    """Each stage's figures and the contacts longest in it, then all stages' figures."""
-    lines = []
-    for figures in summary.stages:
-        lines.append(_stage_figures(figures, currency))
-        lines += [entry_line(entry) for entry in figures.oldest]
+    """Each stage's figures and the contacts longest in it, then all stages' figures;
+    fewer of the longest per stage when all of them would not fit one message."""
     total = f"*All stages* · {counted(summary.count, 'contact')}"
     if summary.amounts:
         total += (
             f" · {amounts_text(summary.amounts, currency)}, weighted "
             f"{amounts_text(summary.weighted, currency)}"
         )
-    blocks: list = [HeaderBlock(text="Pipeline"), *line_sections(lines)]
-    blocks = blocks[: MESSAGE_BLOCKS_LIMIT - 2]
-    blocks += [*line_sections([total]), context_block(["`/pipeline <stage>` lists a stage"])]
-    return blocks
+    most = max((len(figures.oldest) for figures in summary.stages), default=0)
+    for shown_per_stage in range(most, -1, -1):
+        lines = []
+        for figures in summary.stages:
+            lines.append(_stage_figures(figures, currency))
+            lines += [entry_line(entry) for entry in figures.oldest[:shown_per_stage]]
+        if _size(lines) + len(total) <= MESSAGE_TEXT_BUDGET:
+            break
+    hint = escape("`/pipeline <stage>` lists a stage's contacts")
+    blocks: list = [HeaderBlock(text="Pipeline"), *line_sections([*lines, total])]
+    return [*blocks[: MESSAGE_BLOCKS_LIMIT - 1], context_block([hint])]
 
 
 def stage_list_text(listed: StageList) -> str:
-    return f"{listed.figures.name}: {counted(listed.figures.count, 'contact')}"
+    return f"{escape(listed.figures.name)}: {counted(listed.figures.count, 'contact')}"
 
 
 def stage_list_blocks(listed: StageList, currency: str) -> list:
+    """The stage's contacts, longest in it first, as many as one message holds."""
     figures = listed.figures
     if not figures.count:
         return line_sections([f"Nobody is in {_stage_title(figures)}."])
     lines = [_stage_figures(figures, currency), "_Longest in the stage first:_"]
-    lines += [entry_line(entry, deal=True) for entry in figures.oldest]
-    if listed.more:
-        lines.append(f"… and {listed.more} more (the {listed.limit} longest in it are listed).")
+    for entry in figures.oldest:
+        line = entry_line(entry, deal=True)
+        if _size(lines) + len(line) > MESSAGE_TEXT_BUDGET:
+            break
+        lines.append(line)
+    more = figures.count - (len(lines) - 2)
+    if more:
+        lines.append(f"… and {more} more: the {len(lines) - 2} longest in it are listed.")
     return line_sections(lines)[:MESSAGE_BLOCKS_LIMIT]
 
 
