@@ -306,7 +306,7 @@ def test_names_and_stages_with_spaces_are_read_longest_first(engine, settings, a
         read = pipeline.read_move(session, spaced, TEAM, "bob  lead closed won  paid   in full")
         assert (read.contact.id, read.stage, read.note) == (
             bob_lead.id,
-            "closed won",
+            "Closed Won",
             "paid   in full",
         )
         # "Bob Lead" is a name, but nothing after it is a stage: "Bob" is the name.

@@ -265,12 +265,16 @@ class MoveWords:
     note: str | None
 
 
-def _stage_words(settings: Settings, words: list[str]) -> int:
-    """How many of the first words name a stage of the settings (the most that do), or 0."""
-    for count in range(len(words), 0, -1):
-        if settings.pipeline.stage(" ".join(words[:count])) is not None:
-            return count
-    return 0
+def _stage_words(settings: Settings, words: list[str]) -> tuple[int, str]:
+    """How many of the first words name a stage of the settings (the most that do, spaces
+    and case aside) and the stage's name; (0, "") when none do."""
+    stages = {contacts.name_key(stage.name): stage.name for stage in settings.pipeline.stages}
+    longest = max(len(key.split(" ")) for key in stages)
+    for count in range(min(len(words), longest), 0, -1):
+        name = stages.get(contacts.name_key(" ".join(words[:count])))
+        if name is not None:
+            return count, name
+    return 0, ""
 
 
 def _name_lengths(session: Session, team_id: str, words: list[str]) -> list[int]:
@@ -301,15 +305,15 @@ def read_move(session: Session, settings: Settings, team_id: str, text: str) -> 
         raise InputError(f"Usage: `{escape(MOVE_GRAMMAR)}`")
     lengths = _name_lengths(session, team_id, words)
     for length in lengths:
-        stage_length = _stage_words(settings, words[length:])
+        stage_length, stage = _stage_words(settings, words[length:])
         if stage_length:
             contact = contacts.contact_named(session, team_id, text[: spans[length - 1].end()])
             note = text[spans[length + stage_length - 1].end() :].strip()
-            return MoveWords(contact, " ".join(words[length : length + stage_length]), note or None)
+            return MoveWords(contact, stage, note or None)
     if lengths:
-        contacts.resolve_stage(settings, words[lengths[0]])  # refused, naming the stages
+        contacts.resolve_stage(settings, words[lengths[0]])  # no stage follows: refused
     for length in range(1, len(words)):
-        if _stage_words(settings, words[length:]):
+        if _stage_words(settings, words[length:])[0]:
             contacts.contact_named(session, team_id, text[: spans[length - 1].end()])
     raise NotFound(
         f"No contact's name begins {quoted(text)}. Usage: `{escape(MOVE_GRAMMAR)}`; "
