@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import stale, templates
+from bot.services import onboarding, stale, templates
+from bot.services.onboarding_tasks import onboarding_tag
 from bot.services.people import roster
 from bot.services.rows import saved_id
+from bot.views.onboarding import check_blocks
 from bot.views.stale import stale_blocks
 from bot.views.templates import review_blocks
 from store.models import RoutineRun
@@ -53,9 +55,15 @@ def _cold_leads(session: Session, settings: Settings, run: RoutineRun) -> list:
     return stale_blocks(listed, f"run-{saved_id(run)}")
 
 
+def _unfinished_onboarding(session: Session, settings: Settings, run: RoutineRun) -> list:
+    listed = onboarding.unfinished_onboarding(session, run.team_id)
+    return check_blocks(listed, onboarding_tag(settings))
+
+
 EXTRAS: dict[str, ExtraBlocks] = {
     templates.REVIEW_ROUTINE: _templates_due_for_review,
     COLD_LEADS_ROUTINE: _cold_leads,
+    onboarding.CHECK_ROUTINE: _unfinished_onboarding,
 }
 
 

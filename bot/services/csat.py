@@ -33,7 +33,8 @@ class PromptDue:
 def prompts_due(
     session: Session, settings: Settings, team_id: str, since: datetime, until: datetime
 ) -> list[PromptDue]:
-    """Client tasks done in (since, until] whose client asks for CSAT, not yet prompted."""
+    """Client tasks done in (since, until] whose client asks for CSAT, not yet prompted;
+    onboarding items are the team's own steps, never rated one by one."""
     asking = {c.key: c.channel for c in settings.clients if c.csat and c.channel}
     if not asking:
         return []
@@ -48,6 +49,7 @@ def prompts_due(
         select(Task).where(
             Task.team_id == team_id,
             Task.status == "done",
+            col(Task.onboarding).is_(False),
             col(Task.client_id).in_(list(channel_of)),
             col(Task.completed_at) > since,
             col(Task.completed_at) <= until,

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from bot import clock
+from bot.services.onboarding_tasks import onboard_new_client
 from store.models import Client, User, Workspace
-from store.sql import insert_once
+from store.sql import insert_once, insert_or_ignore
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -75,7 +76,9 @@ def _configured_values(configured: ClientSettings) -> dict[str, Any]:
 def sync_configured_clients(session: Session, settings: Settings, team_id: str) -> None:
     """Make the `[clients]` of the settings rows of the workspace (its row must exist),
     as they are written. Idempotent, and safe when two processes start at once: a row
-    another inserted first is kept, and both write the same values.
+    another inserted first is kept, and both write the same values. A client added once
+    the workspace has clients gets its onboarding tasks (bot/services/onboarding_tasks.py) from
+    the one unit of work that stored its row.
 
     A client no longer in the settings keeps its row, so its tasks and time keep their
     client; only its channel is no longer its (nor is a configured client's channel any
@@ -94,16 +97,28 @@ def sync_configured_clients(session: Session, settings: Settings, team_id: str) 
             row.channel_id = None
             session.add(row)
     session.flush()
+    added = []
     for configured in settings.clients:
         values = _configured_values(configured)
         known_row = known.get(configured.key)
         if known_row is None:
-            insert_once(session, Client(team_id=team_id, key=configured.key, **values))
+            new_id = insert_or_ignore(
+                session,
+                Client,
+                {"team_id": team_id, "key": configured.key, **values},
+                "id",
+                conflict_on=("team_id", "key"),
+            )
+            if new_id is not None:
+                added.append((new_id, configured))
         elif any(getattr(known_row, k) != v for k, v in values.items()):
             for key, value in values.items():
                 setattr(known_row, key, value)
             session.add(known_row)
     session.flush()
+    if rows:  # the first clients stored are those the agency already had: no onboarding
+        for client_id, configured in added:
+            onboard_new_client(session, settings, team_id, client_id, configured.owner)
 
 
 def only_known_workspace(session: Session) -> str | None:

@@ -19,6 +19,7 @@ from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
 from bot.services.rows import saved_id
+from bot.services.task_numbers import take_task_number
 from bot.services.text import NOTES_LIMIT, checked_text, escape, quoted, time_token
 from store.models import (
     CLOSED_STATUSES,
@@ -28,7 +29,6 @@ from store.models import (
     FollowUp,
     Task,
     TimeEntry,
-    Workspace,
 )
 
 if TYPE_CHECKING:
@@ -129,15 +129,7 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
         client = session.get(Client, new.client_id)
         if client is None or client.team_id != actor.team_id:
             raise NotFound("That client is not registered in this workspace.")
-    number = (
-        session.exec(
-            sa.update(Workspace)
-            .where(col(Workspace.id) == actor.team_id)
-            .values(next_task_number=Workspace.next_task_number + 1)
-            .returning(col(Workspace.next_task_number))
-        ).scalar_one()
-        - 1
-    )
+    number = take_task_number(session, actor.team_id)
     now = clock.now()
     task = Task(
         team_id=actor.team_id,

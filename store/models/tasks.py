@@ -28,6 +28,7 @@ class Task(SQLModel, table=True):
         sa.Index("ix_task_team_assignee_due", "team_id", "assignee_id", "due"),
         sa.Index("ix_task_team_status_due", "team_id", "status", "due"),
         sa.Index("ix_task_team_tag", "team_id", "tag"),
+        sa.Index("ix_task_team_onboarding", "team_id", "onboarding", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -54,6 +55,9 @@ class Task(SQLModel, table=True):
     billable: bool = Field(default=True)
     # The contact the task is for (onboarding, re-engagement, a task made from the card).
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    # An item of a client's or contact's onboarding ([onboarding] items), made by VA Desk:
+    # the weekly onboarding check lists those not done yet.
+    onboarding: bool = Field(default=False)
 
 
 class FollowUp(SQLModel, table=True):

@@ -16,6 +16,7 @@ from bot.settings.schema.fields import (
     Hours,
     Section,
     TimeZoneName,
+    UserId,
     describe,
     refuse,
     text_of_at_most,
@@ -69,6 +70,9 @@ class ClientEntry(Section):
     business_hours: Hours | None = None
     business_days: Days | None = None
     csat: StrictBool = False  # ask the client channel "How did we do?" when a task is done
+    # The VA who keeps the client: a client added to the file gets its onboarding tasks
+    # assigned to them (unassigned without one).
+    owner: UserId | None = None
 
 
 class ClientSettings(ClientEntry):
