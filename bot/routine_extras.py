@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import onboarding, stale, templates
+from bot.services import onboarding, stale, templates, testimonials
 from bot.services.onboarding_tasks import onboarding_tag
 from bot.services.people import roster
 from bot.services.rows import saved_id
 from bot.views.onboarding import check_blocks
 from bot.views.stale import stale_blocks
 from bot.views.templates import review_blocks
+from bot.views.testimonials import list_blocks as testimonial_blocks
 from store.models import RoutineRun
 
 if TYPE_CHECKING:
@@ -60,10 +61,17 @@ def _unfinished_onboarding(session: Session, settings: Settings, run: RoutineRun
     return check_blocks(listed, onboarding_tag(settings))
 
 
+def _happy_clients(session: Session, settings: Settings, run: RoutineRun) -> list:
+    listed = testimonials.happy_clients(session, settings, run.team_id, run.slot)
+    has_template = settings.template(testimonials.TEMPLATE) is not None
+    return testimonial_blocks(saved_id(run), listed, settings.testimonials.after_days, has_template)
+
+
 EXTRAS: dict[str, ExtraBlocks] = {
     templates.REVIEW_ROUTINE: _templates_due_for_review,
     COLD_LEADS_ROUTINE: _cold_leads,
     onboarding.CHECK_ROUTINE: _unfinished_onboarding,
+    testimonials.ROUTINE: _happy_clients,
 }
 
 

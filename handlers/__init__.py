@@ -19,6 +19,7 @@ from handlers import (
     tags,
     tasks,
     templates,
+    testimonials,
     timers,
 )
 
@@ -39,6 +40,7 @@ def register_listeners(app: App) -> None:
         chats,
         tags,
         templates,
+        testimonials,
         invoices,
         stale,
         pipeline,

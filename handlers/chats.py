@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import clock
-from bot.services import chat_assignment, chats
+from bot.services import chat_assignment, chats, testimonials
 from bot.services.chat_assignment import Placement
 from bot.services.events import forget_old_now_and_then
 from bot.services.people import Actor, roster
@@ -91,6 +91,8 @@ def handle_channel_message(
     forget_old_now_and_then(desk.engine)
     with desk.session() as session:
         outcome = chats.record_message(session, desk.settings, message)
+        if outcome is not None and outcome.what != "answered" and message.thread_ts:
+            testimonials.keep_answer(session, message)  # a client's, counted the first time
         placement = None
         if outcome is not None and outcome.what == "opened":
             placement = chat_assignment.place(

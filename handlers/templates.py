@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -104,19 +105,36 @@ def handle_template_command(
     )
 
 
-def _post(desk: Desk, slack: WebClient, actor: Actor, name: str, channel: str, text: str) -> str:
-    """Post the text in the channel for the VA, then count it as their reply there."""
+def post_as_reply(
+    desk: Desk,
+    slack: WebClient,
+    actor: Actor,
+    name: str,
+    channel: str,
+    text: str,
+    *,
+    on_posted: Callable[[Session, str], None] | None = None,
+    on_refused: Callable[[Session], None] | None = None,
+) -> str:
+    """Post the text in the channel for the VA, then count it as their reply there; what
+    to tell them. `on_posted` records more about the post (its ts) in the same unit of
+    work; `on_refused` undoes what was kept for a post Slack refused."""
     shown, blocks = views.posted_message(text, actor.user_id)
     try:
         answer = slack.chat_postMessage(channel=channel, text=shown, blocks=blocks)
     except SlackApiError as error:
         problem = error.response.get("error")
         logger.warning("template %s not posted in %s: %s", name, channel, problem)
+        if on_refused is not None:
+            with desk.session() as session:
+                on_refused(session)
         return views.refused_post_text(name, channel, problem)
     with desk.session() as session:
         posted = templates.record_posted(
             session, desk.settings, actor.team_id, actor.user_id, channel, answer["ts"]
         )
+        if on_posted is not None:
+            on_posted(session, answer["ts"])
         client_name, _ = templates.client_of_channel(session, desk.settings, actor.team_id, channel)
     return views.posted_text(name, channel, posted, client_name)
 
@@ -134,7 +152,7 @@ def handle_post_submission(
 
     def act(session: Session, actor: Actor) -> Reply:
         checked = templates.checked_post(text)
-        return Reply(then=lambda slack: _post(desk, slack, actor, name, channel, checked))
+        return Reply(then=lambda slack: post_as_reply(desk, slack, actor, name, channel, checked))
 
     answer_submission(ack, body, client, context, act, templates.TEXT_FIELD)
 

@@ -298,9 +298,11 @@ def fill_template(
     name: str,
     channel: str,
     lookup: ProfileLookup | None = None,
+    addressed: str | None = None,
 ) -> Filled:
     """The template's text with what the channel tells filled in; `lookup` asks Slack for
-    a person's profile when VA Desk does not know their name."""
+    a person's profile when VA Desk does not know their name. `addressed`: the first name
+    of the person the caller writes to, for {contact} when the channel does not tell."""
     template = get_template(settings, name)
     values: dict[str, str] = {}
     unfilled: dict[str, str] = {}
@@ -318,6 +320,7 @@ def fill_template(
         values["client"] = client_name
         writer = last_client_writer(session, actor.team_id, channel)
         contact = _name_of(session, actor.team_id, writer, lookup) if writer else None
+        contact = contact or addressed
         if contact:
             values["contact"] = contact
         else:

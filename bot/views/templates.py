@@ -97,22 +97,33 @@ def _notes(filled: Filled) -> str:
     return "\n".join(lines)
 
 
-def preview_modal(filled: Filled) -> View:
+def preview_modal(
+    filled: Filled,
+    *,
+    callback_id: str = POST_CALLBACK,
+    title: str = "Send a template",
+    metadata: dict | None = None,
+    note: str | None = None,
+) -> View:
+    """The filled template to edit and post; another flow that posts a template (a
+    testimonial request) gives its own callback, title, metadata and a note (mrkdwn)."""
     where = f"<#{filled.channel}>"
     if filled.client_name:
         where += f" ({escape(filled.client_name)})"
+    notes = _notes(filled) + (f"\n{note}" if note else "")
+    meta = {"template": filled.template.name, "channel": filled.channel, **(metadata or {})}
     return View(
         type="modal",
-        callback_id=POST_CALLBACK,
-        title="Send a template",
+        callback_id=callback_id,
+        title=title,
         submit="Post",
         close="Cancel",
-        private_metadata=json.dumps({"template": filled.template.name, "channel": filled.channel}),
+        private_metadata=json.dumps(meta),
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(text=f"*{filled.template.name}*, to be posted in {where}")
             ),
-            ContextBlock(elements=[MarkdownTextObject(text=_notes(filled))]),
+            ContextBlock(elements=[MarkdownTextObject(text=notes)]),
             InputBlock(
                 block_id=TEXT_FIELD,
                 label="Message (edit it before posting)",
