@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import clock
-from bot.services import contacts
+from bot.services import contact_writers, contacts
 from bot.services.contacts import NewContact
 from bot.services.errors import InputError, NotFound, PermissionDenied
 from store.db import session_scope
@@ -101,7 +101,7 @@ def test_a_client_who_writes_becomes_one_contact_and_keeps_their_earlier_tags(
         )
     for minutes in (0, 5):
         with session_scope(engine) as session:
-            contacts.contact_for_writer(
+            contact_writers.contact_for_writer(
                 session,
                 settings,
                 actor.team_id,

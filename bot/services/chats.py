@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from bot.services.calendars import workspace_calendar
+from bot.services.contact_writers import contact_for_writer, touch_slack_users
 from bot.services.people import (
     CONNECT_KEY_PREFIX,
     client_for_channel,
@@ -183,6 +184,10 @@ def record_message(
         return None
     one_channel_at_a_time(session, message.team_id, message.channel)
     at = instant_of(message.ts)
+    if not team_member:  # the client is a contact (made the first time they write), touched
+        contact_for_writer(
+            session, settings, message.team_id, message.user, where.client_id, None, at
+        )
     open_here = list(
         session.exec(
             select(Conversation)
@@ -286,6 +291,7 @@ def _answer(
     at: datetime,
 ) -> ChatOutcome | None:
     outcome = None
+    touch_slack_users(session, message.team_id, {c.opened_by for c in replied_to}, at)
     for conversation in replied_to:
         conversation.last_team_at = max(conversation.last_team_at or at, at)
         if conversation.first_response_at is None and at >= conversation.opened_at:

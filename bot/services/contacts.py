@@ -4,8 +4,9 @@ a VA (its owner), with a history of what happened to it.
 The rules: a name is looked up as written (any case, spaces collapsed); a Slack user is one
 contact per workspace, so a client who writes in a client channel becomes a contact once;
 a contact is touched by a client message, a reply, a task done for it, a note or a stage
-move. A VA changes (edits, moves, archives) a contact they own or one nobody owns;
-supervisors and owners change any. Anyone on the team may add a note.
+move (the touches from elsewhere, and the contact a client's message makes, are in
+`bot.services.contact_writers`). A VA changes (edits, moves, archives) a contact they own
+or one nobody owns; supervisors and owners change any. Anyone on the team may add a note.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import clock
@@ -23,8 +23,7 @@ from bot.services.errors import InputError, NotFound, PermissionDenied
 from bot.services.people import Actor
 from bot.services.rows import saved_id
 from bot.services.text import escape, quoted, shown
-from store.models import Client, Contact, ContactEvent, ContactTag, Task
-from store.sql import insert_or_ignore
+from store.models import Client, Contact, ContactEvent, ContactTag
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -35,6 +34,10 @@ MAX_NOTE_CHARS = 3000  # a note is shown whole in a section of the card
 _SPACES = re.compile(r"\s+")
 # Several contacts of one name: this many are named in the refusal.
 LISTED_MATCHES = 10
+
+
+def spaces_collapsed(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
 
 
 def name_key(name: str) -> str:
@@ -178,6 +181,29 @@ def contact_named(
     return matches[0]
 
 
+# A name is at most this many words when a note's text is told apart from the name.
+MAX_NAME_WORDS = 30
+_WORD = re.compile(r"\S+")
+
+
+def contact_and_rest(session: Session, team_id: str, written: str) -> tuple[Contact, str]:
+    """`Bob Jones called about the quote` -> (Bob Jones, "called about the quote"): the
+    longest start of the text that is a contact's whole name, and the rest as typed."""
+    words = list(_WORD.finditer(written))
+    for count in range(min(len(words), MAX_NAME_WORDS), 0, -1):
+        matches = contacts_named(session, team_id, " ".join(w[0] for w in words[:count]))
+        if len(matches) > 1:
+            raise AmbiguousContact(written[: words[count - 1].end()], matches)
+        if matches:
+            rest = written[words[count].start() :] if count < len(words) else ""
+            return matches[0], rest.strip()
+    start = written.strip()
+    raise NotFound(
+        f"No contact's name starts {quoted(start)}. Write the whole name, then the note: "
+        "`/contact note Bob Jones called about the quote`."
+    )
+
+
 def contact_of_slack_user(session: Session, team_id: str, user_id: str) -> Contact | None:
     return session.exec(
         select(Contact).where(Contact.team_id == team_id, Contact.slack_user_id == user_id)
@@ -266,58 +292,6 @@ def create_contact(
     return contact
 
 
-def contact_for_writer(
-    session: Session,
-    settings: Settings,
-    team_id: str,
-    user_id: str,
-    client_id: int | None,
-    name: str,
-    at: datetime,
-) -> Contact:
-    """The contact of a client who wrote in a client channel, made the first time they
-    write (once, however many processes see the message), and touched."""
-    contact = contact_of_slack_user(session, team_id, user_id)
-    if contact is None:
-        checked = _SPACES.sub(" ", name).strip()[:MAX_NAME_CHARS] or user_id
-        values = {
-            "team_id": team_id,
-            "name": checked,
-            "name_key": name_key(checked),
-            "client_id": client_id,
-            "slack_user_id": user_id,
-            "stage": settings.pipeline.first_open.name,
-            "stage_since": at,
-            "last_touch_at": at,
-            "source": "client message",
-            "created_by": user_id,
-            "created_at": at,
-            "updated_at": at,
-        }
-        new_id = insert_or_ignore(session, Contact, values, "id")
-        contact = contact_of_slack_user(session, team_id, user_id)
-        if contact is None:
-            raise NotFound("The client's contact could not be made.")
-        if new_id is not None:
-            record_event(session, contact, "created", None, at, to_stage=contact.stage)
-            _adopt_slack_tags(session, contact)
-    touch(session, contact, at)
-    return contact
-
-
-def _adopt_slack_tags(session: Session, contact: Contact) -> None:
-    """Tags given to the Slack user before they had a record become the record's."""
-    for row in session.exec(
-        select(ContactTag).where(
-            ContactTag.team_id == contact.team_id,
-            ContactTag.contact_id == contact.slack_user_id,
-            col(ContactTag.record_id).is_(None),
-        )
-    ):
-        row.record_id = contact.id
-        session.add(row)
-
-
 def tag_record(
     session: Session, actor_id: str, contact: Contact, tag: str, at: datetime | None = None
 ) -> ContactTag:
@@ -374,26 +348,6 @@ def events_of(session: Session, contact: Contact, limit: int = 10) -> list[Conta
             .order_by(col(ContactEvent.at).desc(), col(ContactEvent.id).desc())
             .limit(limit)
         )
-    )
-
-
-def touch_for_task(session: Session, task: Task, at: datetime) -> None:
-    """A task done for a contact (or for a client: each of its contacts) touches them."""
-    if task.contact_id is not None:
-        contact = session.get(Contact, task.contact_id)
-        if contact is not None:
-            touch(session, contact, at)
-        return
-    if task.client_id is None:
-        return
-    session.execute(
-        update(Contact)
-        .where(
-            col(Contact.team_id) == task.team_id,
-            col(Contact.client_id) == task.client_id,
-            col(Contact.last_touch_at) < at,
-        )
-        .values(last_touch_at=at)
     )
 
 

@@ -15,6 +15,7 @@ from bot import clock
 from bot.services import audit, timers
 from bot.services.access import check_may_change_task, check_may_read
 from bot.services.billing.billable import NotBillable, why_not_billable
+from bot.services.contact_writers import touch_for_task
 from bot.services.errors import AlreadyDone, InputError, NotFound
 from bot.services.parsing import format_task_id, parse_task_id
 from bot.services.people import Actor, client_for_channel, ensure_workspace
@@ -270,6 +271,7 @@ def complete_task(session: Session, actor: Actor, number: int, notes: str | None
     task.completed_at = now
     task.updated_at = now
     session.add(task)
+    touch_for_task(session, task, now)
     audit.record(
         session,
         actor,
