@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from handlers import (
     chats,
+    contacts,
     csat,
     delegation,
     escalations,
@@ -44,5 +45,6 @@ def register_listeners(app: App) -> None:
         invoices,
         stale,
         pipeline,
+        contacts,
     ):
         module.register(app)

@@ -209,3 +209,13 @@ class World:
                     created_at=datetime.combine(issued_on, datetime.min.time(), tzinfo=UTC),
                 )
             )
+
+
+def mrkdwn_texts(node) -> list[str]:
+    """Every mrkdwn text of a message's blocks (plain text is shown as typed)."""
+    if isinstance(node, list):
+        return [text for item in node for text in mrkdwn_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if node.get("type") == "mrkdwn" else []
+    return own + [text for value in node.values() for text in mrkdwn_texts(value)]

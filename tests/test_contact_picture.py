@@ -17,17 +17,7 @@ from bot.views.contacts import CONTACT_MOVE_ACTION, card_blocks, card_text
 from store.db import session_scope
 from store.models import Client, Contact
 from tests import blockkit_limits
-from tests.contact_world import NOW, World
-
-
-def mrkdwn_texts(node) -> list[str]:
-    """Every mrkdwn text of a message's blocks (plain text is shown as typed)."""
-    if isinstance(node, list):
-        return [text for item in node for text in mrkdwn_texts(item)]
-    if not isinstance(node, dict):
-        return []
-    own = [node["text"]] if node.get("type") == "mrkdwn" else []
-    return own + [text for value in node.values() for text in mrkdwn_texts(value)]
+from tests.contact_world import NOW, World, mrkdwn_texts
 
 
 @pytest.fixture

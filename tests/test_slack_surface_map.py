@@ -18,7 +18,16 @@ from pathlib import Path
 
 import handlers
 from bot.app import build_app
-from handlers import invoices, out_of_office, pipeline, roles, tasks, templates, timers
+from handlers import (
+    contacts,
+    invoices,
+    out_of_office,
+    pipeline,
+    roles,
+    tasks,
+    templates,
+    timers,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ARCHITECTURE = REPO / "docs" / "architecture.md"
@@ -32,6 +41,7 @@ COMMAND_WORDS = {
     "/template": templates.TEMPLATE_ACTIONS,
     "/invoice": invoices.INVOICE_ACTIONS,
     "/pipeline": pipeline.PIPELINE_ACTIONS,
+    "/contact": contacts.CONTACT_ACTIONS,
     "/report": {"help"},
     "/escalate": {"help"},
     "/assign": {"help"},

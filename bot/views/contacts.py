@@ -6,7 +6,6 @@ to its message where there is one."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -39,8 +38,9 @@ from bot.services.tasks import status_word
 from bot.services.text import counted, day_text, escape, fit, shown, time_token
 from bot.views.blocks import FIELD_TEXT_LIMIT, HEADER_LIMIT, OPTION_LIMIT, line_sections, plain
 from bot.views.chats import message_link
+from bot.views.contact_history import archive_link, event_line
 from bot.views.invoices.records import money
-from store.models import Contact, ContactEvent
+from store.models import Contact
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -53,7 +53,6 @@ CONTACT_NOTE_ACTION = "contact_note"
 STAGE_VALUE_SEPARATOR = "|"
 TITLE_SHOWN = 150
 FOLLOWUP_SHOWN = 200
-NOTE_SHOWN = 300
 SUMMARY_SHOWN = 200
 NEXT_STEP_SHOWN = 600
 
@@ -64,13 +63,6 @@ def stage_value(contact_id: int, stage: str) -> str:
 
 def _link(url: str | None, label: str) -> str:
     return f"<{escape(url)}|{label}>" if url else label
-
-
-def _archive_link(channel_id: str | None, ts: str | None) -> str | None:
-    """A message's address that Slack resolves to the message (no Web API call)."""
-    if not channel_id or not ts:
-        return None
-    return f"https://slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
 
 
 def _person(user_id: str | None) -> str:
@@ -199,7 +191,7 @@ def _chat_line(chat: ClientChat) -> str:
 def _escalation_line(item: OpenEscalation) -> str:
     escalation = item.escalation
     link = _link(
-        _archive_link(escalation.channel_id, escalation.message_ts),
+        archive_link(escalation.channel_id, escalation.message_ts),
         f"*{format_escalation_id(saved_id(escalation))}*",
     )
     summary = (
@@ -236,62 +228,6 @@ def _billing_line(billing: Billing) -> str:
             f"{money(invoice.total_minor, invoice.currency)}, {state}"
         )
     return text
-
-
-EVENT_WORDS = {
-    "created": "added",
-    "note": "note",
-    "moved": "moved",
-    "edited": "edited",
-    "tagged": "tagged",
-    "archived": "archived",
-    "restored": "restored",
-    "snoozed": "snoozed",
-    "reengaged": "re-engaged",
-    "onboarding": "onboarding started",
-    "testimonial_requested": "testimonial requested",
-    "testimonial_answer": "testimonial answered",
-}
-
-
-def edited_text(note: str | None) -> str:
-    """An `edited` step's note (JSON: field -> [old, new]) as mrkdwn."""
-    try:
-        changes = json.loads(note or "{}")
-    except ValueError:
-        return shown(note or "", NOTE_SHOWN)
-    if not isinstance(changes, dict):
-        return shown(note or "", NOTE_SHOWN)
-    parts = []
-    for field, values in changes.items():
-        old, new = values if isinstance(values, list) and len(values) == 2 else (None, values)
-        shown_old, shown_new = (_edited_value(field, value) for value in (old, new))
-        parts.append(f"{escape(str(field))} {shown_old} → {shown_new}")
-    return fit("; ".join(parts), NOTE_SHOWN * 3)
-
-
-def _edited_value(field: str, value: object) -> str:
-    if value in (None, ""):
-        return "—"
-    if field == "owner":
-        return f"<@{value}>"
-    return shown(str(value), 80)
-
-
-def _event_line(event: ContactEvent) -> str:
-    word = EVENT_WORDS.get(event.kind, escape(event.kind))
-    if event.kind == "moved":
-        word += f" {escape(event.from_stage or '—')} → {escape(event.to_stage or '—')}"
-    elif event.kind == "created" and event.to_stage:
-        word += f" in {escape(event.to_stage)}"
-    who = f" by <@{event.actor_id}>" if event.actor_id else ""
-    line = f"• {word}{who} {time_token(event.at)}"
-    if event.kind == "edited":
-        line += f": {edited_text(event.note)}"
-    elif event.note:
-        line += f": {shown(event.note, NOTE_SHOWN)}"
-    link = _archive_link(event.channel_id, event.message_ts)
-    return line + (f" · {_link(link, 'message')}" if link else "")
 
 
 def _contact_line(contact: Contact) -> str:
@@ -354,8 +290,14 @@ def card_blocks(picture: Picture, settings: Settings) -> list:
     blocks += _work_blocks(picture, today)
     if picture.history:
         blocks.append(DividerBlock())
-        blocks += _section("*History*", [_event_line(event) for event in picture.history])
+        blocks += _section("*History*", [event_line(event) for event in picture.history])
     return blocks
+
+
+def card_with_lead(lead: str, picture: Picture, settings: Settings) -> list:
+    """The card under a sentence (mrkdwn, typed text escaped): what was just done, or why
+    it was not."""
+    return [*line_sections([lead]), *card_blocks(picture, settings)]
 
 
 def card_text(picture: Picture) -> str:

@@ -43,3 +43,26 @@ def task_help(tags: tuple[str, ...], clients: tuple[ClientSettings, ...] = ()) -
         f"{named or 'none configured'}.\nTags (`#` and the short form, or the *Tag contact* "
         f"shortcut on a client's message): {tag_list_text(tags)}."
     )
+
+
+CONTACT_HELP = escape("""*`/contact`* — contacts: the clients' people and the leads
+• `/contact add <name> [#client] [@owner] [#tag]` — add a contact in the pipeline's first \
+stage (yours unless you name its owner; typed in a client's channel, that client's)
+• `/contact <name>` — its card: stage, next step, open work, client chat, escalations, \
+CSAT, billing (for whoever invoices), with the stage menu, *Edit* and *Add note*
+• `/contact note <name> <text>` — a note on its history (anyone on the team)
+• `/contact edit <name>` — the edit form (its owner, or anyone when it has none; \
+supervisors and owners)
+• `/contact show <name>` — the card of a contact whose name starts with add, note, edit, \
+show or help
+The *Add contact* shortcut on a client's message adds its author.""")
+
+
+def contact_help(tags: tuple[str, ...], clients: tuple[ClientSettings, ...] = ()) -> str:
+    """`/contact help`, naming the clients and tags one may write after `#`."""
+    named = ", ".join(f"`#{c.key}` ({escape(c.name)})" for c in clients[:CLIENTS_LISTED])
+    if len(clients) > CLIENTS_LISTED:
+        named += f" and {len(clients) - CLIENTS_LISTED} more"
+    return (
+        f"{CONTACT_HELP}\nClients: {named or 'none configured'}.\nTags: {tag_list_text(tags, 40)}."
+    )

@@ -33,7 +33,7 @@ def _option(tag: str, text: str) -> Option:
     return Option(value=tag, text=PlainTextObject(text=truncate(text, 75)))
 
 
-def _tag_select(tags: tuple[str, ...], current: str | None) -> StaticSelectElement:
+def tag_select(tags: tuple[str, ...], current: str | None) -> StaticSelectElement:
     """Options grouped by category (the option shows the subcategory)."""
     groups = []
     initial = None
@@ -64,7 +64,7 @@ def tag_contact_modal(
         intro += f"\nTheir tag now: *{escape(current)}*."
     element: StaticSelectElement | PlainTextInputElement
     if len(tags) <= SELECT_LIMIT:
-        element = _tag_select(tags, current)
+        element = tag_select(tags, current)
         hint = None
     else:
         element = PlainTextInputElement(

@@ -6,6 +6,7 @@ input (`durations`, `dates`, `ids`, `markup`) and per command grammar (`task_add
 `timer_log`, `followup`, `pipeline_move`); callers import from the package.
 """
 
+from bot.services.parsing.contact_add import CONTACT_ADD_GRAMMAR, ContactDraft, parse_contact_add
 from bot.services.parsing.dates import parse_clock_time, parse_date
 from bot.services.parsing.durations import format_duration, parse_duration
 from bot.services.parsing.followup import FollowUpDraft, parse_followup
@@ -27,10 +28,12 @@ from bot.services.parsing.timer_log import (
 )
 
 __all__ = [
+    "CONTACT_ADD_GRAMMAR",
     "MAX_ID",
     "MAX_TITLE_LENGTH",
     "MOVE_GRAMMAR",
     "PRIORITIES",
+    "ContactDraft",
     "FollowUpDraft",
     "MoveOptions",
     "TaskDraft",
@@ -42,6 +45,7 @@ __all__ = [
     "format_entry_id",
     "format_task_id",
     "parse_clock_time",
+    "parse_contact_add",
     "parse_date",
     "parse_duration",
     "parse_entry_id",

@@ -4,6 +4,7 @@ channel links, and the one `#tag` word a command may carry."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from bot.services.errors import InputError
 from bot.services.text import quoted
@@ -47,6 +48,26 @@ def masked_markup(text: str) -> str:
     for token in ANGLE_TOKEN_RE.finditer(text):
         text = mask(text, *token.span())
     return text
+
+
+def take_client_word(
+    masked: str, client_keys: Collection[str], what: str
+) -> tuple[str, str | None, list[tuple[int, int]]]:
+    """Take the `#key` words of configured clients out of the masked text: (the text with
+    them blanked, the key, their spans). `what` (a task, a contact) has one client."""
+    keys = {key.casefold() for key in client_keys}
+    key: str | None = None
+    spans: list[tuple[int, int]] = []
+    for match in TAG_RE.finditer(masked):
+        word = match[1].casefold()
+        if word not in keys:
+            continue
+        if key is not None and key != word:
+            raise InputError(f"{what} has one client; you wrote #{key} and #{word}.")
+        key = word
+        spans.append(match.span())
+        masked = mask(masked, *match.span())
+    return masked, key, spans
 
 
 def tag_words(masked: str) -> list[tuple[tuple[int, int], str]]:

@@ -13,11 +13,11 @@ from bot.services.parsing.dates import DATE_HINT, looks_like_date, parse_date
 from bot.services.parsing.markup import (
     ANGLE_TOKEN_RE,
     CHANNEL_MENTION_RE,
-    TAG_RE,
     USER_MENTION_RE,
     cut_out,
     mask,
     tag_words,
+    take_client_word,
 )
 from bot.services.text import escape, quoted
 
@@ -56,7 +56,7 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
     masked, assignee_id, channel_id, remove = _mentions(text)
     due, due_spans = _due_date(masked, today)
     priority, priority_spans = _priority(masked)
-    masked, client_key, client_spans = _client_word(masked, client_keys)
+    masked, client_key, client_spans = take_client_word(masked, client_keys, "A task")
     tags = tag_words(masked)
     remove += due_spans + priority_spans + client_spans + [span for span, _word in tags]
     return TaskDraft(
@@ -134,24 +134,6 @@ def _priority(masked: str) -> tuple[str | None, Spans]:
         priority = word
         spans.append(match.span())
     return priority, spans
-
-
-def _client_word(masked: str, client_keys: Collection[str]) -> tuple[str, str | None, Spans]:
-    """Take the `#key` words of configured clients out of the masked text: (the text with
-    them blanked, the key, their spans). A task has one client."""
-    keys = {key.casefold() for key in client_keys}
-    key: str | None = None
-    spans: Spans = []
-    for match in TAG_RE.finditer(masked):
-        word = match[1].casefold()
-        if word not in keys:
-            continue
-        if key is not None and key != word:
-            raise InputError(f"A task has one client; you wrote #{key} and #{word}.")
-        key = word
-        spans.append(match.span())
-        masked = mask(masked, *match.span())
-    return masked, key, spans
 
 
 def _title(title: str) -> str:
