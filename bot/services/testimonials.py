@@ -29,12 +29,8 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.chats import ChatMessage, instant_of, on_the_team
-from bot.services.contacts import (
-    contact_for_writer,
-    contact_of_slack_user,
-    record_event,
-    touch,
-)
+from bot.services.contact_writers import contact_for_writer
+from bot.services.contacts import contact_of_slack_user, record_event, touch
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
 from bot.services.people import Actor, ProfileLookup
 from bot.services.rows import saved_id
