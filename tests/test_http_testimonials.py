@@ -133,7 +133,8 @@ def test_the_list_names_the_happy_clients_of_the_window_not_asked_in_90_days(liv
 
 
 def _acme_happy_and_jane_wrote(live_app) -> dict:
-    """Acme's work rated 5 this week; Jane (no contact yet) wrote in its channel last.
+    """Acme's work rated 5 this week; Jane wrote in its channel last (her message made her
+    contact, under her user id: VA Desk did not know her name then).
     The weekly list's line for Acme."""
     engine, settings = live_app.engine, live_app.settings
     live_app.fake.add_user("U0VA1", real_name="Maria Santos")
@@ -190,7 +191,7 @@ def test_a_request_is_previewed_edited_posted_recorded_and_its_answer_kept(live_
     )
     notes = json.dumps([b for b in view["blocks"] if b["type"] == "context"])
     assert "counts as your reply to Acme Corp" in notes
-    assert "the contact VA Desk makes for the client who wrote last" in notes
+    assert "*Jane Doe*'s contact" in notes
     assert events(live_app.engine, "testimonial_requested") == []  # a preview asks nobody
 
     # Another VA opens it too, before the first posts.

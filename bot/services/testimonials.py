@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.chats import ChatMessage, instant_of, on_the_team
-from bot.services.contact_writers import contact_for_writer
+from bot.services.contact_writers import contact_for_writer, learn_name
 from bot.services.contacts import contact_of_slack_user, record_event, touch
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
 from bot.services.people import Actor, ProfileLookup
@@ -255,10 +255,13 @@ def preview_request(
         raise NotFound(NO_TEMPLATE)
     client = _client(session, actor.team_id, client_id)
     channel = _check_may_ask(session, settings, actor, client)
-    _writer, contact = _writer_and_contact(session, client)
-    addressed = contact.name.split()[0] if contact is not None else None
+    writer, contact = _writer_and_contact(session, client)
+    name = contact.name if contact is not None else None
+    if contact is not None and writer is not None and contact.name == writer:
+        name = _writer_name(lookup, writer)  # made by their message, before their name was known
+    addressed = name.split()[0] if name is not None and name != writer else None
     filled = fill_template(session, settings, actor, TEMPLATE, channel, lookup, addressed)
-    return Preview(filled, contact.name if contact is not None else None)
+    return Preview(filled, name)
 
 
 @dataclass(frozen=True)
@@ -300,6 +303,9 @@ def claim_request(
         contact = contact_for_writer(
             session, settings, client.team_id, writer, saved_id(client), name, clock.now()
         )
+    elif contact is not None and writer is not None and contact.name == writer:
+        named = learn_name(session, client.team_id, writer, _writer_name(lookup, writer))
+        contact = named or contact
     if contact is None:  # _check_may_ask refused a client with neither
         raise InputError(f"{escape(client.name)} has no contact to ask.")
     event = record_event(session, contact, REQUESTED, actor.user_id, channel_id=channel)
