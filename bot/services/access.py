@@ -9,7 +9,9 @@ for supervisors and owners, so another VA does not see it.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import exists, or_
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
 
 from bot.services.errors import PermissionDenied
 from bot.services.parsing import format_task_id
@@ -38,6 +40,15 @@ def may_read(actor: Actor, task: Task, delegated: bool) -> bool:
     """Whether the person sees the task's brief: anyone, unless it is work delegated to a
     colleague (`delegated`: the task has an assignment)."""
     return actor.is_manager or task.assignee_id == actor.user_id or not delegated
+
+
+def readable_tasks(actor: Actor) -> ColumnElement[bool] | None:
+    """`may_read` as a condition on the task table, for a query over many tasks
+    (search): None when the actor may read every task."""
+    if actor.is_manager:
+        return None
+    delegated = exists().where(col(Assignment.task_id) == col(Task.id))
+    return or_(col(Task.assignee_id) == actor.user_id, ~delegated)
 
 
 def check_may_read(session: Session, actor: Actor, task: Task) -> None:
