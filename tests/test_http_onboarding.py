@@ -1,6 +1,7 @@
-"""Onboarding through the real app: clients added to the settings onboarded when the app
-first sees them, a won contact's items, and the weekly onboarding check listing what is
-missing (with each item's T-n), redrawn without the items done since."""
+"""Onboarding through the real app: `/pipeline move <name> Closed` starting a contact's
+onboarding once (and saying whose the tasks are), clients added to the settings onboarded
+when the app first sees them, and the weekly onboarding check listing what is missing
+(with each item's T-n), redrawn without the items done since."""
 
 from __future__ import annotations
 
@@ -140,3 +141,46 @@ def test_with_every_item_done_the_check_says_so(engine, live_app):
     assert "*Onboarding*: every onboarding item is done." in shown
     with session_scope(live_app.engine) as session:
         assert session.exec(select(Contact)).one().name == "Ann Lee"
+
+
+def _contact(live_app, name: str, **fields) -> Contact:
+    with session_scope(live_app.engine) as session:
+        actor = people.resolve_actor(session, live_app.settings, TEAM, "U0VA1")
+        return contacts.create_contact(
+            session, live_app.settings, actor, NewContact(name=name, **fields)
+        )
+
+
+def test_a_won_move_starts_the_contacts_onboarding_once(live_app):
+    with session_scope(live_app.engine) as session:
+        people.ensure_workspace(session, live_app.settings, TEAM)
+        acme = session.exec(select(Client.id).where(Client.key == "acme")).one()
+    bob = _contact(live_app, "Bob Jones", owner_id="U0VA2", client_id=acme)
+    won = live_app.command("/pipeline", "move Bob Jones Closed", user="U0VA2")["text"]
+    assert won == (
+        ":tada: *Bob Jones* moved from Lead to *Closed*.\n"
+        "Onboarding started: T-1, T-2, T-3, T-4, for <@U0VA2>."
+    )
+    made = tasks_of(live_app)
+    assert [made[n].title for n in sorted(made)] == list(live_app.settings.onboarding.items)
+    assert {(t.contact_id, t.client_id, t.assignee_id, t.creator_id) for t in made.values()} == {
+        (bob.id, acme, "U0VA2", "U0VA2")
+    }
+    # Won -> open -> won again: moved, and no second onboarding.
+    assert "to *Lead*" in live_app.command("/pipeline", "move Bob Jones Lead", user="U0VA2")["text"]
+    again = live_app.command("/pipeline", "move Bob Jones Closed", user="U0SUPER")["text"]
+    assert again == ":tada: *Bob Jones* moved from Lead to *Closed*."
+    assert sorted(tasks_of(live_app)) == [1, 2, 3, 4]
+    # The tasks are the owner's: /task list shows them to U0VA2.
+    listed = json.dumps(live_app.command("/task", "list", user="U0VA2")["blocks"])
+    assert "Welcome message sent" in listed and "Client \\u2013 Onboarding" in listed
+
+
+def test_a_won_move_of_a_contact_nobody_owns_says_the_tasks_are_unassigned(live_app):
+    _contact(live_app, "Ann <b>Lee</b>")
+    won = live_app.command("/pipeline", "move Ann <b>Lee</b> Closed")["text"]
+    assert won.endswith(
+        "Onboarding started: T-1, T-2, T-3, T-4, unassigned: Ann &lt;b&gt;Lee&lt;/b&gt; has no "
+        "owner."
+    )
+    assert {t.assignee_id for t in tasks_of(live_app).values()} == {None}

@@ -151,7 +151,7 @@ def test_a_move_is_told_and_kept_with_who_when_from_to_and_the_note(live_app):
     won = live_app.command("/pipeline", "move Bob Jones Closed")
     assert won["text"] == (
         ":tada: *Bob Jones* moved from Booked to *Closed* ($5,000.00, expected close "
-        "Fri 2026-12-04)."
+        "Fri 2026-12-04).\nOnboarding started: T-1, T-2, T-3, T-4, for <@U0VA1>."
     )
     assert moves(live_app, bob)[-1] == ("U0VA1", now + timedelta(days=2), "Booked", "Closed", None)
 

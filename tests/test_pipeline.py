@@ -187,7 +187,8 @@ def test_an_amount_and_close_date_are_kept_with_an_edited_step(engine, settings,
     move(engine, settings, va, contact, "Lead", amount_minor=650_000, expected_close=close)
     assert json.loads(history(engine, contact)[-1].note) == {"amount": ["$5,000.00", "$6,500.00"]}
     move(engine, settings, va, contact, "Closed", amount_minor=650_000)
-    assert history(engine, contact)[-1].kind == "moved"  # the same amount: nothing edited
+    # The same amount: nothing edited; the won move starts the contact's onboarding.
+    assert [step.kind for step in history(engine, contact)[-2:]] == ["moved", "onboarding"]
 
 
 def test_an_expected_close_in_the_past_is_refused(engine, settings, actor_for):

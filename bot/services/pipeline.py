@@ -6,6 +6,8 @@ stage is one of `[pipeline] stages` and not the one it is in, and a move to a `l
 says why (the reason is its note). The move is a `moved` step of the contact's history
 (who, when, from, to, the note), puts the contact in the stage since now and touches it;
 an amount or expected close date given with it is kept on the contact (an `edited` step).
+A move to a `won` stage starts the contact's onboarding (bot/services/onboarding.py: its
+tasks, once per contact).
 
 What the pipeline holds per stage (`pipeline_summary`, `stage_list`) comes from one
 grouped query over the contacts in the pipeline (not archived) and, per stage, the few in
@@ -34,6 +36,7 @@ from bot.services.billing.money import (
     to_minor_units,
 )
 from bot.services.errors import AlreadyDone, FieldErrors, InputError, NotFound
+from bot.services.onboarding import start_onboarding
 from bot.services.parsing import MOVE_GRAMMAR
 from bot.services.people import Actor
 from bot.services.pipeline_figures import (
@@ -46,7 +49,7 @@ from bot.services.pipeline_figures import (
 )
 from bot.services.rows import saved_id
 from bot.services.text import day_text, escape, quoted, shown
-from store.models import Contact
+from store.models import Contact, Task
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -84,6 +87,8 @@ class Move:
     from_stage: str
     to_stage: PipelineStage
     note: str | None
+    # The onboarding tasks a won move made (none when the contact was onboarded before).
+    onboarding: tuple[Task, ...] = ()
 
     @property
     def won(self) -> bool:
@@ -217,7 +222,8 @@ def move_contact(
     row.stage, row.stage_since, row.updated_at = stage.name, now, now
     contacts.touch(session, row, now)
     session.add(row)
-    return Move(row, before, stage, text)
+    made = start_onboarding(session, settings, actor.user_id, row) if stage.type == "won" else []
+    return Move(row, before, stage, text, tuple(made))
 
 
 def move_from_form(

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.parsing import MOVE_GRAMMAR
+from bot.services.parsing import MOVE_GRAMMAR, format_task_id
 from bot.services.pipeline import (
     AMOUNT_FIELD,
     CLOSE_FIELD,
@@ -240,4 +240,18 @@ def moved_text(move: Move) -> str:
     if move.note:
         label = "Reason" if move.to_stage.type == "lost" else "Note"
         text += f".\n{label}: {shown(move.note, NOTE_SHOWN_LIMIT)}"
-    return text + ("" if move.note else ".")
+    return text + ("" if move.note else ".") + _onboarding_line(move)
+
+
+def _onboarding_line(move: Move) -> str:
+    """The onboarding tasks the move made, and whose they are."""
+    if not move.onboarding:
+        return ""
+    numbers = ", ".join(format_task_id(task.number) for task in move.onboarding)
+    owner = move.contact.owner_id
+    if owner:
+        return f"\nOnboarding started: {numbers}, for <@{owner}>."
+    return (
+        f"\nOnboarding started: {numbers}, unassigned: "
+        f"{shown(move.contact.name, NAME_SHOWN_LIMIT)} has no owner."
+    )
