@@ -12,6 +12,7 @@ from bot import clock
 from bot.services import chat_assignment, chats, delegation, routines, tasks, timers
 from bot.services.board import billing_board, team_board
 from bot.services.calendars import away_status, person_calendar
+from bot.services.crm_home import contacts_home
 from bot.slack.desk import Desk
 from bot.views.chats import HOME_CHAT_LIMIT
 from bot.views.home import HomeExtras, home_view
@@ -45,6 +46,8 @@ def render_home(desk: Desk, client: WebClient, team_id: str, user_id: str) -> Vi
             chat_queue_length=chat_assignment.queue_length(session, team_id),
             client_names=chats.client_names(session, team_id),
             billing=billing_board(session, desk.settings, actor),
+            contacts=contacts_home(session, desk.settings, actor, clock.now()),
+            currency=desk.settings.billing.currency,
         )
         return home_view(status, open_tasks, clock.now().astimezone(actor.zone).date(), extras)
 

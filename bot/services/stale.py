@@ -221,8 +221,7 @@ def _refuse_archived(contact: Contact, doing: str) -> None:
     if contact.archived_at is not None:
         raise InputError(
             f"{escape(contact.name)} is archived (by <@{contact.archived_by}> "
-            f"{time_token(contact.archived_at)}), so it cannot be {doing}; restore it first: "
-            f"`/contact restore {escape(contact.name)}`."
+            f"{time_token(contact.archived_at)}), so it cannot be {doing}."
         )
 
 

@@ -1,6 +1,6 @@
 """The App Home tab: my running timer with Stop, today's checklists, my open tasks with
-Start timer and Done, the out-of-office switch, and for supervisors and owners the team
-board."""
+Start timer and Done, my contacts with a next step due, the out-of-office switch, and for
+supervisors and owners the stale contacts and the team board."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.board import BillingBoard, BoardRow
+from bot.services.crm_home import ContactsHome
 from bot.services.delegation import STATE_WORDS_FOR_VA
 from bot.services.parsing import format_task_id
 from bot.services.text import counted, day_text, escape, shown, time_token
 from bot.services.timers import TimerStatus
 from bot.views.blocks import line_sections
 from bot.views.chats import home_chat_blocks
+from bot.views.crm_home import contacts_home_blocks
 from bot.views.invoices.records import home_billing_blocks
 from bot.views.routines import checklist_blocks
 from bot.views.tasks import DONE_ACTION, task_line
@@ -52,6 +54,8 @@ class HomeExtras:
     chat_queue_length: int = 0
     client_names: dict[int, str] = field(default_factory=dict)
     billing: BillingBoard | None = None  # None: may not invoice
+    contacts: ContactsHome | None = None
+    currency: str = "USD"  # [billing] currency: the pipeline's amounts
 
 
 def home_view(
@@ -108,6 +112,7 @@ def home_view(
             extras.now,
         )
         blocks += _delegated_blocks(extras.delegated)
+        blocks += contacts_home_blocks(extras.contacts, extras.client_names, extras.currency)
         blocks += _away_blocks(extras.away_until, today)
         if extras.billing is not None:
             blocks += [DividerBlock(), *_billing_blocks(extras.billing)]
