@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.services import contact_edits, contact_writers, contacts, people
+from bot.services import contact_edits, contact_writers, contacts, people, stale
 from bot.services.contact_edits import ContactFields
 from bot.services.contact_picture import build_picture
 from bot.services.contacts import DuplicateContact
@@ -103,6 +103,17 @@ def _edit(call: Call) -> Reply:
     return open_modal(_edit_form(call.session, call.desk, call.actor, contact))
 
 
+def _restore(call: Call) -> Reply:
+    """An archived contact back in its stage (archiving is a stale list's button)."""
+    event = stale.restore_contact_named(call.session, call.actor, call.text)
+    contact = contacts.get_contact(call.session, call.actor.team_id, event.contact_id)
+    lead = (
+        f"Restored *{shown(contact.name, NAME_SHOWN)}* to *{escape(contact.stage)}*: it is in "
+        "the pipeline again, and on the stale lists once it is stale."
+    )
+    return _card(call.session, call.desk, call.actor, contact, lead)
+
+
 def _help_text(desk: Desk) -> str:
     return contact_help(desk.settings.tags, desk.settings.clients)
 
@@ -112,6 +123,7 @@ CONTACT_ACTIONS = {
     "show": _show,
     "note": _note,
     "edit": _edit,
+    "restore": _restore,
     "help": lambda call: Reply(_help_text(call.desk)),
 }
 

@@ -313,3 +313,43 @@ def test_no_contact_is_ever_archived_without_a_click(live_app):
     with session_scope(live_app.engine) as session:
         archived = session.exec(select(Contact).where(col(Contact.archived_at).is_not(None)))
         assert archived.all() == []
+
+
+def test_contact_restore_brings_an_archived_contact_back_for_whoever_may_change_it(live_app):
+    old = add(live_app, "Olga Old", 30, owner="U0VA1")
+    message = as_message(digest_post(live_app))
+    press(live_app, message, "stale_archive", old, "U0SUPER", "archive")
+    live_app.fake.wait_for("chat.update")
+    card = live_app.command("/contact", "Olga Old", user="U0VA1")
+    assert "by <@U0SUPER>; `/contact restore Olga Old` brings it back" in json.dumps(card["blocks"])
+    refused = live_app.command("/contact", "restore olga old", user="U0VA2")["text"]
+    assert refused.startswith("Olga Old is <@U0VA1>'s contact; only its owner")
+    assert contact(live_app, old).archived_at is not None
+    done = live_app.command("/contact", "restore olga old", user="U0VA1")
+    assert "Restored *Olga Old* to *Lead*: it is in the pipeline again" in json.dumps(
+        done["blocks"]
+    )
+    assert (contact(live_app, old).archived_at, contact(live_app, old).archived_by) == (None, None)
+    assert [e.actor_id for e in events(live_app, "restored")] == ["U0VA1"]
+    again = live_app.command("/contact", "restore Olga Old", user="U0VA1")["text"]
+    assert again == "Olga Old is not archived; nothing to restore."
+    nobody = live_app.command("/contact", "restore", user="U0VA1")["text"]
+    assert nobody == "Name the contact to restore, e.g. `/contact restore Bob Jones`."
+    # Back on the stale lists: it was not touched.
+    with session_scope(live_app.engine) as session:
+        assert stale.stale_count(session, live_app.settings, TEAM, clock.now()) == 1
+
+
+def test_an_archived_contact_cannot_be_snoozed_or_reengaged_and_is_told_how_to_restore(live_app):
+    old = add(live_app, "Olga Old", 30, owner="U0VA1")
+    message = as_message(digest_post(live_app))
+    press(live_app, message, "stale_archive", old, "U0VA1", "archive")
+    live_app.fake.wait_for("chat.update")
+    press(live_app, message, "stale_reengage", old, "U0VA1", "reengage")
+    (refusal,) = live_app.fake.wait_for("response_url")
+    assert refusal.params["text"].startswith("Olga Old is archived (by <@U0VA1>")
+    assert refusal.params["text"].endswith(
+        "so it cannot be re-engaged; `/contact restore Olga Old` brings it back."
+    )
+    with session_scope(live_app.engine) as session:
+        assert session.exec(select(Task)).all() == []

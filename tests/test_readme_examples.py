@@ -3,9 +3,9 @@
 The slash commands are read from README.md (code spans and code blocks) and each is
 typed, on a desk set up with the README's own settings file (`vadesk.example.toml`:
 client acme, the rostered VAs, owner, channels and the welcome template) and the tasks
-it speaks of (T-1 to T-3, a finished time entry, a running timer, the contact Bob Jones),
-into the real app; what the person sees must not be a refusal, an unknown subcommand or a
-failure.
+it speaks of (T-1 to T-3, a finished time entry, a running timer, the contact Bob Jones,
+the archived contact Carla Cold), into the real app; what the person sees must not be a
+refusal, an unknown subcommand or a failure.
 
 - A grammar line (`/timer list [today|week]`) is typed bare and with each of its choices;
   its placeholders are filled in (`@user` is @maria, `#tag` a tag of the taxonomy).
@@ -31,7 +31,7 @@ import pytest
 import handlers
 from bot import clock
 from bot.cli import build_parser, main
-from bot.services import contacts
+from bot.services import contacts, stale
 from bot.services.contacts import NewContact
 from bot.services.people import resolve_actor
 from handlers import common
@@ -118,6 +118,7 @@ def test_the_examples_are_read_from_the_readme():
         "/ooo until friday",
         "/escalate T-3",
         "/pipeline move Bob Jones Lost went with another agency",
+        "/contact restore Carla Cold",
     ):
         assert expected in EXAMPLES
     assert "/task done" not in EXAMPLES and "/invite @VA Desk" not in EXAMPLES
@@ -239,6 +240,11 @@ def _given(live_app) -> None:
         actor = resolve_actor(session, live_app.settings, TEAM, VA, lambda _user: None)
         new = NewContact(name="Bob Jones", owner_id=VA)
         contacts.create_contact(session, live_app.settings, actor, new)
+        # The archived contact the stale section's example restores.
+        cold = NewContact(name="Carla Cold", owner_id=VA)
+        made = contacts.create_contact(session, live_app.settings, actor, cold)
+        session.flush()
+        stale.archive_contact(session, actor, made.id)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -29,7 +29,7 @@ from bot.services.people import Actor
 from bot.services.rows import saved_id
 from bot.services.tasks import MAX_TITLE_LENGTH, NewTask, create_task
 from bot.services.templates import fill_placeholders
-from bot.services.text import NOTES_LIMIT, escape, time_token, truncate
+from bot.services.text import NOTES_LIMIT, escape, shown, time_token, truncate
 from store.models import Contact, ContactEvent, Task, User
 
 if TYPE_CHECKING:
@@ -221,7 +221,8 @@ def _refuse_archived(contact: Contact, doing: str) -> None:
     if contact.archived_at is not None:
         raise InputError(
             f"{escape(contact.name)} is archived (by <@{contact.archived_by}> "
-            f"{time_token(contact.archived_at)}), so it cannot be {doing}."
+            f"{time_token(contact.archived_at)}), so it cannot be {doing}; "
+            f"`/contact restore {shown(contact.name, 60)}` brings it back."
         )
 
 
@@ -383,6 +384,8 @@ def reengage_contact(
 def restore_contact_named(session: Session, actor: Actor, written: str) -> ContactEvent:
     """`/contact restore <name>`: the archived contact of that name (any case) back in
     its stage."""
+    if not written.strip():
+        raise InputError("Name the contact to restore, e.g. `/contact restore Bob Jones`.")
     named = contacts.contacts_named(session, actor.team_id, contacts.check_name(written))
     archived = [contact for contact in named if contact.archived_at is not None]
     if not named:

@@ -119,7 +119,11 @@ def _contact_fields(picture: Picture, today: date) -> list[str]:
     if deal:
         fields.append(f"*Amount*\n{deal}")
     if contact.archived_at is not None:
-        fields.append(f"*Archived*\n{time_token(contact.archived_at)}")
+        by = f" by <@{contact.archived_by}>" if contact.archived_by else ""
+        fields.append(
+            f"*Archived*\n{time_token(contact.archived_at)}{by}; "
+            f"`/contact restore {shown(contact.name, 60)}` brings it back"
+        )
     return fields
 
 

@@ -53,8 +53,10 @@ CSAT, billing (for whoever invoices), with the stage menu, *Edit* and *Add note*
 • `/contact note <name> <text>` — a note on its history (anyone on the team)
 • `/contact edit <name>` — the edit form (its owner, or anyone when it has none; \
 supervisors and owners)
+• `/contact restore <name>` — an archived contact back in its stage (archive one with \
+*Archive* on the digest's or the cold-leads checklist's stale list)
 • `/contact show <name>` — the card of a contact whose name starts with add, note, edit, \
-show or help
+restore, show or help
 The *Add contact* shortcut on a client's message adds its author.""")
 
 
