@@ -31,6 +31,18 @@ class Contact(SQLModel, table=True):
         sa.Index("ix_contact_team_name_key", "team_id", "name_key"),
         sa.Index("ix_contact_team_stage", "team_id", "archived_at", "stage", "stage_since"),
         sa.Index("ix_contact_team_owner", "team_id", "owner_id", "next_step_due"),
+        # The stale lists: a stage's contacts in the pipeline by last touch; the snooze
+        # and the owner are read from the index too, so a count need not read the rows.
+        sa.Index(
+            "ix_contact_stale",
+            "team_id",
+            "stage",
+            "last_touch_at",
+            "snoozed_until",
+            "owner_id",
+            sqlite_where=sa.text("archived_at IS NULL"),
+            postgresql_where=sa.text("archived_at IS NULL"),
+        ),
         sa.Index("ix_contact_team_client", "team_id", "client_id"),
     )
 
