@@ -8,6 +8,7 @@ from handlers import (
     csat,
     delegation,
     escalations,
+    find,
     home,
     invoices,
     out_of_office,
@@ -46,5 +47,6 @@ def register_listeners(app: App) -> None:
         stale,
         pipeline,
         contacts,
+        find,
     ):
         module.register(app)

@@ -311,13 +311,15 @@ def handle_show_button(
     open_clicked_modal(body, client, context, act)
 
 
-def in_a_direct_message(event: dict) -> bool:
-    return event.get("channel_type") in (None, "im")
+def in_a_direct_message_thread(event: dict) -> bool:
+    """A reply in a DM's thread (a question's): the DMs not in a thread are questions
+    to VA Desk (handlers/find.py); Bolt runs only the first listener that matches."""
+    return event.get("channel_type") in (None, "im") and bool(event.get("thread_ts"))
 
 
 def register(app: App) -> None:
     app.command("/assign")(handle_assign_command)
-    app.event("message", matchers=[in_a_direct_message])(handle_direct_message)
+    app.event("message", matchers=[in_a_direct_message_thread])(handle_direct_message)
     app.shortcut(views.ASSIGN_SHORTCUT)(handle_assign_shortcut)
     app.view(views.ASSIGN_CALLBACK)(handle_assign_submission)
     app.view(views.STEP_CALLBACK)(handle_step_submission)

@@ -64,7 +64,7 @@ __all__ = [
 
 DEFAULT_SCOPES = (
     "commands,chat:write,users:read,files:write,im:history,channels:history,groups:history,"
-    "channels:read,groups:read"
+    "channels:read,groups:read,app_mentions:read"
 )
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"

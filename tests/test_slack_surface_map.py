@@ -45,6 +45,7 @@ COMMAND_WORDS = {
     "/report": {"help"},
     "/escalate": {"help"},
     "/assign": {"help"},
+    "/find": {"help"},
 }
 
 
