@@ -1,4 +1,5 @@
-"""The `vadesk` command: run, serve, scheduler, job, migrate, manifest, doctor, config, export."""
+"""The `vadesk` command: run, serve, scheduler, job, migrate, manifest, doctor, config,
+export, import."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot import clock
 from bot.cli_database import database_engine as _engine
 from bot.cli_database import reachable_database as _reachable_database
 from bot.cli_database import ready_engine as _ready_engine
+from bot.contacts_io import add_arguments as add_contacts_io
 from bot.failure_log import configure_logging
 from bot.invoice_export import add_arguments as add_invoice_export
 from bot.services.errors import VADeskError
@@ -332,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     timesheet.add_argument("--out", help="file to write (default: standard output)")
     timesheet.set_defaults(handler=cmd_export)
     add_invoice_export(exports).set_defaults(handler=cmd_export_invoice)
+    add_contacts_io(commands, exports)
     return parser
 
 

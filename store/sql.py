@@ -54,6 +54,35 @@ def insert_or_ignore(
     return session.execute(statement).scalar_one_or_none()
 
 
+def insert_many(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows (each with the same columns) at once: PostgreSQL's COPY (inserting
+    row by row, even pipelined, takes about four times as long), SQLite's executemany (a
+    loop in C). Each value goes through its column's type, as an INSERT's would."""
+    if not rows:
+        return
+    table = _table(model)
+    if is_sqlite(session):
+        session.execute(sa.insert(table), list(rows))
+        return
+    session.flush()
+    connection = session.connection()
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    quote = connection.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if convert is None else convert(value)
+                    for value, convert in zip(
+                        (row[name] for name in names), processors, strict=True
+                    )
+                ]
+            )
+
+
 def _table(model: type[SQLModel]) -> sa.Table:
     table = sa.inspect(model).local_table
     assert isinstance(table, sa.Table), f"{model.__name__} is not mapped to one table"

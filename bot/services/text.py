@@ -165,3 +165,9 @@ def readable(mrkdwn: str, name_of: Callable[[str], str | None]) -> str:
 def spreadsheet_safe(text: str) -> str:
     """Keep text verbatim in a CSV cell but never let a spreadsheet run it as a formula."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def from_spreadsheet(cell: str) -> str:
+    """A cell `spreadsheet_safe` wrote, read back as the text it kept: the `'` it put
+    before a formula's first character is dropped (a cell read in is stored, not run)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell

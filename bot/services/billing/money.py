@@ -85,9 +85,14 @@ def format_rate(rate: Decimal, currency: str) -> str:
     return format_currency(rate, currency, pattern, locale="en_US", currency_digits=False)
 
 
+@cache
+def _marks(currency: str) -> tuple[str, str]:
+    return currency, get_currency_symbol(currency, locale="en_US")
+
+
 def _without_currency(text: str, currency: str) -> str:
     """`$1,200`, `USD 1,200`, `1,200 USD` -> `1,200` (the currency's own code or symbol)."""
-    for mark in (currency, get_currency_symbol(currency, locale="en_US")):
+    for mark in _marks(currency):
         if text.upper().startswith(mark.upper()):
             return text[len(mark) :].strip()
         if text.upper().endswith(mark.upper()):
@@ -102,16 +107,16 @@ def parse_money(text: str, currency: str) -> Decimal:
     reading refuses `1,20`). The minor units to store are `to_minor_units(amount, currency)`."""
     written = text.strip()
     bare = _without_currency(written, currency)
-    example = format_amount(Decimal(1200), currency)
-    refusal = InputError(
-        f"{quoted(written)} is not an amount in {currency}: write it like 1200, 1,200 or {example}."
-    )
-    if not _WRITTEN_AMOUNT.fullmatch(bare):
-        raise refusal
     try:
+        if not _WRITTEN_AMOUNT.fullmatch(bare):
+            raise NumberFormatError(bare)
         amount = parse_decimal(bare, locale="en_US", strict=True)
     except NumberFormatError:
-        raise refusal from None
+        example = format_amount(Decimal(1200), currency)
+        raise InputError(
+            f"{quoted(written)} is not an amount in {currency}: "
+            f"write it like 1200, 1,200 or {example}."
+        ) from None
     if to_minor_unit(amount, currency) != amount:
         places = get_currency_precision(currency)
         raise InputError(
