@@ -211,7 +211,7 @@ def _run_import(
                 outcome = import_contacts(
                     session, settings, actor, header, rows, write=not args.dry_run
                 )
-                if args.dry_run or outcome.problems:
+                if args.dry_run or outcome.problems or not outcome.rows:
                     session.rollback()
         except IntegrityError:
             raise VADeskError(
