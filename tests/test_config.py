@@ -347,6 +347,10 @@ def test_full_file_loads(cwd: Path) -> None:
             '[clients.acme]\nname = "Acme"\ntimezone = "Nowhere"',
             "vadesk.toml: clients.acme.timezone: unknown time zone 'Nowhere'",
         ),
+        (
+            '[clients.acme]\nname = "Acme"\nowner = "@maria"',
+            "vadesk.toml: clients.acme.owner: '@maria' is not a Slack user id",
+        ),
         ('[users.U0VA1]\nphase = "IV"', "vadesk.toml: users.U0VA1.phase: must be"),
         ("[users.U0VA1]\nphase = 2", "vadesk.toml: users.U0VA1.phase: must be a string, got 2"),
         ('[users.bob]\nphase = "I"', "vadesk.toml: users.bob: 'bob' is not a Slack user id"),
