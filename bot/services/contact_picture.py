@@ -151,13 +151,21 @@ class _Scope:
     contact_id: int | None
     client_id: int | None
 
-    def condition(self) -> Any:
+    def conditions(self) -> list[Any]:
+        """One condition on tasks per index: the contact's (a contact's tasks are its
+        workspace's; naming the workspace too would let SQLite, which keeps no
+        statistics, pick the workspace's open tasks instead), the client's."""
         parts = []
         if self.contact_id is not None:
             parts.append(col(Task.contact_id) == self.contact_id)
         if self.client_id is not None:
-            parts.append(col(Task.client_id) == self.client_id)
-        return sa.or_(*parts)
+            parts.append(
+                sa.and_(col(Task.team_id) == self.team_id, col(Task.client_id) == self.client_id)
+            )
+        return parts
+
+    def condition(self) -> Any:
+        return sa.or_(*self.conditions())
 
 
 def build_picture(
@@ -221,16 +229,11 @@ def _due_order() -> tuple[Any, ...]:
 def _open_tasks(session: Session, scope: _Scope) -> tuple[list[Task], bool]:
     """The open tasks for the contact and for its client, soonest due first (one query
     each, so each uses its own index); whether there are more than are shown."""
-    conditions = []
-    if scope.contact_id is not None:
-        conditions.append(col(Task.contact_id) == scope.contact_id)
-    if scope.client_id is not None:
-        conditions.append(col(Task.client_id) == scope.client_id)
     found: dict[int, Task] = {}
-    for condition in conditions:
+    for condition in scope.conditions():
         query = (
             select(Task)
-            .where(Task.team_id == scope.team_id, condition, col(Task.status).in_(OPEN_STATUSES))
+            .where(condition, col(Task.status).in_(OPEN_STATUSES))
             .order_by(*_due_order())
             .limit(TASKS_SHOWN + 1)
         )
@@ -353,23 +356,24 @@ def _client_chat(
 
 
 def _last_rating(session: Session, scope: _Scope) -> LastRating | None:
-    """The latest CSAT rating given on a task of the contact or client."""
-    row = session.exec(
-        select(CsatPrompt, Task.number)
-        .join(Task, col(Task.id) == CsatPrompt.task_id)
-        .where(
-            CsatPrompt.team_id == scope.team_id,
-            col(CsatPrompt.rated_at).is_not(None),
-            scope.condition(),
-        )
-        .order_by(col(CsatPrompt.rated_at).desc(), col(CsatPrompt.id).desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    """The latest CSAT rating given on a task of the contact or client (one query per
+    index: from a contact's few tasks, or a client's, to their prompts)."""
+    found: list[tuple[CsatPrompt, int]] = []
+    for condition in scope.conditions():
+        row = session.exec(
+            select(CsatPrompt, Task.number)
+            .join(Task, col(Task.id) == CsatPrompt.task_id)
+            .where(condition)
+            .where(col(CsatPrompt.rated_at).is_not(None), col(CsatPrompt.rating).is_not(None))
+            .order_by(col(CsatPrompt.rated_at).desc(), col(CsatPrompt.id).desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            found.append((row[0], row[1]))
+    if not found:
         return None
-    prompt, number = row
-    if prompt.rating is None or prompt.rated_at is None:
-        return None
+    prompt, number = max(found, key=lambda pair: (pair[0].rated_at, pair[0].id))
+    assert prompt.rating is not None and prompt.rated_at is not None
     return LastRating(prompt.rating, prompt.rated_at, prompt.rater_id, number)
 
 

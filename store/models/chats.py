@@ -19,6 +19,8 @@ class Conversation(SQLModel, table=True):
         sa.Index("ix_conversation_channel_open", "team_id", "channel_id", "closed_at"),
         sa.Index("ix_conversation_open_assignee", "team_id", "closed_at", "assignee_id"),
         sa.Index("ix_conversation_client_opened", "team_id", "client_id", "opened_at"),
+        # The open conversation a contact opened (their picture).
+        sa.Index("ix_conversation_team_opener", "team_id", "opened_by", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -28,6 +28,8 @@ class Task(SQLModel, table=True):
         sa.Index("ix_task_team_assignee_due", "team_id", "assignee_id", "due"),
         sa.Index("ix_task_team_status_due", "team_id", "status", "due"),
         sa.Index("ix_task_team_tag", "team_id", "tag"),
+        # A client's open tasks (the picture of a contact or a client).
+        sa.Index("ix_task_team_client_status", "team_id", "client_id", "status"),
         sa.Index("ix_task_team_onboarding", "team_id", "onboarding", "status"),
     )
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -18,7 +17,7 @@ from bot.services.billing.period_time import utc_window
 from bot.services.billing.rounding import whole_seconds
 from bot.services.billing.terms import non_billable_categories
 from bot.services.errors import AlreadyDone, InputError, NotFound, PermissionDenied
-from bot.services.people import user_zone
+from bot.services.people import zones_and_names
 from bot.services.rows import saved_id
 from bot.services.text import quoted, shown
 from bot.services.tracked import FINISHED
@@ -142,9 +141,10 @@ def void_invoice(
     return invoice
 
 
-def _unbilled_query(settings: Settings, team_id: str, first_day: date, last_day: date) -> Any:
-    """The billable finished entries no invoice bills yet that may start on a day of the
-    period in their VA's zone, with their client's name."""
+def _unbilled_query(settings: Settings, first_day: date, last_day: date, *whose: Any) -> Any:
+    """The billable finished entries that may start on a day of the period in their VA's
+    zone, with their client's name and invoice (`whose`: the workspace's entries on no
+    invoice, or one client's tasks)."""
     start, end = utc_window(first_day, last_day)
     return (
         sa.select(
@@ -152,13 +152,13 @@ def _unbilled_query(settings: Settings, team_id: str, first_day: date, last_day:
             col(TimeEntry.user_id),
             col(TimeEntry.started_at),
             col(TimeEntry.ended_at),
+            col(TimeEntry.invoice_id),
         )
         .join(Task, col(Task.id) == TimeEntry.task_id)
         .join(Client, col(Client.id) == Task.client_id)
         .where(
-            col(TimeEntry.team_id) == team_id,
+            *whose,
             FINISHED,
-            col(TimeEntry.invoice_id).is_(None),
             billable_clause(non_billable_categories(settings)),
             col(TimeEntry.started_at) >= start,
             col(TimeEntry.started_at) < end,
@@ -169,15 +169,13 @@ def _unbilled_query(settings: Settings, team_id: str, first_day: date, last_day:
 def _seconds_by_client(
     session: Session, settings: Settings, team_id: str, first_day: date, last_day: date, query: Any
 ) -> dict[str, int]:
-    """The query's seconds per client name, of the entries that start on a day of the
-    period (a day is the VA's own, as drafts count it)."""
-    zones: dict[str, ZoneInfo] = {}
+    """The query's seconds on no invoice per client name, of the entries that start on a
+    day of the period (a day is the VA's own, as drafts count it)."""
+    rows = [row for row in session.execute(query) if row[4] is None]
+    people = zones_and_names(session, settings, team_id, {row[1] for row in rows})
     seconds: dict[str, int] = {}
-    for name, user_id, started_at, ended_at in session.execute(query):
-        zone = zones.get(user_id)
-        if zone is None:
-            zone = zones[user_id] = user_zone(session, settings, team_id, user_id)
-        if first_day <= started_at.astimezone(zone).date() <= last_day:
+    for name, user_id, started_at, ended_at, _invoice in rows:
+        if first_day <= started_at.astimezone(people[user_id][0]).date() <= last_day:
             seconds[name] = seconds.get(name, 0) + whole_seconds(ended_at - started_at)
     return seconds
 
@@ -188,7 +186,8 @@ def unbilled_by_client(
     """Per client (by name), the billable finished seconds of the period that no invoice
     bills yet; a day is the VA's own, as drafts count it. Clients without any are left
     out."""
-    query = _unbilled_query(settings, team_id, first_day, last_day)
+    on_no_invoice = (col(TimeEntry.team_id) == team_id, col(TimeEntry.invoice_id).is_(None))
+    query = _unbilled_query(settings, first_day, last_day, *on_no_invoice)
     seconds = _seconds_by_client(session, settings, team_id, first_day, last_day, query)
     return sorted(
         ((name, total) for name, total in seconds.items() if total > 0),
@@ -206,9 +205,11 @@ def unbilled_of_client(
 ) -> int:
     """One client's billable finished seconds of the period that no invoice bills yet
     (the contact card's unbilled hours), counted as `unbilled_by_client` counts them."""
-    query = _unbilled_query(settings, team_id, first_day, last_day).where(
-        col(Task.client_id) == client_id
-    )
+    # Only the client's tasks are named, so the entries are found from them: naming the
+    # workspace's entries, or those on no invoice, would let SQLite (which keeps no
+    # statistics) read every one of them instead; the invoiced ones are left out after.
+    of_client = (col(Task.team_id) == team_id, col(Task.client_id) == client_id)
+    query = _unbilled_query(settings, first_day, last_day, *of_client)
     seconds = _seconds_by_client(session, settings, team_id, first_day, last_day, query)
     return sum(seconds.values())
 
