@@ -1,7 +1,8 @@
 """Stale contacts through the real app: the digest's list and the monthly `cold-leads`
 checklist's, each contact with **Archive**, **Re-engage** and **Snooze 30 days**; a click
 redraws the message with what happened to that contact (the others unchanged); a
-refusal is told to the presser alone; and nothing is ever archived without a click."""
+refusal is told to the presser alone; two presses at once do it once; `/contact restore`
+undoes an archive; and nothing is ever archived without a click."""
 
 from __future__ import annotations
 
@@ -353,3 +354,30 @@ def test_an_archived_contact_cannot_be_snoozed_or_reengaged_and_is_told_how_to_r
     )
     with session_scope(live_app.engine) as session:
         assert session.exec(select(Task)).all() == []
+
+
+def test_two_presses_at_once_make_one_task_and_one_archive(live_app):
+    """A double click (or two people) at the same moment: the contact's row is held by the
+    first, so the second sees what it did and is told so."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = add(live_app, "Olga Old", 30, owner="U0VA1")
+    second = add(live_app, "Mike Mid", 25, owner="U0VA1")
+    message = as_message(digest_post(live_app))
+    clock.set_now("2026-11-30T22:00:00Z")
+    presses = [
+        ("stale_reengage", first, "U0VA1", "r1"),
+        ("stale_reengage", first, "U0SUPER", "r2"),
+        ("stale_archive", second, "U0VA1", "a1"),
+        ("stale_archive", second, "U0OWNER", "a2"),
+    ]
+    with ThreadPoolExecutor(max_workers=len(presses)) as pool:
+        list(pool.map(lambda p: press(live_app, message, *p), presses))
+    refusals = [c.params["text"] for c in live_app.fake.wait_for("response_url", 2)]
+    assert sorted(text.split(",")[0].split(":")[0] for text in refusals) == [
+        "Mike Mid was archived already",
+        "Olga Old is being re-engaged already",
+    ]
+    with session_scope(live_app.engine) as session:
+        assert len(session.exec(select(Task)).all()) == 1
+    assert len(events(live_app, "reengaged")) == 1 and len(events(live_app, "archived")) == 1
