@@ -53,7 +53,9 @@ def answer(
     if not result.matches:
         return Reply(views.none_text(result, asked))
     if len(result.matches) == 1:
-        return _card(session, settings, actor, result.matches[0].record)
+        return _card(
+            session, settings, actor, search.picked(session, actor, result.matches[0].pick)
+        )
     return Reply(views.list_text(result), views.list_blocks(result))
 
 
@@ -66,6 +68,8 @@ def _card(session: Session, settings: Settings, actor: Actor, record: Any) -> Re
 
 
 def _find(call: Call) -> Reply:
+    if not call.text.strip():
+        return Reply(search.FIND_USAGE)
     words = search.question_words(call.text)
     return answer(call.session, call.desk.settings, call.actor, words)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from store.models import Client, Contact, ContactEvent, Task
@@ -136,19 +136,13 @@ def _postgres_source(
     return table, sa.func.ts_rank(vector, query), vector.op("@@")(query)
 
 
-def hits_statement(
-    session: Session,
-    team_id: str,
-    *,
-    per_source: int,
-    task_filter: ColumnElement[bool] | None = None,
-) -> Select[Any]:
-    """The one statement that finds the best `per_source` rows of each source for the
-    bound query (`fts_query` on SQLite, `ts_query` on PostgreSQL: `query_params`).
-    `task_filter` leaves out tasks the searcher may not read (a colleague's brief)."""
+def hits_statement(sqlite: bool, task_filter: ColumnElement[bool] | None = None) -> Any:
+    """The one statement that finds the best rows of each source, bound by name:
+    `team_id`, `per_source` (rows per source), the query (`query_params`) and whatever
+    `task_filter` binds. `task_filter` leaves out tasks the searcher may not read (a
+    colleague's delegated brief)."""
     contact, event = _table(Contact), _table(ContactEvent)
     client, task = _table(Client), _table(Task)
-    sqlite = is_sqlite(session)
     sources: list[tuple[str, sa.Table, str, tuple[float, ...]]] = [
         ("contact", contact, "contact_fts", (10.0, 4.0, 2.0, 2.0)),
         ("note", event, "contact_note_fts", (1.0,)),
@@ -161,6 +155,8 @@ def hits_statement(
         "client": (sa.null(), client.c.id),
         "task": (task.c.contact_id, task.c.client_id),
     }
+    team_id = sa.bindparam("team_id", type_=sa.String)
+    per_source = sa.bindparam("per_source", type_=sa.Integer)
     selects = []
     for source, table, fts, weights in sources:
         joined, score, matches = (
@@ -187,13 +183,31 @@ def hits_statement(
             if task_filter is not None:
                 statement = statement.where(task_filter)
         selects.append(sa.select(statement.subquery(f"{source}_hits")))
-    return sa.union_all(*selects)  # type: ignore[return-value]
+    return sa.union_all(*selects)
 
 
-def query_params(session: Session, terms: Sequence[str]) -> dict[str, str]:
-    if is_sqlite(session):
+def query_params(sqlite: bool, terms: Sequence[str]) -> dict[str, str]:
+    """The query's bound value for `hits_statement`."""
+    if sqlite:
         return {"fts_query": fts5_query(terms)}
     return {"ts_query": tsquery_text(terms)}
+
+
+# Built statements by database and task filter (the filter by identity: callers pass one
+# made once, with its values bound by name): building one costs more than running it.
+_STATEMENTS: dict[tuple[bool, int], tuple[ColumnElement[bool] | None, Any]] = {}
+_STATEMENTS_KEPT = 8
+
+
+def _statement(sqlite: bool, task_filter: ColumnElement[bool] | None) -> Any:
+    key = (sqlite, id(task_filter))
+    kept = _STATEMENTS.get(key)
+    if kept is not None and kept[0] is task_filter:
+        return kept[1]
+    statement = hits_statement(sqlite, task_filter)
+    if len(_STATEMENTS) < _STATEMENTS_KEPT:
+        _STATEMENTS[key] = (task_filter, statement)
+    return statement
 
 
 def search_hits(
@@ -203,13 +217,18 @@ def search_hits(
     *,
     per_source: int,
     task_filter: ColumnElement[bool] | None = None,
+    filter_params: Mapping[str, Any] | None = None,
 ) -> list[Hit]:
     """The rows of the team that hold every term (the last one as a prefix), best first
-    within each source. `terms` come from `words_of`; none finds nothing."""
+    within each source. `terms` come from `words_of`; none finds nothing. `filter_params`
+    are the values `task_filter` binds."""
     if not terms:
         return []
-    statement = hits_statement(session, team_id, per_source=per_source, task_filter=task_filter)
-    rows = session.execute(statement, query_params(session, terms)).all()
+    sqlite = is_sqlite(session)
+    params = {"team_id": team_id, "per_source": per_source, **query_params(sqlite, terms)}
+    if task_filter is not None:
+        params.update(filter_params or {})
+    rows = session.execute(_statement(sqlite, task_filter), params).all()
     return [
         Hit(row.source, row.row_id, row.contact_id, row.client_id, float(row.score or 0))
         for row in rows

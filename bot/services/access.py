@@ -42,13 +42,11 @@ def may_read(actor: Actor, task: Task, delegated: bool) -> bool:
     return actor.is_manager or task.assignee_id == actor.user_id or not delegated
 
 
-def readable_tasks(actor: Actor) -> ColumnElement[bool] | None:
-    """`may_read` as a condition on the task table, for a query over many tasks
-    (search): None when the actor may read every task."""
-    if actor.is_manager:
-        return None
+def readable_tasks(reader: ColumnElement[str]) -> ColumnElement[bool]:
+    """`may_read` as a condition on the task table, for a query over many tasks (search)
+    by a VA whose user id `reader` is (a bound parameter); managers read every task."""
     delegated = exists().where(col(Assignment.task_id) == col(Task.id))
-    return or_(col(Task.assignee_id) == actor.user_id, ~delegated)
+    return or_(col(Task.assignee_id) == reader, ~delegated)
 
 
 def check_may_read(session: Session, actor: Actor, task: Task) -> None:
