@@ -162,6 +162,26 @@ def test_a_task_match_is_its_contacts_else_its_clients_and_clients_match_by_name
     ]
 
 
+def test_on_sqlite_tasks_and_notes_are_ranked_among_their_newest_matches(
+    engine, settings, owner, monkeypatch
+):
+    """A word in most tasks' notes would have bm25 read every task: SQLite ranks the
+    newest `RANKED_NEWEST` matching rows of the tasks and notes; PostgreSQL ranks all."""
+    monkeypatch.setattr(index, "RANKED_NEWEST", 2)
+    monkeypatch.setattr(index, "_STATEMENTS", {})
+    acme = client_id(engine, "acme")
+    with session_scope(engine) as session:
+        for title in ("Ledger one", "Ledger two", "Ledger three"):
+            create_task(session, owner, NewTask(title=title, client_id=acme))
+    with session_scope(engine) as session:
+        hits = index.search_hits(session, owner.team_id, ["ledger"], per_source=10)
+        titles = {session.get(Task, hit.row_id).title for hit in hits if hit.source == "task"}
+    if is_sqlite(engine):
+        assert titles == {"Ledger two", "Ledger three"}
+    else:
+        assert titles == {"Ledger one", "Ledger two", "Ledger three"}
+
+
 def test_a_task_found_by_its_description_shows_the_words_around_the_match(engine, settings, owner):
     bob = add(engine, settings, owner, "Bob Jones")
     long = "Lots of words come first here, " * 3 + "then the escrow papers, and more after that."
