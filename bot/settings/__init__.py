@@ -24,6 +24,7 @@ from bot.settings.errors import ConfigError, MissingCredential
 from bot.settings.schema import (
     AskTestimonialSettings,
     BillingSettings,
+    CalendarSettings,
     ChannelSettings,
     ClientSettings,
     DelegationSettings,
@@ -73,6 +74,7 @@ class Settings:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     onboarding: OnboardingSettings = field(default_factory=OnboardingSettings)
     testimonials: AskTestimonialSettings = field(default_factory=AskTestimonialSettings)
+    calendars: CalendarSettings = field(default_factory=CalendarSettings)
 
     def for_display(self) -> dict[str, Any]:
         """The settings in effect, as `vadesk config show` prints them: secrets hidden,
@@ -105,10 +107,8 @@ class Settings:
             c.key: c.model_dump(mode="json", exclude={"key"}, exclude_none=True)
             for c in self.clients
         }
-        sections["users"] = {
-            user_id: user.model_dump(mode="json", exclude_none=True)
-            for user_id, user in self.users.items()
-        }
+        sections["calendars"] = self.calendars.for_display()
+        sections["users"] = {user_id: user.for_display() for user_id, user in self.users.items()}
         return {
             "config_file": str(self.config_path) if self.config_path else None,
             "environment": {

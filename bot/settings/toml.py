@@ -18,6 +18,7 @@ from bot.settings.schema import (
     RoutineEntry,
     SettingProblem,
     SettingsFile,
+    SharedCalendar,
     TemplateEntry,
     UserSettings,
     describe,
@@ -66,6 +67,8 @@ def _first_problem(invalid: ValidationError) -> tuple[str, str]:
     """The first error, as the dotted key a user finds in the file and a sentence."""
     error = invalid.errors(include_url=False)[0]
     loc = [str(part) for part in error["loc"] if part != "[key]"]
+    if loc[:2] == ["calendars", "shared"] and len(loc) > 2:
+        del loc[1]  # the file writes [calendars.<name>], the model keeps them in `shared`
     key = ".".join(loc)
     kind = error["type"]
     if kind == "setting":
@@ -86,6 +89,8 @@ def _unknown_key(loc: list[str]) -> str:
         model: type[BaseModel] = SettingsFile
     elif where[0] in _KEYED_SECTIONS and len(where) == 2:
         model = _KEYED_SECTIONS[where[0]]
+    elif where[0] == "calendars" and len(where) == 2:
+        model = SharedCalendar
     elif len(where) == 3 and tuple(where[:2]) in _KEYED_TABLES:
         model = _KEYED_TABLES[where[0], where[1]]
     else:

@@ -11,6 +11,12 @@ from store.models.billing import (
     InvoiceLine,
     InvoiceSequence,
 )
+from store.models.calendars import (
+    OCCURRENCE_STATUSES,
+    CalendarBookingSeen,
+    CalendarFeed,
+    CalendarOccurrence,
+)
 from store.models.chats import (
     ContactTag,
     Conversation,
@@ -46,11 +52,15 @@ __all__ = [
     "ESCALATION_URGENCIES",
     "INVOICE_STATUSES",
     "LINE_KINDS",
+    "OCCURRENCE_STATUSES",
     "PRIORITIES",
     "TASK_STATUSES",
     "Assignment",
     "AssignmentEvent",
     "AuditRecord",
+    "CalendarBookingSeen",
+    "CalendarFeed",
+    "CalendarOccurrence",
     "ChannelMessage",
     "Client",
     "Contact",

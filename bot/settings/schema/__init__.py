@@ -6,6 +6,7 @@ in `fields`, and the whole file in `file`. The models are frozen and forbid unkn
 """
 
 from bot.settings.schema.billing import BillingSettings, ClientBilling
+from bot.settings.schema.calendars import CalendarSettings, SharedCalendar
 from bot.settings.schema.clients import ClientEntry, ClientSettings
 from bot.settings.schema.crm import (
     AskTestimonialSettings,
@@ -29,6 +30,7 @@ from bot.settings.schema.workspace import (
 __all__ = [
     "AskTestimonialSettings",
     "BillingSettings",
+    "CalendarSettings",
     "Category",
     "ChannelSettings",
     "ClientBilling",
@@ -45,6 +47,7 @@ __all__ = [
     "Section",
     "SettingProblem",
     "SettingsFile",
+    "SharedCalendar",
     "SlaSettings",
     "Template",
     "TemplateEntry",

@@ -13,6 +13,7 @@ from bot.services.routines import DEFAULT_ROUTINES, Routine
 from bot.services.schedules import DAY_NAMES, parse_schedule
 from bot.services.tags import tag_slug, tags_in_effect
 from bot.settings.schema.billing import BillingSettings
+from bot.settings.schema.calendars import CalendarSettings
 from bot.settings.schema.clients import ClientEntry, ClientKey, ClientSettings
 from bot.settings.schema.crm import AskTestimonialSettings, OnboardingSettings, PipelineSettings
 from bot.settings.schema.delegation import DelegationSettings
@@ -56,6 +57,7 @@ class SettingsFile(Section):
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     onboarding: OnboardingSettings = Field(default_factory=OnboardingSettings)
     testimonials: AskTestimonialSettings = Field(default_factory=AskTestimonialSettings)
+    calendars: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @model_validator(mode="after")
     def _keys_that_refer_to_each_other(self) -> SettingsFile:

@@ -1,11 +1,17 @@
 """`[workspace]`, `[roles]`, `[channels]` and `[users.<id>]`: the team's schedule, who
-holds which role, where the app posts, and what each person sets for themselves."""
+holds which role, where the app posts, and what each person sets for themselves (their
+hours, phase, zone, calendar feed and whom they support)."""
 
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import StrictBool
+
+from bot.services.agenda.sources import redacted
+from bot.settings.schema.calendars import FeedSource
 from bot.settings.schema.delegation import Phase
 from bot.settings.schema.fields import (
     ChannelId,
@@ -56,8 +62,24 @@ class ChannelSettings(Section):
 
 
 class UserSettings(Section):
-    """Per-user settings; the time zone is only a fallback when Slack has none."""
+    """Per-user settings; the time zone is only a fallback when Slack has none.
+
+    `calendar` is the person's own iCalendar feed, `remind` asks for a DM before each of
+    its appointments ([calendars] remind_minutes), and `supports` names the owners a
+    phase III VA manages the schedule of (they may see those owners' agenda)."""
 
     working_hours: Hours | None = None
     phase: Phase = "I"
     timezone: TimeZoneName | None = None
+    calendar: FeedSource | None = None
+    remind: StrictBool = False
+    supports: UserIds = ()
+
+    def for_display(self) -> dict[str, Any]:
+        """The table as `vadesk config show` prints it: the feed's address redacted, and
+        the calendar keys only when set."""
+        unset = {key for key in ("remind", "supports") if not getattr(self, key)}
+        shown: dict[str, Any] = self.model_dump(mode="json", exclude_none=True, exclude=unset)
+        if self.calendar is not None:
+            shown["calendar"] = redacted(self.calendar)
+        return shown
