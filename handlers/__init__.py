@@ -3,6 +3,7 @@
 from slack_bolt import App
 
 from handlers import (
+    agenda,
     chats,
     contacts,
     csat,
@@ -48,5 +49,6 @@ def register_listeners(app: App) -> None:
         pipeline,
         contacts,
         find,
+        agenda,
     ):
         module.register(app)

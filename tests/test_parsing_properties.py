@@ -120,6 +120,22 @@ def test_followups(text: str) -> None:
         assert 0 < draft.task_number <= parsing.MAX_ID
 
 
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+@example("week 9999-12-31 <@U0VA1>")
+@example("0001-01-01")
+def test_agenda_words(text: str) -> None:
+    def read(words: str):
+        ask = parsing.parse_agenda_words(words)
+        return ask, parsing.days_asked(ask, TODAY)
+
+    found = _reads_or_refuses(read, text)
+    if found is not None:
+        (ask, (first, days)) = found
+        assert days in (1, 7) and abs((first - TODAY).days) <= 366
+        assert ask.subject_id is None or f"<@{ask.subject_id}" in text
+
+
 @pytest.mark.parametrize("minutes", [0, 1, 59, 60, 61, 24 * 60, -90])
 def test_format_duration_reads_back(minutes: int) -> None:
     shown = parsing.format_duration(timedelta(minutes=minutes))

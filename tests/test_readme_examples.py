@@ -185,7 +185,7 @@ def _typed_by(example: str) -> str:
         return OWNER
     if words[:2] in (["/template", "reviewed"], ["/task", "billable"]):
         return OWNER
-    if words[0] == "/report" and "@" in example:
+    if words[0] in ("/report", "/agenda") and "@" in example:
         return OWNER
     if words[0] == "/invoice":
         return OWNER

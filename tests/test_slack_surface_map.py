@@ -46,6 +46,7 @@ COMMAND_WORDS = {
     "/escalate": {"help"},
     "/assign": {"help"},
     "/find": {"help"},
+    "/agenda": {"help"},
 }
 
 

@@ -3,9 +3,10 @@
 Pure functions so every command reads input the same way; a refusal raises
 InputError whose text says what was wrong and what is accepted. One module per kind of
 input (`durations`, `dates`, `ids`, `markup`) and per command grammar (`task_add`,
-`timer_log`, `followup`, `pipeline_move`); callers import from the package.
+`timer_log`, `followup`, `pipeline_move`, `agenda_words`); callers import from the package.
 """
 
+from bot.services.parsing.agenda_words import AgendaAsk, days_asked, parse_agenda_words
 from bot.services.parsing.contact_add import CONTACT_ADD_GRAMMAR, ContactDraft, parse_contact_add
 from bot.services.parsing.dates import parse_clock_time, parse_date
 from bot.services.parsing.durations import format_duration, parse_duration
@@ -33,17 +34,20 @@ __all__ = [
     "MAX_TITLE_LENGTH",
     "MOVE_GRAMMAR",
     "PRIORITIES",
+    "AgendaAsk",
     "ContactDraft",
     "FollowUpDraft",
     "MoveOptions",
     "TaskDraft",
     "TimeLogDraft",
     "UntaskedLog",
+    "days_asked",
     "extract_channel_id",
     "extract_user_id",
     "format_duration",
     "format_entry_id",
     "format_task_id",
+    "parse_agenda_words",
     "parse_clock_time",
     "parse_contact_add",
     "parse_date",
