@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -130,7 +130,7 @@ def _due_window(span: DaySpan, column: Any) -> list[ColumnElement[bool]]:
 def _tasks(session: Session, team_id: str, user_id: str, span: DaySpan) -> list[WorkItem]:
     """The person's open tasks due over the span (or overdue), by the assignee's index;
     delegated ones are listed as delegated work instead."""
-    delegated = select(Assignment.task_id).where(Assignment.team_id == team_id)
+    delegated = exists().where(col(Assignment.task_id) == col(Task.id))
     tasks = session.exec(
         select(Task)
         .where(
@@ -138,7 +138,7 @@ def _tasks(session: Session, team_id: str, user_id: str, span: DaySpan) -> list[
             Task.assignee_id == user_id,
             col(Task.status).in_(OPEN_STATUSES),
             *_due_window(span, Task.due),
-            col(Task.id).not_in(delegated),
+            ~delegated,
         )
         .order_by(col(Task.due), col(Task.number))
     )
