@@ -281,7 +281,20 @@ def test_a_feed_never_read_says_so_and_the_work_is_still_listed(world) -> None:
     found = agenda(world, "U0OWNER", MONDAY)  # the feed has no row yet
     assert [note.good_at for note in found.feeds] == [None]
     text = str([b.to_dict() for b in agenda_blocks(found, "U0OWNER")])
-    assert "has not been read yet" in text and "Send the invoice" in text
+    assert "Your calendar feed has not been read yet" in text and "Send the invoice" in text
+
+
+@pytest.mark.parametrize(("minutes", "mentioned"), [(30, False), (31, True)])
+def test_a_copy_two_refreshes_old_is_mentioned_with_its_age(world, minutes, mentioned) -> None:
+    # refresh_minutes is 10 by default: two missed refreshes and 10 minutes' margin.
+    key = world.feed("U0OWNER", "Olivia's calendar", good_at=NOW - timedelta(minutes=minutes))
+    world.event(key, "Client call", "2026-11-30T15:00:00", "2026-11-30T16:00:00")
+    found = agenda(world, "U0OWNER", MONDAY)
+    assert summaries(found) == [["Client call"]]
+    assert bool(found.feeds) is mentioned
+    if mentioned:
+        text = str([b.to_dict() for b in agenda_blocks(found, "U0OWNER")])
+        assert "Olivia's calendar was last read 31 minutes ago." in text
 
 
 # -- who may see whose -------------------------------------------------------------------

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 MAX_DAYS = 7
-# A feed whose last good copy is older than this is shown with its age even when the
-# last read did not fail (the scheduler may be down).
-STALE_AFTER = timedelta(hours=2)
+# A feed whose last good copy is older than two refreshes and this is shown with its age
+# even when no read failed (the scheduler may be down).
+STALE_MARGIN = timedelta(minutes=10)
+UNNAMED_FEED = "Your calendar feed"
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,19 @@ def local_days(first_day: date, days: int, zone: ZoneInfo) -> list[tuple[date, d
     return found
 
 
-def feed_notes(states: dict[str, FeedState], now: datetime) -> list[FeedNote]:
-    """The feeds worth a word: never read, failing, or not refreshed for a while."""
+def stale_after(settings: Settings) -> timedelta:
+    """How old a copy may be before it is mentioned: two refreshes missed, and a margin."""
+    return 2 * timedelta(minutes=settings.calendars.refresh_minutes) + STALE_MARGIN
+
+
+def feed_notes(states: dict[str, FeedState], now: datetime, old_after: timedelta) -> list[FeedNote]:
+    """The feeds worth a word: never read, failing, or not refreshed for `old_after`."""
     notes = []
     for state in states.values():
         age = state.age(now)
-        if state.stale or (age is not None and age > STALE_AFTER):
-            notes.append(FeedNote(state.title, state.good_at, state.error, age))
+        if state.stale or (age is not None and age > old_after):
+            title = state.title if state.title != state.feed_key else UNNAMED_FEED
+            notes.append(FeedNote(title, state.good_at, state.error, age))
     return notes
 
 
@@ -138,7 +145,7 @@ def agenda_for(
                 tuple(c for c in conflicts if max(c.day, first_day) == day),
             )
         )
-    notes = feed_notes(feed_state(session, keys), now) if keys else []
+    notes = feed_notes(feed_state(session, keys), now, stale_after(settings)) if keys else []
     return Agenda(
         team_id, subject_id, zone, today, now, tuple(listed), work.more, tuple(notes), bool(keys)
     )
