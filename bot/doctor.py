@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
+from bot.services.agenda.check import check_feeds
 from bot.settings import MissingCredential, Settings
 from bot.slack.web_client import make_web_client
 from manifests import bot_scopes
@@ -55,6 +56,11 @@ def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
         )
     else:
         yield Check("database", True, f"reachable, at revision {database['revision']}")
+
+    # Each calendar feed read now: one that cannot be read, is not iCalendar or is too
+    # large is named (its address redacted) with why.
+    for feed in check_feeds(settings):
+        yield Check(f"calendar {feed.key}", feed.ok, f"{feed.shown}: {feed.detail}")
 
     token = _credential(settings, "SLACK_BOT_TOKEN", "everything")
     yield token

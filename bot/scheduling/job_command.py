@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.scheduling.notify import DryRun, Notifier
 from bot.scheduling.scheduler import TICK_SECONDS, Scheduler, Sender
+from bot.services.agenda.check import check_feeds
 from bot.services.errors import VADeskError
 from bot.settings import Settings
 from bot.slack.web_client import make_posting_client, make_web_client
@@ -48,7 +49,9 @@ def run_by_hand(
     scheduler: Scheduler, sender: Sender, now: datetime, name: str, *, refresh: bool
 ) -> int:
     """Send what the job `name` has due at `now` and say what became of each message: the
-    exit status is 1 when one failed or is unconfirmed."""
+    exit status is 1 when one failed or is unconfirmed. A chore does all its work now."""
+    if scheduler.job(name).chore:
+        return run_chore_by_hand(scheduler, now, name, dry_run=isinstance(sender, DryRun))
     outcomes = scheduler.run_due(sender, now, only=name, refresh=refresh)
     if not outcomes:
         print(nothing_due(scheduler, name, now))
@@ -71,3 +74,24 @@ def nothing_due(scheduler: Scheduler, name: str, now: datetime) -> str:
     if upcoming.next_run <= now + timedelta(seconds=TICK_SECONDS):
         return f"{nothing}; it looks again at every tick (every {TICK_SECONDS} s)."
     return f"{nothing}; next run: {upcoming.next_run:%Y-%m-%d %H:%M} UTC."
+
+
+def run_chore_by_hand(scheduler: Scheduler, now: datetime, name: str, *, dry_run: bool) -> int:
+    """The calendar refresh by hand: every feed read now and stored (a dry run reads them
+    and stores nothing), one line each; the exit status is 1 when one failed."""
+    if dry_run:
+        checks = check_feeds(scheduler.context.settings)
+        lines = [
+            f"{c.key} ({c.shown}): {'would store' if c.ok else 'failed'}: {c.detail}"
+            for c in checks
+        ]
+    else:
+        lines = scheduler.run_chores(now, only=name, force=True)
+    for line in lines:
+        print(line)
+    if not lines:
+        reason = scheduler.job(name).unscheduled_reason(scheduler.context)
+        print(f"{name}: nothing to do: {reason}.")
+    failed = sum(1 for line in lines if "): failed" in line)
+    print(f"{name}: {len(lines)} feed(s), {failed} failed")
+    return 1 if failed else 0

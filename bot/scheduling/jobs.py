@@ -39,8 +39,12 @@ class JobContext:
 
 
 class Job:
+    """A job posts what `messages` writes for each due slot; a *chore* (`chore = True`)
+    posts nothing and does its work in `run` on every tick (the calendar refresh)."""
+
     name: str
     summary: str
+    chore: bool = False
 
     def due(self, ctx: JobContext, team_id: str, since: datetime, until: datetime) -> list[Due]:
         raise NotImplementedError
@@ -53,6 +57,10 @@ class Job:
         return "its schedule has no working day in the next 62 days"
 
     def messages(self, ctx: JobContext, due: Due) -> list[Outgoing]:
+        raise NotImplementedError
+
+    def run(self, ctx: JobContext, team_id: str, now: datetime, force: bool = False) -> list[str]:
+        """A chore's work at `now` (all of it with `force`): one line per thing done."""
         raise NotImplementedError
 
 

@@ -27,6 +27,7 @@ from sqlmodel import select
 
 from bot import clock
 from bot.failure_log import log_failure
+from bot.scheduling.calendars import CalendarRefreshJob
 from bot.scheduling.chat_targets import SlaSweepJob
 from bot.scheduling.csat import CsatPromptJob
 from bot.scheduling.delegation import AssignmentChaseJob, AssignmentRecurrenceJob
@@ -72,7 +73,7 @@ class Upcoming:
 
 def all_jobs(settings: Settings) -> dict[str, Job]:
     """Every job by name: the routines in effect, the reports, reminders, escalation
-    follow-ups, delegation, CSAT prompts and the SLA sweep."""
+    follow-ups, delegation, CSAT prompts, the SLA sweep and the calendar refresh."""
     jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
     jobs += [
         DigestJob(),
@@ -83,6 +84,7 @@ def all_jobs(settings: Settings) -> dict[str, Job]:
         AssignmentRecurrenceJob(),
         CsatPromptJob(),
         SlaSweepJob(),
+        CalendarRefreshJob(),
     ]
     return {job.name: job for job in jobs}
 
@@ -111,6 +113,7 @@ class Scheduler:
         self._background: BackgroundScheduler | None = None
         self._idle = threading.Condition()
         self._busy = False
+        self._chores_busy = False
 
     # -- what is due -------------------------------------------------------------------
 
@@ -166,6 +169,8 @@ class Scheduler:
         outgoings: list[Outgoing] = []
         for team_id in self.team_ids():
             for job in jobs:
+                if job.chore:
+                    continue
                 try:
                     dues = job.due(self.context, team_id, now - LOOKBACK, now)
                     for due in latest_useful(dues, now):
@@ -174,18 +179,36 @@ class Scheduler:
                     log_failure(logger, error, "job %s failed to say what is due", job.name)
         return outgoings
 
+    def run_chores(self, now: datetime, only: str | None = None, force: bool = False) -> list[str]:
+        """The chores' work (or the one named): what each did, one line per thing."""
+        jobs = [self.job(only)] if only else list(self.jobs.values())
+        lines: list[str] = []
+        for team_id in self.team_ids():
+            for job in jobs:
+                if not job.chore:
+                    continue
+                try:
+                    lines += job.run(self.context, team_id, now, force)
+                except Exception as error:  # one broken chore does not hold up the rest
+                    log_failure(logger, error, "job %s failed", job.name)
+        return lines
+
     def run_due(
         self,
         sender: Sender,
         now: datetime | None = None,
         only: str | None = None,
         refresh: bool = True,
+        chores: bool = True,
     ) -> list[Outcome]:
-        """One tick: what the scheduler calls every TICK_SECONDS, and `vadesk job`."""
+        """One tick: what `vadesk job` and tests call. In the background the chores tick
+        on their own (`start`), so a slow calendar never holds up a reminder."""
         now = now or clock.now()
         if refresh:
             for team_id in self.team_ids():
                 self.refresh_people(team_id)
+        if chores:
+            self.run_chores(now, only)
         return sender.deliver(self.due_messages(now, only))
 
     def upcoming(self, after: datetime) -> list[Upcoming]:
@@ -213,14 +236,36 @@ class Scheduler:
             coalesce=True,
             next_run_time=datetime.now(UTC),
         )
+        self._background.add_job(
+            self._chore_tick,
+            "interval",
+            seconds=tick_seconds,
+            id="vadesk-chores",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
         self._background.start()
         logger.info("scheduler started: %d jobs, a tick every %g s", len(self.jobs), tick_seconds)
+
+    def _chore_tick(self) -> None:
+        with self._idle:
+            self._chores_busy = True
+        try:
+            self.run_chores(clock.now())
+        except Exception as error:
+            log_failure(logger, error, "scheduler chores failed; the next tick tries again")
+        finally:
+            with self._idle:
+                self._chores_busy = False
+                self._idle.notify_all()
 
     def _tick(self, notifier: Notifier) -> None:
         with self._idle:
             self._busy = True
         try:
-            outcomes = self.run_due(notifier)
+            outcomes = self.run_due(notifier, chores=False)
             posted = sum(1 for outcome in outcomes if outcome.status == "posted")
             if posted:
                 logger.info("scheduler posted %d message(s)", posted)
@@ -237,7 +282,7 @@ class Scheduler:
             return True
         self._background.shutdown(wait=False)
         with self._idle:
-            return self._idle.wait_for(lambda: not self._busy, timeout)
+            return self._idle.wait_for(lambda: not (self._busy or self._chores_busy), timeout)
 
 
 def _answering(profile: dict) -> ProfileLookup:

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.services.agenda.feeds import feed_keys_for
+from bot.services.agenda.fetch import FeedError
+from bot.services.agenda.ical import expand, read_calendar
 from store.models import CalendarBookingSeen, CalendarFeed, CalendarOccurrence
 
 __all__ = [
@@ -114,24 +116,67 @@ def appointments_between(
     zone: ZoneInfo,
 ) -> list[Appointment]:
     """The appointments of these feeds overlapping [start, end), sorted by start; a feed
-    never read well has none. All-day events span their days in `zone`."""
+    never read well has none. All-day events span their days in `zone`. Inside the
+    stored window they are read from the stored occurrences, outside it expanded from the
+    feed's last good copy."""
     if start >= end:
         return []
     feeds = _feeds(session, feed_keys)
-    if not feeds:
-        return []
     titles = {key: feed.title or key for key, feed in feeds.items()}
+    stored = sorted(key for key, feed in feeds.items() if _covers(feed, start, end))
+    found = [
+        appointment
+        for key, feed in sorted(feeds.items())
+        if key not in stored and feed.body is not None
+        for appointment in _expanded(feed, titles[key], start, end, zone)
+    ]
+    if stored:
+        found += _stored(session, stored, titles, start, end, zone)
+    return sorted((a for a in found if a.start < end and a.end > start), key=sort_key)
+
+
+def _covers(feed: CalendarFeed, start: datetime, end: datetime) -> bool:
+    """Whether the stored occurrences cover the range (widened for all-day events)."""
+    if feed.expanded_from is None or feed.expanded_to is None:
+        return feed.body is None  # never read well: nothing stored, nothing to expand
+    return feed.expanded_from <= start - ZONE_MARGIN and end + ZONE_MARGIN <= feed.expanded_to
+
+
+def _expanded(
+    feed: CalendarFeed, title: str, start: datetime, end: datetime, zone: ZoneInfo
+) -> list[Appointment]:
+    """A range outside the stored window, expanded from the feed's last good copy, its
+    floating times in the zone they were read in."""
+    assert feed.body is not None
+    try:
+        calendar = read_calendar(feed.body)
+        occurrences = expand(calendar, start - ZONE_MARGIN, end + ZONE_MARGIN, ZoneInfo(feed.zone))
+    except FeedError:
+        return []  # the copy was read once; a library that changed its mind shows nothing
+    return [
+        _appointment(CalendarOccurrence(feed_key=feed.feed_key, **vars(o)), title, zone)
+        for o in occurrences
+    ]
+
+
+def _stored(
+    session: Session,
+    keys: list[str],
+    titles: dict[str, str],
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+) -> list[Appointment]:
     rows = session.exec(
         select(CalendarOccurrence)
         .where(
-            col(CalendarOccurrence.feed_key).in_(sorted(feeds)),
+            col(CalendarOccurrence.feed_key).in_(keys),
             col(CalendarOccurrence.start_at) < end + ZONE_MARGIN,
             col(CalendarOccurrence.end_at) > start - ZONE_MARGIN,
         )
         .order_by(col(CalendarOccurrence.start_at))
     )
-    found = [_appointment(row, titles[row.feed_key], zone) for row in rows]
-    return sorted((a for a in found if a.start < end and a.end > start), key=sort_key)
+    return [_appointment(row, titles[row.feed_key], zone) for row in rows]
 
 
 def feed_state(session: Session, feed_keys: Iterable[str]) -> dict[str, FeedState]:

@@ -51,6 +51,8 @@ def normalise_source(text: str, base_dir: Path | None = None) -> str:
         if not path.is_absolute() and base_dir is not None:
             path = Path(base_dir) / path
         return str(path.absolute())
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in source):
+        raise SourceError(f"{redacted(source)} has a space or control character in it")
     try:
         parts = urlsplit(source)
         host = parts.hostname or ""
