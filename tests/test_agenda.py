@@ -364,6 +364,9 @@ def test_all_day_and_overnight_appointments_say_their_days() -> None:
     midnight = datetime(2026, 11, 30, tzinfo=NEW_YORK)
     trip = made(midnight, midnight + timedelta(days=3), True)
     assert appointment_when(trip, NEW_YORK, MONDAY) == "All day, to Wed 2026-12-02"
+    assert appointment_when(trip, NEW_YORK, date(2026, 12, 1)) == (
+        "All day, Mon 2026-11-30 to Wed 2026-12-02"
+    )
     assert appointment_when(made(midnight, midnight + timedelta(days=1), True), NEW_YORK) == (
         "All day"
     )

@@ -37,13 +37,18 @@ def _one_line(text: str) -> str:
 
 
 def appointment_when(appointment: Appointment, zone: ZoneInfo, day: date | None = None) -> str:
-    """When it is on: `All day`, `All day, to Wed 2026-12-02`, or its start and end as
-    tokens. `day` is the local day it is listed under; a start or end on another day
-    (or with no day given) carries its date."""
+    """When it is on: `All day`, `All day, to Wed 2026-12-02` (listed on a later day of
+    it: `All day, Mon 2026-11-30 to Wed 2026-12-02`), or its start and end as tokens.
+    `day` is the local day it is listed under; a start or end on another day (or with
+    no day given) carries its date."""
     if appointment.all_day:
         last = (appointment.end - timedelta(microseconds=1)).astimezone(zone).date()
         first = appointment.start.astimezone(zone).date()
-        return "All day" if last == first else f"All day, to {day_text(last)}"
+        if last == first:
+            return "All day"
+        if day is None or day == first:
+            return f"All day, to {day_text(last)}"
+        return f"All day, {day_text(first)} to {day_text(last)}"
     start_day = appointment.start.astimezone(zone).date()
     end_day = (appointment.end - timedelta(microseconds=1)).astimezone(zone).date()
     start = date_token(appointment.start, zone, with_day=start_day != day)
