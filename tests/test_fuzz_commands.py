@@ -21,6 +21,7 @@ WORDS = {
     "/task": ["add", "list", "show", "done", "status", "followup", "help", "", "nonsense"],
     "/timer": ["start", "stop", "status", "list", "log", "edit", "help", "", "pause"],
     "/report": ["today", "week", "month", "help", "", "year", "<@U0VA2>"],
+    "/agenda": ["today", "tomorrow", "week", "help", "", "2026-12-24", "<@U0OWNER>", "<@U0VA2>"],
 }
 PIECES = [
     "T-1", "T-2", "t-3", "T-0", "T-2147483648", "E-1", "E-2", "E-99999999999999999999",
