@@ -8,11 +8,8 @@ from dataclasses import dataclass
 
 from bot.services.errors import InputError
 from bot.services.parsing.markup import (
-    ANGLE_TOKEN_RE,
-    CHANNEL_MENTION_RE,
-    USER_MENTION_RE,
     cut_out,
-    mask,
+    person_and_channel,
     tag_words,
     take_client_word,
 )
@@ -35,25 +32,7 @@ class ContactDraft:
 def parse_contact_add(text: str, *, client_keys: Collection[str] = ()) -> ContactDraft:
     """Read `<name> [#client|#channel] [@owner] [#tag]`. A mention is the owner, a
     channel link names the client by its channel; other Slack markup stays in the name."""
-    masked, spans = text, []
-    owner_id = channel_id = None
-    for token in ANGLE_TOKEN_RE.finditer(text):
-        user, channel = USER_MENTION_RE.fullmatch(token[0]), CHANNEL_MENTION_RE.fullmatch(token[0])
-        if user:
-            if owner_id is not None and owner_id != user[1]:
-                raise InputError(
-                    f"A contact has one owner; you named <@{owner_id}> and <@{user[1]}>."
-                )
-            owner_id = user[1]
-            spans.append(token.span())
-        elif channel:
-            if channel_id is not None and channel_id != channel[1]:
-                raise InputError(
-                    f"A contact has one client; you named <#{channel_id}> and <#{channel[1]}>."
-                )
-            channel_id = channel[1]
-            spans.append(token.span())
-        masked = mask(masked, *token.span())
+    masked, owner_id, channel_id, spans = person_and_channel(text, "A contact", "owner", "client")
     masked, client_key, client_spans = take_client_word(masked, client_keys, "A contact")
     tags = tag_words(masked)
     name = cut_out(text, spans + client_spans + [span for span, _word in tags])

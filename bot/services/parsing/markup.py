@@ -103,3 +103,34 @@ def cut_out(text: str, spans: list[tuple[int, int]]) -> str:
         position = end
     kept.append(text[position:])
     return " ".join(" ".join(kept).split())
+
+
+def person_and_channel(
+    text: str, what: str, person_role: str, channel_role: str
+) -> tuple[str, str | None, str | None, list[tuple[int, int]]]:
+    """Slack markup read as options: the one user mention (`person_role`: "assignee",
+    "owner") and the one channel link (`channel_role`) of a `what` ("A task"); two
+    different ones are refused. Other tokens (links, <!here>) stay verbatim and are
+    masked so nothing inside a link label is read as an option. Returns the masked text,
+    the user, the channel and the mentions' spans."""
+    masked, spans = text, []
+    user_id: str | None = None
+    channel_id: str | None = None
+    for token in ANGLE_TOKEN_RE.finditer(text):
+        user, channel = USER_MENTION_RE.fullmatch(token[0]), CHANNEL_MENTION_RE.fullmatch(token[0])
+        if user:
+            if user_id is not None and user_id != user[1]:
+                raise InputError(
+                    f"{what} has one {person_role}; you named <@{user_id}> and <@{user[1]}>."
+                )
+            user_id = user[1]
+            spans.append(token.span())
+        elif channel:
+            if channel_id is not None and channel_id != channel[1]:
+                raise InputError(
+                    f"{what} has one {channel_role}; you named <#{channel_id}> and <#{channel[1]}>."
+                )
+            channel_id = channel[1]
+            spans.append(token.span())
+        masked = mask(masked, *token.span())
+    return masked, user_id, channel_id, spans

@@ -11,11 +11,8 @@ from datetime import date
 from bot.services.errors import InputError
 from bot.services.parsing.dates import DATE_HINT, looks_like_date, parse_date
 from bot.services.parsing.markup import (
-    ANGLE_TOKEN_RE,
-    CHANNEL_MENTION_RE,
-    USER_MENTION_RE,
     cut_out,
-    mask,
+    person_and_channel,
     tag_words,
     take_client_word,
 )
@@ -53,7 +50,9 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
     `client_keys` and a `#tag` word are taken out of it (a `#` before a number stays:
     "Invoice #123").
     """
-    masked, assignee_id, channel_id, remove = _mentions(text)
+    masked, assignee_id, channel_id, remove = person_and_channel(
+        text, "A task", "assignee", "channel"
+    )
     due, due_spans = _due_date(masked, today)
     priority, priority_spans = _priority(masked)
     masked, client_key, client_spans = take_client_word(masked, client_keys, "A task")
@@ -68,35 +67,6 @@ def parse_task_add(text: str, *, today: date, client_keys: Collection[str] = ())
         tag=tags[0][1] if tags else None,
         client_key=client_key,
     )
-
-
-def _mentions(text: str) -> tuple[str, str | None, str | None, Spans]:
-    """Slack markup: mentions are options; other tokens (links, <!here>) stay verbatim and
-    are masked so "due ..." or "!..." inside a link label is not read as an option.
-    (the masked text, the assignee, the channel, the mentions' spans)"""
-    masked = text
-    assignee_id: str | None = None
-    channel_id: str | None = None
-    spans: Spans = []
-    for token in ANGLE_TOKEN_RE.finditer(text):
-        user = USER_MENTION_RE.fullmatch(token[0])
-        channel = CHANNEL_MENTION_RE.fullmatch(token[0])
-        if user:
-            if assignee_id is not None and assignee_id != user[1]:
-                raise InputError(
-                    f"A task has one assignee; you named <@{assignee_id}> and <@{user[1]}>."
-                )
-            assignee_id = user[1]
-            spans.append(token.span())
-        elif channel:
-            if channel_id is not None and channel_id != channel[1]:
-                raise InputError(
-                    f"A task has one channel; you named <#{channel_id}> and <#{channel[1]}>."
-                )
-            channel_id = channel[1]
-            spans.append(token.span())
-        masked = mask(masked, *token.span())
-    return masked, assignee_id, channel_id, spans
 
 
 def _due_date(masked: str, today: date) -> tuple[date | None, Spans]:
