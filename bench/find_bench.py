@@ -22,11 +22,9 @@ The database given is emptied first (PostgreSQL: its public schema is dropped), 
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +43,7 @@ from bench.picture_bench import (
     Statements,
     _load,
     _plans,
+    bench_main,
 )
 from bot import clock
 from bot.services import search
@@ -150,15 +149,7 @@ def run(url: str, workdir: Path, reuse: bool = False) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
-    parser.add_argument(
-        "--reuse", action="store_true", help="time the data a previous run left in the database"
-    )
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="vadesk-find-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        run(url, Path(tmp), args.reuse)
+    bench_main(__doc__.splitlines()[0], run, "vadesk-find-bench-")
 
 
 if __name__ == "__main__":

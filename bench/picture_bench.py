@@ -413,16 +413,21 @@ def run(url: str, workdir: Path, reuse: bool = False) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_main(description: str, run_on, prefix: str) -> None:
+    """The command line of this bench and of find_bench: `--database-url`, `--reuse`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument(
         "--reuse", action="store_true", help="time the data a previous run left in the database"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="vadesk-picture-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        run(url, Path(tmp), args.reuse)
+        run_on(url, Path(tmp), args.reuse)
+
+
+def main() -> None:
+    bench_main(__doc__.splitlines()[0], run, "vadesk-picture-bench-")
 
 
 if __name__ == "__main__":
