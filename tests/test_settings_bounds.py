@@ -18,6 +18,7 @@ import pytest
 from sqlmodel import select
 
 from bot import clock
+from bot.scheduling.calendars import CALENDARS_REFRESH
 from bot.scheduling.chat_targets import SLA_SWEEP
 from bot.scheduling.delegation import ASSIGNMENT_CHASE
 from bot.scheduling.digest import DIGEST, WEEKLY_REPORT
@@ -27,7 +28,7 @@ from bot.services.billing.rounding import billed_seconds, whole_seconds
 from bot.services.billing.terms import client_terms, sender
 from bot.services.timesheet import timesheet_rows
 from store.db import session_scope
-from store.models import Assignment, Conversation, TimeEntry
+from store.models import Assignment, CalendarFeed, Conversation, TimeEntry
 from tests.conftest import TEAM
 from tests.fakeslack import event_body, slash_command_body
 from tests.scheduling import Rig, posted_to
@@ -285,6 +286,23 @@ def drive_reports(live_app) -> None:
     assert tick_when_due(live_app, WEEKLY_REPORT), "no weekly report"
     shown = live_app.command("/report", "week", user="U0SUPER")
     assert shown.get("blocks") or shown.get("text")
+
+
+def drive_calendars(live_app) -> None:
+    """The calendar feeds (files beside the settings file) are read by the refresh chore
+    and the owner's appointments are on their /agenda; the shared calendar is stored."""
+    folder = live_app.settings.config_path.parent
+    event = "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20261130T160000Z\r\nDTEND:20261130T170000Z\r\n"
+    for name, uid in (("owner.ics", "Board meeting"), ("bookings.ics", "Consult")):
+        text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+        text += event.format(uid=uid) + f"SUMMARY:{uid}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        (folder / name).write_text(text, encoding="utf-8")
+    tick_when_due(live_app, CALENDARS_REFRESH)
+    with session_scope(live_app.engine) as session:
+        feeds = {f.feed_key: f for f in session.exec(select(CalendarFeed))}
+    assert feeds and all(f.good_at is not None and f.error is None for f in feeds.values())
+    shown = live_app.command("/agenda", "today", user="U0OWNER")
+    assert "Board meeting" in json.dumps(shown)
 
 
 def _entries(live_app) -> list[TimeEntry]:
@@ -602,6 +620,32 @@ CASES = [
         "users working_hours=00:00-00:01 phase III",
         drive_routines,
         users__U0VA1={"working_hours": '"00:00-00:01"', "phase": '"III"'},
+    ),
+    # [calendars]
+    case(
+        "calendars at their lower bounds",
+        drive_calendars,
+        calendars={
+            "refresh_minutes": "1",
+            "remind_minutes": "0",
+            "max_feed_megabytes": "1",
+            "timeout_seconds": "1",
+        },
+        users__U0OWNER={"calendar": '"owner.ics"', "remind": "false"},
+        calendars__b={"url": '"bookings.ics"', "title": '"B"'},
+    ),
+    case(
+        "calendars at their upper bounds, names and titles at their longest",
+        drive_calendars,
+        calendars={
+            "refresh_minutes": "1440",
+            "remind_minutes": "1440",
+            "max_feed_megabytes": "100",
+            "timeout_seconds": "120",
+        },
+        users__U0OWNER={"calendar": '"owner.ics"', "remind": "true"},
+        users__U0VA1={"phase": '"III"', "supports": f'["U0OWNER", "{LONG_USER}"]'},
+        **{f"calendars__{LONG_NAME}": {"url": '"bookings.ics"', "title": '"' + "T" * 100 + '"'}},
     ),
     # [reports]
     case(
