@@ -15,7 +15,7 @@ from bot.services.agenda.appointments import Appointment
 from bot.services.agenda.conflicts import BACK_TO_BACK, DEADLINE, OVERLAP
 from bot.services.agenda.day import agenda_for, local_days
 from bot.services.agenda.viewing import asked_agenda, may_see
-from bot.services.agenda.work import CHAT, DELEGATED, FOLLOW_UP, NEXT_STEP, TASK
+from bot.services.agenda.work import CHAT, DELEGATED, FOLLOW_UP, KIND_LIMIT, NEXT_STEP, TASK
 from bot.services.errors import InputError, PermissionDenied
 from bot.services.parsing import days_asked, parse_agenda_words
 from bot.views.agenda import agenda_blocks, agenda_text
@@ -201,6 +201,24 @@ def test_the_work_due_on_a_day_and_what_is_overdue_on_today(world) -> None:
     # Due on a date: at the end of the owner's working day (17:00 in New York).
     send = next(i for i in today.days[0].work if i.title == "Send the invoice")
     assert send.due_at == utc("2026-11-30T22:00:00")
+
+
+def test_next_steps_due_on_a_later_day_are_found_past_many_overdue(world) -> None:
+    owner = _actor(world, "U0OWNER")
+    for number in range(KIND_LIMIT + 1):
+        world.contact(
+            owner, f"Lead {number}", owner_id="U0OWNER", next_step="Call", next_step_due=MONDAY
+        )
+    thursday = MONDAY + timedelta(days=3)
+    world.contact(
+        owner, "Carol King", owner_id="U0OWNER", next_step="Send the quote", next_step_due=thursday
+    )
+    clock.set_now(NOW + timedelta(days=2))  # Wednesday: the leads' steps are overdue
+    later = agenda(world, "U0OWNER", thursday)
+    assert [(i.ref, i.overdue) for i in later.days[0].work] == [("Carol King", False)]
+    today = agenda(world, "U0OWNER", MONDAY + timedelta(days=2))
+    assert len(today.days[0].work) == KIND_LIMIT and today.more_work == {NEXT_STEP: 1}
+    assert all(item.overdue for item in today.days[0].work)
 
 
 def _actor(world, user_id: str):

@@ -33,24 +33,35 @@ class ContactsHome:
     pipeline: Summary | None = None  # None: not a supervisor or owner
 
 
-def _due_by(team_id: str, user_id: str, today: date) -> list[ColumnElement[bool]]:
-    return [
+def _due_by(
+    team_id: str, user_id: str, today: date, since: date | None = None
+) -> list[ColumnElement[bool]]:
+    due = [
         col(Contact.team_id) == team_id,
         col(Contact.owner_id) == user_id,
         col(Contact.next_step_due) <= today,
         col(Contact.archived_at).is_(None),
     ]
+    if since is not None:
+        due.append(col(Contact.next_step_due) >= since)
+    return due
 
 
 def next_steps_due(
-    session: Session, team_id: str, user_id: str, today: date, limit: int
+    session: Session,
+    team_id: str,
+    user_id: str,
+    today: date,
+    limit: int,
+    since: date | None = None,
 ) -> tuple[list[Contact], int]:
-    """The person's contacts (not archived) whose next step is due on or before `today`,
-    oldest due first, at most `limit`; and how many there are in all."""
+    """The person's contacts (not archived) whose next step is due on or before `today`
+    (and on or after `since`, when given: the agenda's days), oldest due first, at most
+    `limit`; and how many there are in all."""
     due = list(
         session.exec(
             select(Contact)
-            .where(*_due_by(team_id, user_id, today))
+            .where(*_due_by(team_id, user_id, today, since))
             .order_by(col(Contact.next_step_due), col(Contact.id))
             .limit(limit)
         )
@@ -58,7 +69,7 @@ def next_steps_due(
     if len(due) < limit:
         return due, len(due)
     total = session.exec(
-        select(func.count()).select_from(Contact).where(*_due_by(team_id, user_id, today))
+        select(func.count()).select_from(Contact).where(*_due_by(team_id, user_id, today, since))
     ).one()
     return due, total
 

@@ -84,16 +84,19 @@ def work_due(session: Session, team_id: str, user_id: str, span: DaySpan, now: d
     KIND_LIMIT (oldest due first); what was left out, counted by kind."""
     found: list[WorkItem] = []
     more: dict[str, int] = {}
+    steps, steps_left_out = _next_steps(session, team_id, user_id, span)
     for kind, items in (
         (TASK, _tasks(session, team_id, user_id, span)),
         (FOLLOW_UP, _follow_ups(session, team_id, user_id, span)),
         (DELEGATED, _delegated(session, team_id, user_id, span)),
-        (NEXT_STEP, _next_steps(session, team_id, user_id, span)),
+        (NEXT_STEP, steps),
         (CHAT, _chats(session, team_id, user_id, span, now)),
     ):
         found.extend(items[:KIND_LIMIT])
         if len(items) > KIND_LIMIT:
             more[kind] = len(items) - KIND_LIMIT
+    if steps_left_out:
+        more[NEXT_STEP] = steps_left_out
     found.sort(key=lambda item: (item.day, item.due_at, item.kind, item.ref))
     return Work(found, more)
 
@@ -204,10 +207,14 @@ def _delegated(session: Session, team_id: str, user_id: str, span: DaySpan) -> l
     return found
 
 
-def _next_steps(session: Session, team_id: str, user_id: str, span: DaySpan) -> list[WorkItem]:
+def _next_steps(
+    session: Session, team_id: str, user_id: str, span: DaySpan
+) -> tuple[list[WorkItem], int]:
     """The person's contacts whose next step is due over the span (the App Home's query,
-    up to the last day; those before the first are dropped unless today is listed)."""
-    contacts, _total = next_steps_due(session, team_id, user_id, span.last, KIND_LIMIT * 4)
+    from the first day, or from any day before when today is listed, to the last), at
+    most KIND_LIMIT; and how many more there are."""
+    since = None if span.with_overdue else span.first
+    contacts, total = next_steps_due(session, team_id, user_id, span.last, KIND_LIMIT, since)
     found = []
     for contact in contacts:
         if contact.next_step_due is None:
@@ -218,7 +225,7 @@ def _next_steps(session: Session, team_id: str, user_id: str, span: DaySpan) -> 
         )  # fmt: skip
         if item is not None:
             found.append(item)
-    return found
+    return found, total - len(contacts)
 
 
 def _chats(
