@@ -27,6 +27,7 @@ from sqlmodel import select
 
 from bot import clock
 from bot.failure_log import log_failure
+from bot.scheduling.appointment_reminders import AppointmentRemindersJob
 from bot.scheduling.calendars import CalendarRefreshJob
 from bot.scheduling.chat_targets import SlaSweepJob
 from bot.scheduling.csat import CsatPromptJob
@@ -72,13 +73,15 @@ class Upcoming:
 
 
 def all_jobs(settings: Settings) -> dict[str, Job]:
-    """Every job by name: the routines in effect, the reports, reminders, escalation
-    follow-ups, delegation, CSAT prompts, the SLA sweep and the calendar refresh."""
+    """Every job by name: the routines in effect, the reports, reminders (of timers and
+    of appointments), escalation follow-ups, delegation, CSAT prompts, the SLA sweep and
+    the calendar refresh."""
     jobs: list[Job] = [RoutineJob(routine) for routine in settings.routines]
     jobs += [
         DigestJob(),
         WeeklyReportJob(),
         RemindersJob(),
+        AppointmentRemindersJob(),
         EscalationFollowUpJob(),
         AssignmentChaseJob(),
         AssignmentRecurrenceJob(),
