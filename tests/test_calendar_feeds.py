@@ -127,6 +127,11 @@ def state(engine, key: str):
         return feed_state(session, [key])[key]
 
 
+def occurrence_ids(engine) -> list[int]:
+    with session_scope(engine) as session:
+        return sorted(session.exec(select(CalendarOccurrence.id)))
+
+
 def test_repeats_moves_cancellations_and_dst_in_march(engine, owner) -> None:
     (read,) = refresh(engine, owner, MARCH).values()
     assert read.outcome == "read" and SECRET not in read.shown
@@ -203,6 +208,7 @@ def test_the_autumn_changes_outside_the_window_and_inside_it(engine, owner, serv
 def test_an_unchanged_feed_is_a_304_and_keeps_its_copy(engine, owner, server) -> None:
     refresh(engine, owner, MARCH)
     first = state(engine, OWN)
+    stored = occurrence_ids(engine)
     assert refresh(engine, owner, "2026-03-02T12:05:00Z") == {}  # not due before 10 minutes
     reads = refresh(engine, owner, "2026-03-02T12:10:00Z")
     assert reads[OWN].outcome == "unchanged"
@@ -210,6 +216,7 @@ def test_an_unchanged_feed_is_a_304_and_keeps_its_copy(engine, owner, server) ->
     assert headers["If-None-Match"] == '"v1"'
     assert headers["If-Modified-Since"] == "Mon, 02 Mar 2026 11:00:00 GMT"
     assert len(server.requests) == 2
+    assert occurrence_ids(engine) == stored  # nothing expanded or written again
     again = state(engine, OWN)
     assert again.good_at == clock.now() > first.good_at and not again.stale
     assert (

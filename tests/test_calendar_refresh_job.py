@@ -121,7 +121,7 @@ def test_vadesk_job_by_hand_stores_and_forces_a_read(settings, engine, server) -
     with redirect_stdout(out):
         run_by_hand(rig, None, clock.now(), CALENDARS_REFRESH, refresh=False)  # type: ignore[arg-type]
     text = out.getvalue()
-    assert "user:U0OWNER" in text and ": unchanged: 1 occurrence(s) in the window" in text
+    assert "user:U0OWNER" in text and ": unchanged: the stored copy is current" in text
     assert len([r for r in server.requests if r[0] == PATH]) == 2  # read again though not due
     assert SECRET not in text and "s3cr3t" not in text
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.services.agenda.feeds import feed_keys_for
@@ -99,7 +100,11 @@ def _feeds(session: Session, feed_keys: Iterable[str]) -> dict[str, CalendarFeed
     keys = sorted(set(feed_keys))
     if not keys:
         return {}
-    rows = session.exec(select(CalendarFeed).where(col(CalendarFeed.feed_key).in_(keys)))
+    rows = session.exec(
+        select(CalendarFeed)
+        .where(col(CalendarFeed.feed_key).in_(keys))
+        .options(defer(CalendarFeed.body))  # type: ignore[arg-type]  # read only to expand
+    )
     return {feed.feed_key: feed for feed in rows}
 
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.services.agenda.feeds import Feed, configured_feeds
@@ -61,7 +62,7 @@ class _Plan:
     fresh: bool  # a new feed or a changed address: nothing stored counts
     etag: str | None
     last_modified: str | None
-    body: bytes | None  # the stored copy, to re-expand
+    expand: bool  # store the occurrences again: the window moved, or the owner's zone
 
 
 def window(now: datetime) -> tuple[datetime, datetime]:
@@ -88,16 +89,18 @@ def _plan(
 ) -> _Plan | None:
     fresh = row is None or row.source_fingerprint != fingerprint(feed.source)
     if row is None or fresh:
-        return _Plan(feed, zone, True, True, None, None, None)
+        return _Plan(feed, zone, True, True, None, None, False)
     every = timedelta(minutes=settings.calendars.refresh_minutes)
     if row.retry_at is not None:
         due = row.retry_at <= now
     else:
         due = row.checked_at is None or row.checked_at + every <= now
-    moved = row.body is not None and (row.expanded_from != window(now)[0] or row.zone != zone.key)
+    moved = row.expanded_from is not None and (
+        row.expanded_from != window(now)[0] or row.zone != zone.key
+    )
     if not (due or force or moved):
         return None
-    return _Plan(feed, zone, due or force, False, row.etag, row.last_modified, row.body)
+    return _Plan(feed, zone, due or force, False, row.etag, row.last_modified, moved)
 
 
 def refresh_feeds(
@@ -123,7 +126,9 @@ def plan_refresh(
         rows = {
             row.feed_key: row
             for row in session.exec(
-                select(CalendarFeed).where(col(CalendarFeed.feed_key).in_([f.key for f in feeds]))
+                select(CalendarFeed)
+                .where(col(CalendarFeed.feed_key).in_([f.key for f in feeds]))
+                .options(defer(CalendarFeed.body))  # type: ignore[arg-type]
             )
         }
         workspace = ZoneInfo(settings.workspace.timezone)
@@ -147,7 +152,9 @@ def next_check(engine: Engine, settings: Settings, after: datetime) -> datetime 
         rows = {
             row.feed_key: row
             for row in session.exec(
-                select(CalendarFeed).where(col(CalendarFeed.feed_key).in_([f.key for f in feeds]))
+                select(CalendarFeed)
+                .where(col(CalendarFeed.feed_key).in_([f.key for f in feeds]))
+                .options(defer(CalendarFeed.body))  # type: ignore[arg-type]
             )
         }
     times = []
@@ -177,7 +184,9 @@ def _refresh(engine: Engine, settings: Settings, plan: _Plan, now: datetime) -> 
             if plan.fetch
             else Fetched(None, plan.etag, plan.last_modified)
         )
-        body = fetched.body if fetched.body is not None else plan.body
+        body = fetched.body
+        if body is None and plan.expand:
+            body = _stored_body(engine, feed.key)
         expanded = _expanded(body, now, plan.zone) if body is not None else None
     except FeedError as error:
         with session_scope(engine) as session:
@@ -194,8 +203,17 @@ def _refresh(engine: Engine, settings: Settings, plan: _Plan, now: datetime) -> 
         return FeedRead(feed.key, shown, "failed", error.reason)
     with session_scope(engine) as session:
         outcome = _store_copy(session, plan, fetched, body, expanded, now)
-    count = len(expanded[0]) if expanded else 0
-    return FeedRead(feed.key, shown, outcome, f"{count} occurrence(s) in the window")
+    if expanded is None:
+        return FeedRead(feed.key, shown, outcome, "the stored copy is current")
+    return FeedRead(feed.key, shown, outcome, f"{len(expanded[0])} occurrence(s) in the window")
+
+
+def _stored_body(engine: Engine, feed_key: str) -> bytes | None:
+    with session_scope(engine) as session:
+        body = session.exec(
+            select(CalendarFeed.body).where(CalendarFeed.feed_key == feed_key)
+        ).first()
+    return body
 
 
 def _expanded(body: bytes, now: datetime, zone: ZoneInfo) -> tuple[list[Occurrence], set[str]]:
@@ -212,7 +230,11 @@ def _expanded(body: bytes, now: datetime, zone: ZoneInfo) -> tuple[list[Occurren
 def _locked_row(session: Session, plan: _Plan) -> CalendarFeed:
     """The feed's row under its lock, made (or started afresh, for a changed address)."""
     advisory_lock(session, f"calendar-feed:{plan.feed.key}")
-    row = session.exec(select(CalendarFeed).where(CalendarFeed.feed_key == plan.feed.key)).first()
+    row = session.exec(
+        select(CalendarFeed)
+        .where(CalendarFeed.feed_key == plan.feed.key)
+        .options(defer(CalendarFeed.body))  # type: ignore[arg-type]
+    ).first()
     source = fingerprint(plan.feed.source)
     if row is None:
         row = CalendarFeed(feed_key=plan.feed.key, source_fingerprint=source)
