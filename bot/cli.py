@@ -295,7 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run what one job has due at --now (default: the real time), exactly "
         "as the scheduler would; what was already posted is not posted again.",
     )
-    job.add_argument("name", nargs="?", help="daily-digest, weekly-report, reminders, routine:NAME")
+    job.add_argument(
+        "name",
+        nargs="?",
+        help="daily-digest, weekly-report, reminders, calendars-refresh, routine:NAME",
+    )
     job.add_argument("--now", help="the clock to run with, ISO 8601 (e.g. 2026-11-30T14:05Z)")
     job.add_argument(
         "--dry-run", action="store_true", help="print what would be posted, to whom; post nothing"

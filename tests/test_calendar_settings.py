@@ -231,7 +231,7 @@ def test_config_show_redacts_every_address(cwd: Path) -> None:
         "team": {"url": "https://outlook.office365.com/…/calendar.ics"},
     }
     assert shown["users"]["U0OWNER"]["calendar"] == "https://calendar.google.com/…/basic.ics"
-    text = repr(shown)
+    text = repr(shown) + repr(settings)  # nor in the settings' repr, should one be logged
     for secret in ("private-0123", "9a8b7c6d", "s3cr3t", "olivia%40", "Z2lkOi8v"):
         assert secret not in text
 

@@ -110,7 +110,7 @@ CalendarTitle: TypeAlias = Annotated[
 class SharedCalendar(Section):
     """A calendar the team shares (bookings): its feed and the title shown for it."""
 
-    url: FeedSource
+    url: FeedSource = Field(repr=False)  # a secret address: shown only redacted
     title: CalendarTitle | None = None
 
 

@@ -8,7 +8,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import StrictBool
+from pydantic import Field, StrictBool
 
 from bot.services.agenda.sources import redacted
 from bot.settings.schema.calendars import FeedSource
@@ -71,7 +71,7 @@ class UserSettings(Section):
     working_hours: Hours | None = None
     phase: Phase = "I"
     timezone: TimeZoneName | None = None
-    calendar: FeedSource | None = None
+    calendar: FeedSource | None = Field(default=None, repr=False)  # a secret address
     remind: StrictBool = False
     supports: UserIds = ()
 
