@@ -8,7 +8,9 @@ changed address starting afresh; and the address never in a log or an error."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -377,3 +379,24 @@ def test_a_file_is_read_again_only_when_it_changed(engine, tmp_path, database_ur
         len(between(engine, [OWN], local(NY, "2026-03-03T00:00"), local(NY, "2026-03-04T00:00")))
         == 1
     )
+
+
+def test_two_processes_refreshing_at_once_store_one_copy(engine, owner, server) -> None:
+    clock.set_now(MARCH)
+    start = threading.Barrier(3)
+
+    def one_refresh() -> list:
+        start.wait()
+        return refresh_feeds(engine, owner, TEAM, clock.now(), force=True)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        runs = [pool.submit(one_refresh) for _ in range(3)]
+        outcomes = [read.outcome for run in runs for read in run.result()]
+    assert outcomes.count("failed") == 0 and "read" in outcomes
+    with session_scope(engine) as session:
+        rows = session.exec(select(CalendarOccurrence)).all()
+        seen = session.exec(select(CalendarBookingSeen.uid)).all()
+        assert len(session.exec(select(CalendarFeed)).all()) == 1
+    keys = [(o.uid, o.recurrence_id, o.start_at) for o in rows]
+    assert len(keys) == len(set(keys))  # each occurrence once
+    assert sorted(seen) == sorted(set(seen))
