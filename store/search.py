@@ -129,7 +129,7 @@ def _sqlite_source(
 ) -> tuple[sa.FromClause, ColumnElement[Any], ColumnElement[bool]]:
     index = sa.table(fts, sa.column("rowid"))
     rank = sa.func.bm25(sa.literal_column(fts), *weights)
-    matches = sa.literal_column(fts).op("MATCH")(sa.bindparam("fts_query"))
+    matches: ColumnElement[bool] = sa.literal_column(fts).op("MATCH")(sa.bindparam("fts_query"))
     if bounded:
         # The newest RANKED_NEWEST matching rows only: FTS5 walks a term's rows in rowid
         # order, so the floor costs a few milliseconds, and bm25 then reads the sizes of
