@@ -11,9 +11,13 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.services import onboarding, stale, templates, testimonials
+from bot.services.agenda import mornings
 from bot.services.onboarding_tasks import onboarding_tag
 from bot.services.people import roster
 from bot.services.rows import saved_id
+from bot.views.agenda import agenda_blocks
+from bot.views.blocks import MESSAGE_BLOCKS_LIMIT
+from bot.views.bookings import new_bookings_blocks
 from bot.views.onboarding import check_blocks
 from bot.views.stale import stale_blocks
 from bot.views.templates import review_blocks
@@ -67,11 +71,34 @@ def _happy_clients(session: Session, settings: Settings, run: RoutineRun) -> lis
     return testimonial_blocks(saved_id(run), listed, settings.testimonials.after_days, has_template)
 
 
+# The checklist's own blocks around an extra: its header, its items and its progress line.
+CHECKLIST_BLOCKS = 3
+# Below the VAs' morning: their tasks due (bot/views/routines.morning_task_blocks).
+MORNING_TASK_BLOCKS = 1
+
+
+def _owners_day(session: Session, settings: Settings, run: RoutineRun) -> list:
+    """The owner's agenda for the day, as /agenda shows it."""
+    agenda = mornings.owners_day(session, settings, run, clock.now())
+    return agenda_blocks(agenda, run.owner_id, MESSAGE_BLOCKS_LIMIT - CHECKLIST_BLOCKS)
+
+
+def _new_bookings(session: Session, settings: Settings, run: RoutineRun) -> list:
+    """The shared calendars' new bookings since the VA's last morning (none: no block)."""
+    found = mornings.new_bookings_for(session, settings, run, clock.now())
+    if found is None:
+        return []
+    room = MESSAGE_BLOCKS_LIMIT - CHECKLIST_BLOCKS - MORNING_TASK_BLOCKS
+    return new_bookings_blocks(found.bookings, found.zone)[:room]
+
+
 EXTRAS: dict[str, ExtraBlocks] = {
     templates.REVIEW_ROUTINE: _templates_due_for_review,
     COLD_LEADS_ROUTINE: _cold_leads,
     onboarding.CHECK_ROUTINE: _unfinished_onboarding,
     testimonials.ROUTINE: _happy_clients,
+    mornings.OWNER_MORNING: _owners_day,
+    mornings.MORNING: _new_bookings,
 }
 
 

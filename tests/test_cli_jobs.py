@@ -139,23 +139,24 @@ def test_the_scheduler_catches_up_once_at_start_and_stops_on_sigterm(
 ):
     fake_slack.add_user("U0VA2", tz="America/New_York")
     # The app was down all morning: at 11:40 in New York the morning routine, the Monday
-    # audit and the 11:00 hourly check go out once each per VA.
+    # audit and the 11:00 hourly check go out once each per VA, and the owner's day once.
     env = _env(tmp_path, database_url, fake_slack, VADESK_NOW="2026-11-30T16:40:00Z")
     process = subprocess.Popen(
         vadesk_argv("scheduler"), env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
     )
     try:
-        fake_slack.wait_for("chat.postMessage", 6, timeout=30)
+        fake_slack.wait_for("chat.postMessage", 7, timeout=30)
         time.sleep(1.0)
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     texts = sorted(c.params["text"].splitlines()[0] for c in fake_slack.calls("chat.postMessage"))
-    assert len(texts) == 6
+    assert len(texts) == 7
     assert texts == sorted(
         ["Hourly check: 0 of 3 done", "Monday audit: 0 of 2 done", "Morning routine: 0 of 4 done"]
         * 2
+        + ["Your day: 0 of 2 done"]
     )
 
 

@@ -15,7 +15,7 @@ from bot.services.calendars import set_away
 from bot.services.people import resolve_actor
 from store.db import session_scope
 from store.models import Delivery
-from tests.scheduling import MANILA_VA, NY_VA, TEAM, Rig, posted_to, schedule_settings
+from tests.scheduling import MANILA_VA, NY_VA, OWNER, TEAM, Rig, posted_to, schedule_settings
 
 
 @pytest.fixture
@@ -85,7 +85,11 @@ def test_downtime_is_caught_up_once_with_the_latest_slot_only(rig: Rig):
     # A second start a minute later sends nothing again.
     again = rig.tick("2026-11-30T16:41:00Z")
     assert {o.status for o in again} == {"already posted"}
-    assert len(rig.posts()) == 3
+    assert len(rig.posts(NY_VA)) == 3
+    # The owner (in the workspace's zone) had their morning's agenda once, too.
+    assert posted_to(outcomes) == sorted(
+        [*((job, NY_VA) for job in ny), ("routine:owner-morning", OWNER)]
+    )
 
 
 def test_two_schedulers_ticking_at_once_post_each_slot_once(rig: Rig):

@@ -11,7 +11,7 @@ from bot.routine_extras import routine_extra
 from bot.scheduling.jobs import Due, Job, JobContext, outgoing
 from bot.scheduling.notify import Message, Outgoing
 from bot.services import routines
-from bot.services.routines import Routine
+from bot.services.routine_catalog import Routine
 from bot.services.rows import saved_id
 from bot.views.routines import checklist_blocks, checklist_text
 from store.db import session_scope

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bot.services.routines import DEFAULT_ROUTINES, Routine
+from bot.services.routine_catalog import DEFAULT_ROUTINES, Routine
 from bot.services.tags import tags_in_effect
 from bot.settings.environment import (
     DEFAULT_DATABASE_URL,

@@ -145,7 +145,9 @@ def agenda_text(agenda: Agenda, viewer_id: str) -> str:
     return f"{whose} for {_span(agenda)}: {', '.join(parts)}."
 
 
-def agenda_blocks(agenda: Agenda, viewer_id: str) -> list[Block]:
+def agenda_blocks(agenda: Agenda, viewer_id: str, limit: int = MESSAGE_BLOCKS_LIMIT) -> list[Block]:
+    """The agenda in at most `limit` blocks (less than a message's when it is part of
+    one, as in the owner's morning checklist)."""
     whose = "Your agenda" if agenda.subject_id == viewer_id else f"Agenda of <@{agenda.subject_id}>"
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*{whose}* — {_span(agenda)}")),
@@ -160,7 +162,7 @@ def agenda_blocks(agenda: Agenda, viewer_id: str) -> list[Block]:
         blocks.append(_context("\n".join(notes)))
     sections = [s for day in agenda.days for s in line_sections(day_lines(agenda, day))]
     more = [f"and {n} more {KIND_NAMES[kind][n != 1]}" for kind, n in agenda.more_work.items() if n]
-    room = MESSAGE_BLOCKS_LIMIT - len(blocks) - (1 if more else 0)
+    room = limit - len(blocks) - (1 if more else 0)
     if len(sections) > room:
         left = len(sections) - (room - 1)
         sections = sections[: room - 1]

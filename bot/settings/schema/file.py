@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, model_validator
 
-from bot.services.routines import DEFAULT_ROUTINES, Routine
+from bot.services.routine_catalog import DEFAULT_ROUTINES, Routine
 from bot.services.schedules import DAY_NAMES, parse_schedule
 from bot.services.tags import tag_slug, tags_in_effect
 from bot.settings.schema.billing import BillingSettings

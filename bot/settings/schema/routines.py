@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeAlias
 
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 
-from bot.services.routines import AUDIENCES
+from bot.services.routine_catalog import AUDIENCES
 from bot.settings.schema.fields import (
     CHANNEL_ID_RE,
     ScheduleText,
