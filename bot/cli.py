@@ -256,6 +256,26 @@ def _port(text: str) -> int:
     return port
 
 
+def _add_job_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    job = commands.add_parser(
+        "job",
+        help="run one scheduled job now, or list them with their next run",
+        description="Run what one job has due at --now (default: the real time), exactly "
+        "as the scheduler would; what was already posted is not posted again.",
+    )
+    job.add_argument(
+        "name",
+        nargs="?",
+        help="daily-digest, weekly-report, reminders, calendars-refresh, routine:NAME",
+    )
+    job.add_argument("--now", help="the clock to run with, ISO 8601 (e.g. 2026-11-30T14:05Z)")
+    job.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted, to whom; post nothing"
+    )
+    job.add_argument("--list", action="store_true", help="every job with its next run")
+    job.set_defaults(handler=cmd_job)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vadesk", description="VA Desk: tasks, timers and timesheets for a VA team in Slack."
@@ -289,23 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_drain_timeout(scheduler)
     scheduler.set_defaults(handler=cmd_scheduler)
 
-    job = commands.add_parser(
-        "job",
-        help="run one scheduled job now, or list them with their next run",
-        description="Run what one job has due at --now (default: the real time), exactly "
-        "as the scheduler would; what was already posted is not posted again.",
-    )
-    job.add_argument(
-        "name",
-        nargs="?",
-        help="daily-digest, weekly-report, reminders, calendars-refresh, routine:NAME",
-    )
-    job.add_argument("--now", help="the clock to run with, ISO 8601 (e.g. 2026-11-30T14:05Z)")
-    job.add_argument(
-        "--dry-run", action="store_true", help="print what would be posted, to whom; post nothing"
-    )
-    job.add_argument("--list", action="store_true", help="every job with its next run")
-    job.set_defaults(handler=cmd_job)
+    _add_job_command(commands)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=cmd_migrate
