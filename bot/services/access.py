@@ -42,11 +42,16 @@ def may_read(actor: Actor, task: Task, delegated: bool) -> bool:
     return actor.is_manager or task.assignee_id == actor.user_id or not delegated
 
 
+def delegated_task() -> ColumnElement[bool]:
+    """A condition on the task table: the task is delegated work (it has an assignment),
+    answered by the assignment's unique task index."""
+    return exists().where(col(Assignment.task_id) == col(Task.id))
+
+
 def readable_tasks(reader: ColumnElement[str]) -> ColumnElement[bool]:
     """`may_read` as a condition on the task table, for a query over many tasks (search)
     by a VA whose user id `reader` is (a bound parameter); managers read every task."""
-    delegated = exists().where(col(Assignment.task_id) == col(Task.id))
-    return or_(col(Task.assignee_id) == reader, ~delegated)
+    return or_(col(Task.assignee_id) == reader, ~delegated_task())
 
 
 def check_may_read(session: Session, actor: Actor, task: Task) -> None:

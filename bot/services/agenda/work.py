@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_
+from sqlalchemy import or_
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from bot.services.access import delegated_task
 from bot.services.chat_assignment import held_by
 from bot.services.chats import client_names, target_due
 from bot.services.crm_home import next_steps_due
@@ -133,7 +134,6 @@ def _due_window(span: DaySpan, column: Any) -> list[ColumnElement[bool]]:
 def _tasks(session: Session, team_id: str, user_id: str, span: DaySpan) -> list[WorkItem]:
     """The person's open tasks due over the span (or overdue), by the assignee's index;
     delegated ones are listed as delegated work instead."""
-    delegated = exists().where(col(Assignment.task_id) == col(Task.id))
     tasks = session.exec(
         select(Task)
         .where(
@@ -141,7 +141,7 @@ def _tasks(session: Session, team_id: str, user_id: str, span: DaySpan) -> list[
             Task.assignee_id == user_id,
             col(Task.status).in_(OPEN_STATUSES),
             *_due_window(span, Task.due),
-            ~delegated,
+            ~delegated_task(),
         )
         .order_by(col(Task.due), col(Task.number))
     )
