@@ -228,27 +228,22 @@ class Scheduler:
     def start(self, notifier: Notifier, tick_seconds: float = TICK_SECONDS) -> None:
         """Tick now (catching up what was missed while down), then every tick_seconds."""
         self._background = BackgroundScheduler(timezone=UTC)
-        self._background.add_job(
-            self._tick,
-            "interval",
-            args=[notifier],
-            seconds=tick_seconds,
-            id="vadesk-tick",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
-        self._background.add_job(
-            self._chore_tick,
-            "interval",
-            seconds=tick_seconds,
-            id="vadesk-chores",
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
+        # Posts and chores tick apart, so a slow calendar never holds up a reminder.
+        for run, job_id, args in (
+            (self._tick, "vadesk-tick", [notifier]),
+            (self._chore_tick, "vadesk-chores", []),
+        ):
+            self._background.add_job(
+                run,
+                "interval",
+                args=args,
+                seconds=tick_seconds,
+                id=job_id,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),
+            )
         self._background.start()
         logger.info("scheduler started: %d jobs, a tick every %g s", len(self.jobs), tick_seconds)
 
