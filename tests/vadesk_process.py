@@ -158,12 +158,11 @@ def child_signed_headers(body: str, timestamp: int | None = None) -> dict[str, s
 class ServeProcess(VadeskProcess):
     """`vadesk serve` on a free loopback port, reached over HTTP like Slack reaches it."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, *options: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__(
-            ("serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "4"), env, cwd
-        )
+        address = ("--host", "127.0.0.1", "--port", str(self.port))
+        super().__init__(("serve", *address, "--threads", "4", *options), env, cwd)
 
     def get(self, path: str) -> tuple[int, dict | str]:
         """GET `path`; the body as JSON when it is JSON, else as text."""
