@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
@@ -13,6 +15,7 @@ from bot.settings import MissingCredential, Settings
 from bot.slack.web_client import make_web_client
 from manifests import bot_scopes
 from store.db import database_status
+from store.sql import is_sqlite
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
         )
     else:
         yield Check("database", True, f"reachable, at revision {database['revision']}")
+    yield from _private_files(engine)
 
     # Each calendar feed read now: one that cannot be read, is not iCalendar or is too
     # large is named (its address redacted) with why.
@@ -95,6 +99,29 @@ def run_checks(settings: Settings, engine: Engine) -> Iterator[Check]:
     for configured in settings.clients:
         if configured.channel is not None:
             yield _client_channel(client, configured.key, configured.channel)
+
+
+def _private_files(engine: Engine) -> Iterator[Check]:
+    """`.env` holds the tokens and the signing secret, a SQLite file (and its WAL) every
+    record: neither may be readable by every account on the machine."""
+    files = [Path.cwd() / ".env"]
+    if is_sqlite(engine) and engine.url.database not in (None, "", ":memory:"):
+        database = Path(engine.url.database).resolve()
+        files += [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+    for path in files:
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # not there: nothing to protect
+            continue
+        if mode & stat.S_IROTH:
+            yield Check(
+                f"permissions {path.name}",
+                False,
+                f"{path} is readable by everyone (mode {stat.S_IMODE(mode):o}): "
+                f"run `chmod o-rwx {path}` (or `chmod 600 {path}`)",
+            )
+        else:
+            yield Check(f"permissions {path.name}", True, f"{path} is not readable by everyone")
 
 
 def _client_channel(client, key: str, channel: str) -> Check:
