@@ -28,7 +28,7 @@ def main() -> None:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, settings.database_pool_size)
     migrate(engine)
     app, drain = drainable_app(settings, engine, DRAIN_SECONDS, process_before_response=True)
     serve(app, engine, args.host, args.port, args.threads, drain)

@@ -22,7 +22,7 @@ def database_engine(settings: Settings) -> Engine:
     from store.db import create_db_engine
 
     try:
-        return create_db_engine(settings.database_url)
+        return create_db_engine(settings.database_url, settings.database_pool_size)
     except (ArgumentError, ImportError) as error:
         raise VADeskError(f"DATABASE_URL is not a database VA Desk can use: {error}") from None
 

@@ -42,19 +42,30 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_db_engine(url: str) -> Engine:
-    """Build the engine for DATABASE_URL (SQLite gets WAL and a busy timeout)."""
+# Connections kept open per process when DATABASE_POOL_SIZE is unset. A process uses at
+# most one a thread: the listener threads, waitress's threads and the scheduler's two ticks.
+SQLITE_POOL_SIZE = 16
+POSTGRES_POOL_SIZE = 10
+
+
+def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
+    """Build the engine for DATABASE_URL (SQLite gets WAL and a busy timeout).
+
+    `pool_size` (DATABASE_POOL_SIZE) connections are kept open, and as many again may be
+    opened for a burst (max_overflow), closed when they are handed back."""
     if url.startswith("sqlite"):
+        size = pool_size or SQLITE_POOL_SIZE
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=16,
-            max_overflow=16,
+            pool_size=size,
+            max_overflow=size,
         )
         sa.event.listen(engine, "connect", _enable_sqlite_wal)
         sa.event.listen(engine, "begin", _begin_immediate)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    size = pool_size or POSTGRES_POOL_SIZE
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
 
 
 _sqlite_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()

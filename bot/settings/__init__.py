@@ -55,6 +55,7 @@ class Settings:
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
     log_level: str = DEFAULT_LOG_LEVEL
+    database_pool_size: int | None = None
     config_path: Path | None = None
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     roles: RoleSettings = field(default_factory=RoleSettings)
@@ -118,6 +119,7 @@ class Settings:
                 "SLACK_APP_TOKEN": secret(self.app_token),
                 "SLACK_SIGNING_SECRET": "(set, hidden)" if self.signing_secret else None,
                 "LOG_LEVEL": self.log_level,
+                "DATABASE_POOL_SIZE": self.database_pool_size,
             },
             **sections,
             "tags": list(self.tags),

@@ -15,6 +15,9 @@ from bot.settings.errors import ConfigError, MissingCredential
 DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_LOG_LEVEL = "INFO"
+# Connections one process may keep open to the database (DATABASE_POOL_SIZE); as many
+# again may be opened for a burst and closed once returned.
+POOL_SIZE_BOUNDS = (1, 100)
 ENV_SOURCE = "environment"
 DOTENV_SOURCE = ".env"
 DEFAULT_CONFIG_FILE = "vadesk.toml"
@@ -35,6 +38,7 @@ class Environment(TypedDict):
     app_token: str | None
     signing_secret: str | None
     log_level: str
+    database_pool_size: int | None
     config_path: Path | None
 
 
@@ -127,21 +131,7 @@ def read_environment(environ: Mapping[str, str] | None, load_dotenv_file: bool) 
             f"unknown logging level {env['LOG_LEVEL'].strip()!r}; use one of {names}",
         )
 
-    config_value = _env_value(env, "VADESK_CONFIG")
-    config_path: Path | None
-    if config_value is not None:
-        config_path = Path(config_value).expanduser()
-        if not config_path.is_file():
-            reason = "is a directory" if config_path.is_dir() else "does not exist"
-            raise ConfigError(
-                source("VADESK_CONFIG"),
-                "VADESK_CONFIG",
-                f"settings file {config_value!r} {reason}",
-            )
-    elif (Path.cwd() / DEFAULT_CONFIG_FILE).is_file():
-        config_path = Path(DEFAULT_CONFIG_FILE)
-    else:
-        config_path = None
+    pool_size = _pool_size(_env_value(env, "DATABASE_POOL_SIZE"), source("DATABASE_POOL_SIZE"))
 
     return Environment(
         database_url=_env_value(env, "DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -150,8 +140,47 @@ def read_environment(environ: Mapping[str, str] | None, load_dotenv_file: bool) 
         app_token=_env_value(env, "SLACK_APP_TOKEN"),
         signing_secret=_env_value(env, "SLACK_SIGNING_SECRET"),
         log_level=log_level,
-        config_path=config_path,
+        database_pool_size=pool_size,
+        config_path=_config_path(env, source("VADESK_CONFIG")),
     )
+
+
+def _pool_size(value: str | None, where: str) -> int | None:
+    """DATABASE_POOL_SIZE: a whole number within POOL_SIZE_BOUNDS, or unset."""
+    if value is None:
+        return None
+    first, last = POOL_SIZE_BOUNDS
+    try:
+        size = int(value)
+    except ValueError:
+        size = None
+    if size is None or not first <= size <= last:
+        raise ConfigError(
+            where,
+            "DATABASE_POOL_SIZE",
+            f"must be a whole number from {first} to {last} (connections per process), "
+            f"got {value!r}",
+        )
+    return size
+
+
+def _config_path(env: Mapping[str, str], where: str) -> Path | None:
+    config_value = _env_value(env, "VADESK_CONFIG")
+    config_path: Path | None
+    if config_value is not None:
+        config_path = Path(config_value).expanduser()
+        if not config_path.is_file():
+            reason = "is a directory" if config_path.is_dir() else "does not exist"
+            raise ConfigError(
+                where,
+                "VADESK_CONFIG",
+                f"settings file {config_value!r} {reason}",
+            )
+    elif (Path.cwd() / DEFAULT_CONFIG_FILE).is_file():
+        config_path = Path(DEFAULT_CONFIG_FILE)
+    else:
+        config_path = None
+    return config_path
 
 
 def check_credential(name: str, value: str | None) -> None:
