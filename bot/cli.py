@@ -1,5 +1,5 @@
 """The `vadesk` command: run, serve, scheduler, job, migrate, manifest, doctor, config,
-export, import."""
+export, import, backup, restore."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import clock
+from bot.cli_backup import add_arguments as add_backup
 from bot.cli_database import database_engine as _engine
 from bot.cli_database import reachable_database as _reachable_database
 from bot.cli_database import ready_engine as _ready_engine
@@ -343,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     timesheet.set_defaults(handler=cmd_export)
     add_invoice_export(exports).set_defaults(handler=cmd_export_invoice)
     add_contacts_io(commands, exports)
+    add_backup(commands)
     return parser
 
 

@@ -117,6 +117,13 @@ def head_revision() -> str | None:
     return script.get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every migration revision this code has: a database at another one was migrated by a
+    newer VA Desk."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return {migration.revision for migration in script.walk_revisions()}
+
+
 def database_status(engine: Engine) -> dict[str, object]:
     """What /healthz and `vadesk doctor` report about the database."""
     try:
