@@ -58,6 +58,7 @@ from handlers.payload import (
     user_of,
     view_metadata,
 )
+from store.db import session_scope
 from store.models import Task
 
 TITLE_FROM_MESSAGE_LIMIT = 150
@@ -216,8 +217,10 @@ def open_new_task_modal(
     typed_in: str | None = None,
 ) -> None:
     """Open the New task modal straight away: trigger ids expire after 3 seconds. Opened
-    in a client's channel (`typed_in`), the task is that client's unless changed."""
-    with desk.session() as session:
+    in a client's channel (`typed_in`), the task is that client's unless changed. It saves
+    nothing of the person's (a first request may set up the workspace's rows), so it is not
+    a unit of work that counts as saved when Slack then fails to open the form."""
+    with session_scope(desk.engine) as session:
         people.ensure_workspace(session, desk.settings, team_id)
         clients = people.list_clients(session, team_id)
         channel_client = people.client_for_channel(session, team_id, typed_in)
