@@ -66,9 +66,35 @@ def request_kind(body: Any) -> str:
     return f"{kind} {detail}" if isinstance(detail, str) else kind
 
 
+# When Slack, not VA Desk, failed the call (an error answer after the retries, or no answer).
+SLACK_FAILURE_MESSAGE = (
+    "Slack did not take VA Desk's request ({why}), so nothing was saved. "
+    "Try again in a minute; if it keeps failing, tell whoever runs VA Desk."
+)
+SLACK_FAILURE_AFTER_SAVE_MESSAGE = (
+    "Your change was saved, but Slack did not take the message or update that should have "
+    "followed ({why}), so it may be missing. Do not send it again; if it keeps happening, "
+    "tell whoever runs VA Desk."
+)
+
+
+def _slack_trouble(error: Exception) -> str | None:
+    """What Slack did, when the failure is Slack's: an error answer, or no answer in time."""
+    if isinstance(error, SlackApiError):
+        method = str(error.response.api_url).rsplit("/", 1)[-1]
+        return f"{method} answered {error.response.get('error') or error.response.status_code}"
+    if isinstance(error, TimeoutError | ConnectionError):
+        return "it did not answer in time" if isinstance(error, TimeoutError) else "no connection"
+    return None
+
+
 def _message_for(error: Exception) -> str:
     if isinstance(error, VADeskError):
         return error.message
+    why = _slack_trouble(error)
+    if why is not None:
+        template = SLACK_FAILURE_AFTER_SAVE_MESSAGE if request_saved.get() else None
+        return (template or SLACK_FAILURE_MESSAGE).format(why=why)
     if request_saved.get():
         return FAILURE_AFTER_SAVE_MESSAGE
     if isinstance(error, sa.exc.IntegrityError):
