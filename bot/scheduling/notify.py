@@ -50,6 +50,7 @@ PER_CHANNEL_INTERVAL = 1.0
 MAX_PER_SECOND = 49.0
 WORKERS = 8
 MAX_RATE_LIMITED_TRIES = 10
+UPLOAD_SERVER_ERROR_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,9 @@ class Notifier:
     def _post(
         self, outgoing: Outgoing, payload: Message | FileUpload
     ) -> tuple[str, str, str, str | None]:
-        """(status, detail, channel, ts) of one message, waiting out 429s."""
+        """(status, detail, channel, ts) of one message, waiting out 429s (and a server
+        error before a file is uploaded, which cannot have shared anything yet)."""
+        server_errors = 0
         for _ in range(MAX_RATE_LIMITED_TRIES):
             self._gate.wait_turn(outgoing.channel)
             try:
@@ -254,6 +257,10 @@ class Notifier:
                     wait = float(error.response.headers.get("Retry-After", 1) or 1)
                     self._gate.hold(outgoing.channel, wait)
                     continue
+                if _before_any_upload(error) and server_errors < UPLOAD_SERVER_ERROR_RETRIES:
+                    server_errors += 1
+                    self._gate.hold(outgoing.channel, float(server_errors))
+                    continue
                 return "failed", str(error.response.get("error")), outgoing.channel, None
             except SlackRequestError as error:  # the file upload itself was refused
                 return "failed", str(error), outgoing.channel, None
@@ -261,6 +268,12 @@ class Notifier:
                 # The call may have reached Slack: not sent again (see the module text).
                 return "unconfirmed", f"no answer: {error}", outgoing.channel, None
         return "failed", "still rate limited after retries", outgoing.channel, None
+
+
+def _before_any_upload(error: SlackApiError) -> bool:
+    """A 5xx answer to asking for an upload URL: nothing was uploaded or shared."""
+    status = error.response.status_code
+    return status >= 500 and str(error.response.api_url).endswith("files.getUploadURLExternal")
 
 
 class DryRun:
