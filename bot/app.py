@@ -10,6 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from sqlalchemy.engine import Engine
 
+from bot.observe.requests import CarryContext, describe
 from bot.settings import Settings
 from bot.slack.desk import Desk
 from bot.slack.home_publisher import HomePublisher
@@ -40,8 +41,7 @@ def build_app(
     desk = desk or Desk(settings, engine)
     app = App(
         logger=_quiet_bolt_logger(),
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="vadesk-listener"),
+        listener_executor=CarryContext(listener_executor or _listener_pool()),
         client=make_web_client(settings.bot_token, settings.slack_api_url),
         signing_secret=settings.signing_secret or "",
         process_before_response=process_before_response,
@@ -78,6 +78,7 @@ class DeskMiddleware(Middleware):
         self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         req.context["desk"] = self.desk
+        describe(req.context.team_id, req.context.user_id, req.body)  # for the log lines
         body = scrub(req.body)
         elsewhere = self.other_workspaces.answer(req, body)
         if elsewhere is not None:
@@ -87,6 +88,10 @@ class DeskMiddleware(Middleware):
             answer_failure(MalformedPayload(problem), body, req.context.client, self.desk)
             return BoltResponse(status=400, body="")
         return next()
+
+
+def _listener_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="vadesk-listener")
 
 
 class _SkipTokenNotice(logging.Filter):

@@ -16,8 +16,8 @@ from bot.cli_database import database_engine as _engine
 from bot.cli_database import reachable_database as _reachable_database
 from bot.cli_database import ready_engine as _ready_engine
 from bot.contacts_io import add_arguments as add_contacts_io
-from bot.failure_log import configure_logging
 from bot.invoice_export import add_arguments as add_invoice_export
+from bot.observe.logs import configure_logging, secret_values
 from bot.services.errors import VADeskError
 from bot.settings import ConfigError, MissingCredential, Settings, load_settings
 
@@ -354,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "without_settings", False):  # the schema helps fix a broken file
             return args.handler(None, args)
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format, secret_values(settings))
         return args.handler(settings, args)
     except (ConfigError, MissingCredential, VADeskError) as error:
         print(f"vadesk: {error}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """One line per failure: the log names what failed and why in a single `ERROR` line; the
-traceback follows only at `LOG_LEVEL=DEBUG`, where someone is looking for it. Below DEBUG
-the libraries' own chatter is kept out of the log too."""
+traceback follows only at `LOG_LEVEL=DEBUG`, where someone is looking for it
+(`bot.observe.logs` sets the log up)."""
 
 from __future__ import annotations
 
@@ -20,16 +20,3 @@ def log_failure(logger: logging.Logger, error: BaseException, what: str, *args: 
     """Log `what` (a %-format with `args`) and the error's summary as one ERROR line."""
     logger.error(f"{what}: %s", *args, summary(error))
     logger.debug(f"{what}", *args, exc_info=error)
-
-
-def configure_logging(level: str) -> None:
-    """The log of a `vadesk` command, at LOG_LEVEL."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        # matplotlib says "Using categorical units" at INFO for every chart axis of names.
-        logging.getLogger("matplotlib").setLevel(logging.WARNING)
-        # The Web API client logs every failed attempt and retry; VA Desk reports the
-        # outcome in one line of its own.
-        logging.getLogger("slack_sdk.web").setLevel(logging.CRITICAL)

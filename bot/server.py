@@ -11,6 +11,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
+from bot.observe import requests
 from bot.shutdown import Drain, HttpIntake, serve_until_stopped
 from store.db import database_status
 
@@ -25,6 +26,13 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
     slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        _info, token = requests.begin()  # the request id of every line logged for it
+        try:
+            return answer(environ, start_response)
+        finally:
+            requests.end(token)
+
+    def answer(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             database = database_status(engine)
             healthy = bool(database["ok"])

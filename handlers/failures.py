@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.failure_log import log_failure
+from bot.observe.requests import kind_of as request_kind
 from bot.services.errors import FieldErrors, VADeskError
 from bot.slack.desk import Desk, request_saved
 from handlers.payload import MalformedPayload, state_values, user_of
@@ -40,30 +41,6 @@ FAILURE_AFTER_SAVE_MESSAGE = (
     "message or update that should have followed may be missing. Do not send it again; "
     "if it keeps happening, tell whoever runs VA Desk."
 )
-
-
-def request_kind(body: Any) -> str:
-    """A request named as an operator looks for it: `/timer`, `block_actions timer_stop`."""
-    if not isinstance(body, dict):
-        return "request"
-    if isinstance(body.get("command"), str):
-        return body["command"]
-    given = body.get("type")
-    kind = given if isinstance(given, str) else "request"
-    detail: Any = None
-    if kind == "block_actions":
-        actions = body.get("actions")
-        first = actions[0] if isinstance(actions, list) and actions else None
-        detail = first.get("action_id") if isinstance(first, dict) else None
-    elif kind in ("view_submission", "view_closed"):
-        view = body.get("view")
-        detail = view.get("callback_id") if isinstance(view, dict) else None
-    elif kind == "event_callback":
-        event = body.get("event")
-        detail = event.get("type") if isinstance(event, dict) else None
-    elif kind in ("shortcut", "message_action"):
-        detail = body.get("callback_id")
-    return f"{kind} {detail}" if isinstance(detail, str) else kind
 
 
 # When Slack, not VA Desk, failed the call (an error answer after the retries, or no answer).
@@ -108,7 +85,8 @@ def _log(error: Exception, body: Any) -> None:
         logger.warning("%s refused: malformed payload (%s)", kind, error.what)
         return
     if isinstance(error, VADeskError):
-        logger.info("%s refused: %s", kind, error.message)
+        # The sentence for the person may quote what they typed: not for the log.
+        logger.info("%s refused: %s", kind, type(error).__name__)
         return
     log_failure(logger, error, "%s failed", kind)
 

@@ -55,6 +55,7 @@ class Settings:
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
     log_level: str = DEFAULT_LOG_LEVEL
+    log_format: str = "text"
     database_pool_size: int | None = None
     config_path: Path | None = None
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
@@ -119,6 +120,7 @@ class Settings:
                 "SLACK_APP_TOKEN": secret(self.app_token),
                 "SLACK_SIGNING_SECRET": "(set, hidden)" if self.signing_secret else None,
                 "LOG_LEVEL": self.log_level,
+                "LOG_FORMAT": self.log_format,
                 "DATABASE_POOL_SIZE": self.database_pool_size,
             },
             **sections,

@@ -15,6 +15,7 @@ from bot.settings.errors import ConfigError, MissingCredential
 DEFAULT_DATABASE_URL = "sqlite:///vadesk.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_LOG_LEVEL = "INFO"
+LOG_FORMATS = ("text", "json")
 # Connections one process may keep open to the database (DATABASE_POOL_SIZE); as many
 # again may be opened for a burst and closed once returned.
 POOL_SIZE_BOUNDS = (1, 100)
@@ -38,6 +39,7 @@ class Environment(TypedDict):
     app_token: str | None
     signing_secret: str | None
     log_level: str
+    log_format: str
     database_pool_size: int | None
     config_path: Path | None
 
@@ -131,6 +133,13 @@ def read_environment(environ: Mapping[str, str] | None, load_dotenv_file: bool) 
             f"unknown logging level {env['LOG_LEVEL'].strip()!r}; use one of {names}",
         )
 
+    log_format = (_env_value(env, "LOG_FORMAT") or LOG_FORMATS[0]).lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(
+            source("LOG_FORMAT"),
+            "LOG_FORMAT",
+            f"unknown log format {env['LOG_FORMAT'].strip()!r}; use text or json",
+        )
     pool_size = _pool_size(_env_value(env, "DATABASE_POOL_SIZE"), source("DATABASE_POOL_SIZE"))
 
     return Environment(
@@ -140,6 +149,7 @@ def read_environment(environ: Mapping[str, str] | None, load_dotenv_file: bool) 
         app_token=_env_value(env, "SLACK_APP_TOKEN"),
         signing_secret=_env_value(env, "SLACK_SIGNING_SECRET"),
         log_level=log_level,
+        log_format=log_format,
         database_pool_size=pool_size,
         config_path=_config_path(env, source("VADESK_CONFIG")),
     )

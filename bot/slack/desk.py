@@ -114,7 +114,7 @@ class Desk:
     def reply(self, response_url: str | None, text: str, blocks: list | None = None) -> None:
         """Answer a command privately (ephemeral) through its response URL."""
         if not response_url:
-            logger.warning("no response URL to answer with: %s", text[:80])
+            logger.warning("no response URL to answer with (a reply of %d characters)", len(text))
             return
         message: dict = {"text": text, "response_type": "ephemeral"}
         if blocks:
