@@ -107,12 +107,18 @@ def advisory_lock(session: Session, key: str) -> None:
     session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
-def lock_for_update(session: Session, statement: Select[Any], *reread: SQLModel) -> None:
-    """Lock the rows `statement` selects (SELECT … FOR UPDATE), then read `reread` again,
-    locked, so what a unit of work that held them first changed is seen. On SQLite nothing
-    can have changed since this unit of work began (its one write lock): no query."""
+def lock_for_update(
+    session: Session,
+    statement: Select[Any],
+    *reread: SQLModel,
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    """Lock the rows `statement` selects (SELECT … FOR UPDATE, with its bound `params`),
+    then read `reread` again, locked, so what a unit of work that held them first changed
+    is seen. On SQLite nothing can have changed since this unit of work began (its one
+    write lock): no query."""
     if is_sqlite(session):
         return
-    session.execute(statement.with_for_update())
+    session.execute(statement.with_for_update(), params)
     for row in reread:
         session.refresh(row, with_for_update=True)

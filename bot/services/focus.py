@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import clock
@@ -38,15 +39,17 @@ def wants_focus(text: str) -> tuple[str, bool]:
     return text, False
 
 
+# Built once: every `/timer stop` asks whether a focus session is on.
+_FOCUS_ON = select(FocusSession).where(
+    FocusSession.team_id == sa.bindparam("team_id"),
+    FocusSession.user_id == sa.bindparam("user_id"),
+    col(FocusSession.ended_at).is_(None),
+)
+
+
 def end_focus(session: Session, team_id: str, user_id: str) -> FocusSession | None:
     """End the person's focus session, if one is on; it comes back as it was."""
-    focus = session.exec(
-        select(FocusSession).where(
-            FocusSession.team_id == team_id,
-            FocusSession.user_id == user_id,
-            col(FocusSession.ended_at).is_(None),
-        )
-    ).first()
+    focus = session.exec(_FOCUS_ON, params={"team_id": team_id, "user_id": user_id}).first()
     if focus is None:
         return None
     was = focus.model_copy()

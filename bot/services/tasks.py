@@ -169,10 +169,17 @@ def parse_status(text: str) -> str:
     return key
 
 
+# Built once: `/timer start T-n` and `/task done T-n` read a task by its number each time.
+_TASK_BY_NUMBER = select(Task).where(
+    Task.team_id == sa.bindparam("team_id"), Task.number == sa.bindparam("number")
+)
+_TASK_BY_NUMBER_LOCKED = _TASK_BY_NUMBER.with_for_update()
+
+
 def get_task(session: Session, team_id: str, number: int, for_update: bool = False) -> Task:
     """The task `T-number`; `for_update` makes concurrent changes of it wait their turn."""
-    query = select(Task).where(Task.team_id == team_id, Task.number == number)
-    task = session.exec(query.with_for_update() if for_update else query).first()
+    query = _TASK_BY_NUMBER_LOCKED if for_update else _TASK_BY_NUMBER
+    task = session.exec(query, params={"team_id": team_id, "number": number}).first()
     if task is None:
         raise NotFound(f"There is no {format_task_id(number)} in this workspace.")
     return task

@@ -7,11 +7,13 @@ never exceed the configured length; every edit leaves an audit record.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
 from bot import clock
@@ -73,49 +75,90 @@ def running_entry_and_task(
 
 # SQLModel does not declare the __table__ that SQLAlchemy gives every table class.
 _ENTRIES: sa.Table = TimeEntry.__table__  # type: ignore[attr-defined]
+_TASKS: sa.Table = Task.__table__  # type: ignore[attr-defined]
+
+# The statements /timer start and stop send, built once: building a statement and its
+# cache key each time cost more than SQLite running it (bench/README.md, the hot path).
+_NOW = sa.bindparam("now", type_=_ENTRIES.c.started_at.type)
+_NOTES = sa.bindparam("stop_notes", type_=_ENTRIES.c.notes.type)
+# (Bound names differ from the columns': an UPDATE keeps those for its SET clause.)
+_PERSON = sa.and_(
+    _ENTRIES.c.team_id == sa.bindparam("team"), _ENTRIES.c.user_id == sa.bindparam("user")
+)
+# Which running entries a stop ends: a person's, one entry, or every one on a task.
+_ENDS = {
+    "person": _PERSON,
+    "entry": _ENTRIES.c.id == sa.bindparam("entry"),
+    "task": _ENTRIES.c.task_id == sa.bindparam("task"),
+}
+_RUNNING_OF_PERSON = sa.select(_ENTRIES.c.task_id, _ENTRIES.c.started_at).where(
+    _PERSON, _ENTRIES.c.ended_at.is_(None)
+)
+_PERSON_ROW = sa.select(col(User.id)).where(
+    col(User.team_id) == sa.bindparam("team"), col(User.id) == sa.bindparam("user")
+)
+_INSERT_ENTRY = sa.insert(_ENTRIES).returning(_ENTRIES.c.id)
+_TASK_BY_ID = select(Task).where(col(Task.id) == sa.bindparam("task"))
+_TASK_STATUS = (
+    sa.update(_TASKS)
+    .where(_TASKS.c.id == sa.bindparam("task"))
+    .values(
+        status=sa.bindparam("new_status"),
+        updated_at=sa.bindparam("now", type_=_TASKS.c.updated_at.type),
+    )
+)
+
+
+@functools.cache
+def _finalize_statement(ends: str, with_notes: bool) -> sa.Update:
+    """End the running entries that match, in one UPDATE … RETURNING: at now, or at the
+    start if an edit put the start ahead of now; notes are appended."""
+    values: dict[str, Any] = {
+        "ended_at": sa.case((_ENTRIES.c.started_at > _NOW, _ENTRIES.c.started_at), else_=_NOW)
+    }
+    if with_notes:
+        values["notes"] = sa.case(
+            (_ENTRIES.c.notes.is_(None), _NOTES), else_=_ENTRIES.c.notes + "\n" + _NOTES
+        )
+    return (
+        sa.update(_ENTRIES)
+        .where(_ENDS[ends], _ENTRIES.c.ended_at.is_(None))
+        .values(**values)
+        .returning(*_ENTRIES.c)
+    )
 
 
 def _finalize_running(
     session: Session,
-    condition: sa.ColumnElement[bool],
+    ends: str,
+    params: dict[str, Any],
     now: datetime,
     notes: str | None = None,
     max_hours: float = DEFAULT_MAX_HOURS,
 ) -> list[StoppedEntry]:
-    """End the running entries that match, in one UPDATE … RETURNING.
-
-    The end is now, or the start if an edit put the start ahead of now; notes are
-    appended. Each stopped entry comes back with its task."""
-    values: dict[str, Any] = {
-        "ended_at": sa.case((_ENTRIES.c.started_at > now, _ENTRIES.c.started_at), else_=now)
-    }
-    if notes:
-        values["notes"] = sa.case(
-            (_ENTRIES.c.notes.is_(None), notes), else_=_ENTRIES.c.notes + "\n" + notes
-        )
-    rows = session.execute(
-        sa.update(_ENTRIES)
-        .where(condition, _ENTRIES.c.ended_at.is_(None))
-        .values(**values)
-        .returning(*_ENTRIES.c)
-    ).all()
+    """End the running entries `ends` names (`_ENDS`, with `params`); each stopped entry
+    comes back with its task."""
+    statement = _finalize_statement(ends, bool(notes))
+    values = {**params, "now": now, "stop_notes": notes} if notes else {**params, "now": now}
+    rows = session.execute(statement, values).all()
     stopped = []
     for row in rows:
         entry = TimeEntry(**row._mapping)
         duration = entry_duration(entry)
         over = duration > timedelta(hours=max_hours)
-        stopped.append(StoppedEntry(entry, session.get_one(Task, entry.task_id), duration, over))
+        task = session.exec(_TASK_BY_ID, params={"task": entry.task_id}).one()
+        stopped.append(StoppedEntry(entry, task, duration, over))
     return stopped
 
 
 def end_entry_at(session: Session, entry_id: int, at: datetime) -> StoppedEntry | None:
     """End this entry at a given instant if it is still running (a focus block's end)."""
-    stopped = _finalize_running(session, _ENTRIES.c.id == entry_id, at)
+    stopped = _finalize_running(session, "entry", {"entry": entry_id}, at)
     return stopped[0] if stopped else None
 
 
-def _running_of(actor: Actor) -> sa.ColumnElement[bool]:
-    return sa.and_(_ENTRIES.c.team_id == actor.team_id, _ENTRIES.c.user_id == actor.user_id)
+def _person_of(actor: Actor) -> dict[str, Any]:
+    return {"team": actor.team_id, "user": actor.user_id}
 
 
 def one_change_at_a_time(session: Session, team_id: str, user_id: str, *reread: SQLModel) -> None:
@@ -123,8 +166,7 @@ def one_change_at_a_time(session: Session, team_id: str, user_id: str, *reread: 
     (on PostgreSQL, a lock on the person's row), then reads `reread` again, locked, and
     sees what the first one did. On SQLite a unit of work holds the database's one write
     lock from its first statement (store/db.py), so nothing can have changed: no query."""
-    person = sa.select(col(User.id)).where(col(User.team_id) == team_id, col(User.id) == user_id)
-    lock_for_update(session, person, *reread)
+    lock_for_update(session, _PERSON_ROW, *reread, params={"team": team_id, "user": user_id})
 
 
 def start_timer(
@@ -141,11 +183,7 @@ def start_timer(
             f"/task status {format_task_id(task.number)} open"
         )
     now = clock.now()
-    current = session.execute(
-        sa.select(_ENTRIES.c.task_id, _ENTRIES.c.started_at).where(
-            _running_of(actor), _ENTRIES.c.ended_at.is_(None)
-        )
-    ).first()
+    current = session.execute(_RUNNING_OF_PERSON, _person_of(actor)).first()
     stopped = None
     if current is not None:
         if current.task_id == task.id:
@@ -153,7 +191,9 @@ def start_timer(
                 f"Your timer is already running on {format_task_id(task.number)} "
                 f"since {time_token(current.started_at)}."
             )
-        finalized = _finalize_running(session, _running_of(actor), now, max_hours=max_hours)
+        finalized = _finalize_running(
+            session, "person", _person_of(actor), now, max_hours=max_hours
+        )
         stopped = finalized[0] if finalized else None
     values: dict[str, Any] = {
         "team_id": actor.team_id,
@@ -164,14 +204,12 @@ def start_timer(
         "billable": True,
         "created_at": now,
     }
-    entry_id = session.execute(
-        sa.insert(_ENTRIES).values(**values).returning(_ENTRIES.c.id)
-    ).scalar_one()
+    entry_id = session.execute(_INSERT_ENTRY, values).scalar_one()
     helping = not may_change_task(actor, task)
     if task.status in ("open", "waiting") and not helping:
-        task.status = "in_progress"
-        task.updated_at = now
-        session.add(task)
+        session.execute(_TASK_STATUS, {"task": task.id, "new_status": "in_progress", "now": now})
+        set_committed_value(task, "status", "in_progress")
+        set_committed_value(task, "updated_at", now)
     return StartResult(TimeEntry(id=entry_id, **values), task, stopped, helping)
 
 
@@ -186,7 +224,7 @@ def stop_timer(
     notes = checked_text(notes, "notes", NOTES_LIMIT)
     if entry_id is None:
         one_change_at_a_time(session, actor.team_id, actor.user_id)
-        condition = _running_of(actor)
+        ends, params = "person", _person_of(actor)
     else:
         entry = own_entry(session, actor, entry_id)
         one_change_at_a_time(session, entry.team_id, entry.user_id, entry)
@@ -198,10 +236,10 @@ def stop_timer(
                 f"({format_duration(entry_duration(entry))} recorded)."
             )
         session.expunge(entry)  # the UPDATE below supersedes this copy
-        condition = _ENTRIES.c.id == entry_id
+        ends, params = "entry", {"entry": entry_id}
     if notes:
-        _check_room_for_notes(session, condition, notes)
-    stopped = _finalize_running(session, condition, clock.now(), notes, max_hours)
+        _check_room_for_notes(session, _ENDS[ends], params, notes)
+    stopped = _finalize_running(session, ends, params, clock.now(), notes, max_hours)
     if not stopped:
         raise NotFound(
             "No timer is running. Start one with /timer start T-n "
@@ -210,11 +248,14 @@ def stop_timer(
     return stopped[0]
 
 
-def _check_room_for_notes(session: Session, running: sa.ColumnElement[bool], notes: str) -> None:
+def _check_room_for_notes(
+    session: Session, running: sa.ColumnElement[bool], params: dict[str, Any], notes: str
+) -> None:
     """Stop notes are added to notes written while the timer ran; together they keep
     to the one limit for notes."""
     earlier = session.execute(
-        sa.select(sa.func.length(_ENTRIES.c.notes)).where(running, _ENTRIES.c.ended_at.is_(None))
+        sa.select(sa.func.length(_ENTRIES.c.notes)).where(running, _ENTRIES.c.ended_at.is_(None)),
+        params,
     ).scalar()
     if earlier and earlier + 1 + len(notes) > NOTES_LIMIT:
         raise InputError(
@@ -226,7 +267,7 @@ def _check_room_for_notes(session: Session, running: sa.ColumnElement[bool], not
 
 def finalize_task_timers(session: Session, task: Task, now: datetime) -> list[StoppedEntry]:
     """Stop every timer still running on a task that is being closed."""
-    return _finalize_running(session, _ENTRIES.c.task_id == task.id, now)
+    return _finalize_running(session, "task", {"task": task.id}, now)
 
 
 def _touching(team_id: str, user_id: str, start: datetime, end: datetime) -> sa.ColumnElement[bool]:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
@@ -32,6 +33,23 @@ request_saved: ContextVar[bool] = ContextVar("vadesk_request_saved", default=Fal
 
 # How long a resolved person is reused before the database (and, daily, Slack) is asked again.
 ACTOR_CACHE_SECONDS = 300.0
+
+
+# Set in a session's info when it flushed rows or sent an INSERT, UPDATE or DELETE of
+# its own (the hot paths write with Core statements, which flush nothing). Listened for
+# once on the Session class rather than added to each request's session.
+_WROTE = "vadesk_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
 
 
 def profile_lookup(client: WebClient) -> ProfileLookup:
@@ -81,11 +99,9 @@ class Desk:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One unit of work for a request; once it commits rows, the request has saved."""
-        wrote: list[bool] = []
         with session_scope(self.engine) as session:
-            event.listen(session, "after_flush", lambda *_: wrote.append(True))
             yield session
-        if wrote:
+        if session.info.get(_WROTE):
             request_saved.set(True)
 
     def actor(self, team_id: str, user_id: str, client: WebClient) -> Actor:
