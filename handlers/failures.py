@@ -43,6 +43,11 @@ FAILURE_AFTER_SAVE_MESSAGE = (
 )
 
 
+# The database cannot be reached (down, restarting, or the connection cut).
+DATABASE_DOWN_MESSAGE = (
+    "VA Desk cannot reach its database just now, so nothing was saved. "
+    "Try again in a minute; if it keeps failing, tell whoever runs VA Desk."
+)
 # When Slack, not VA Desk, failed the call (an error answer after the retries, or no answer).
 SLACK_FAILURE_MESSAGE = (
     "Slack did not take VA Desk's request ({why}), so nothing was saved. "
@@ -74,6 +79,8 @@ def _message_for(error: Exception) -> str:
         return (template or SLACK_FAILURE_MESSAGE).format(why=why)
     if request_saved.get():
         return FAILURE_AFTER_SAVE_MESSAGE
+    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return DATABASE_DOWN_MESSAGE
     if isinstance(error, sa.exc.IntegrityError):
         return CONFLICT_MESSAGE
     return FAILURE_MESSAGE

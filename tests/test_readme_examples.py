@@ -35,7 +35,12 @@ from bot.services import contacts, stale
 from bot.services.contacts import NewContact
 from bot.services.people import resolve_actor
 from handlers import common
-from handlers.failures import CONFLICT_MESSAGE, FAILURE_AFTER_SAVE_MESSAGE, FAILURE_MESSAGE
+from handlers.failures import (
+    CONFLICT_MESSAGE,
+    DATABASE_DOWN_MESSAGE,
+    FAILURE_AFTER_SAVE_MESSAGE,
+    FAILURE_MESSAGE,
+)
 from manifests import load_manifest
 from store.db import session_scope
 from tests.conftest import PINNED_NOW, TEAM
@@ -260,7 +265,12 @@ def test_each_readme_command_works_as_written(live_app, outcomes, example):
     assert "failed" not in results
     if text is not None:
         assert not text.startswith("I don't know"), text
-        for failure in (FAILURE_MESSAGE, FAILURE_AFTER_SAVE_MESSAGE, CONFLICT_MESSAGE):
+        for failure in (
+            FAILURE_MESSAGE,
+            FAILURE_AFTER_SAVE_MESSAGE,
+            CONFLICT_MESSAGE,
+            DATABASE_DOWN_MESSAGE,
+        ):
             assert failure not in text, f"{example!r} failed: {text}"
     else:
         assert form, f"{example!r} opened a form without a callback id"
