@@ -296,3 +296,31 @@ def test_systemd_accepts_the_units(tmp_path: Path):
     )
     assert verified.returncode == 0, verified.stderr
     assert verified.stderr == "", verified.stderr
+
+
+# --------------------------------------------------------------------------- the README
+
+
+def deploying_section() -> str:
+    start = README.index("\n## Deploying\n")
+    return README[start : README.index("\n## ", start + 1)]
+
+
+def test_the_readme_deploying_section_names_variables_that_are_read():
+    named = set(re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", deploying_section()))
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', ENVIRONMENT_SOURCE))
+    assert {"DATABASE_URL", "SLACK_BOT_TOKEN", "POSTGRES_PASSWORD"} <= named
+    assert named - RECIPE_VARIABLES <= read
+
+
+def test_the_readme_deploying_section_names_services_and_units_that_exist():
+    section = deploying_section()
+    services = set(
+        re.findall(r"docker compose (?:run --rm|exec|up -d --no-deps(?: --wait)?) (\w+)", section)
+    )
+    assert {"migrate", "backup", "web1", "web2", "scheduler"} <= services <= set(SERVICES)
+    units = set()
+    for name in re.findall(r"\bvadesk-[a-z]+(?:@[\w$]*)?(?:\.service|\.timer)?", section):
+        template = re.sub(r"@[\w$]*", "@", name)
+        units.add(template if template.endswith((".service", ".timer")) else template + ".service")
+    assert units == {path.name for path in UNITS.iterdir()}
