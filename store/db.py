@@ -6,10 +6,11 @@ can share one file; PostgreSQL is used as configured by DATABASE_URL.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -54,6 +55,7 @@ def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
     `pool_size` (DATABASE_POOL_SIZE) connections are kept open, and as many again may be
     opened for a burst (max_overflow), closed when they are handed back."""
     if url.startswith("sqlite"):
+        _create_private_file(sa.engine.make_url(url).database)
         size = pool_size or SQLITE_POOL_SIZE
         engine = sa.create_engine(
             url,
@@ -66,6 +68,18 @@ def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
         return engine
     size = pool_size or POSTGRES_POOL_SIZE
     return sa.create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
+
+
+def _create_private_file(database: str | None) -> None:
+    """Create a new SQLite database file readable by its owner only (SQLite gives its WAL
+    and shared-memory files the same mode): the umask most machines have would let every
+    account read every record."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 _sqlite_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()

@@ -357,6 +357,7 @@ def test_doctor_reads_credentials_from_dotenv(tmp_path, engine, database_url, fa
     lines = [f"{name}={value}" for name, value in ALL_TOKENS.items()]
     lines += [f"SLACK_API_URL={fake_slack.base_url}", f"DATABASE_URL={database_url}"]
     (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    (tmp_path / ".env").chmod(0o600)  # doctor fails a .env everyone may read
     result = run_vadesk("doctor", env=vadesk_env(), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed." in result.stdout

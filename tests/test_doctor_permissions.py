@@ -4,11 +4,13 @@ chmod that fixes it."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from bot.doctor import run_checks
+from store.db import create_db_engine, migrate
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.vadesk_process import run_vadesk, vadesk_env
 
@@ -65,3 +67,17 @@ def test_a_world_readable_sqlite_database_fails_the_doctor(tmp_path: Path):
     result = run_vadesk("doctor", env=env, cwd=tmp_path)
     (line,) = [line for line in result.stdout.splitlines() if "permissions vadesk.db:" in line]
     assert line.startswith("ok    permissions vadesk.db:")
+
+
+def test_a_database_vadesk_creates_is_readable_by_its_owner_only(tmp_path: Path):
+    database = tmp_path / "new.db"
+    engine = create_db_engine(f"sqlite:///{database}")
+    try:
+        migrate(engine)
+        files = [database, *tmp_path.glob("new.db-*")]
+        assert {path.name for path in files} >= {"new.db", "new.db-wal"}
+        assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in files} == {
+            path.name: 0o600 for path in files
+        }
+    finally:
+        engine.dispose()
