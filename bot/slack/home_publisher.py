@@ -42,7 +42,11 @@ class HomePublisher:
         self._worker.start()
 
     def mark_stale(self, team_id: str, user_ids: Iterable[str | None]) -> None:
+        """The worker is woken only when a home newly goes stale: one already waiting to
+        go out will show this change too, and waking the worker on every request cost
+        the request path a thread switch and a look over every waiting home."""
         with self._changed:
+            newly_stale = False
             for user_id in user_ids:
                 if not user_id:
                     continue
@@ -50,7 +54,9 @@ class HomePublisher:
                 if key not in self._due:
                     last = self._last_published.get(key, float("-inf"))
                     self._due[key] = max(time.monotonic(), last + self._min_interval)
-            self._changed.notify()
+                    newly_stale = True
+            if newly_stale:
+                self._changed.notify()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every stale home is published (tests and shutdown)."""
