@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from waitress.server import create_server
 
 from bot.observe import requests
+from bot.observe.health import Health, SlackCheck
 from bot.shutdown import Drain, HttpIntake, serve_until_stopped
-from store.db import database_status
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +21,11 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi_app(app: App, engine: Engine) -> Callable:
+def make_wsgi_app(app: App, engine: Engine, health: Health | None = None) -> Callable:
     """The WSGI callable: Slack's endpoint, a health check, 404 for anything else."""
     slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+    if health is None:
+        health = Health(engine, SlackCheck(app.client.token, app.client.base_url))
 
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
         _info, token = requests.begin()  # the request id of every line logged for it
@@ -34,9 +36,8 @@ def make_wsgi_app(app: App, engine: Engine) -> Callable:
 
     def answer(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            database = database_status(engine)
-            healthy = bool(database["ok"])
-            body = json.dumps({"ok": healthy, "database": database}).encode()
+            healthy, report = health.report()
+            body = json.dumps(report).encode()
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body]

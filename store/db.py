@@ -138,8 +138,28 @@ def known_revisions() -> set[str]:
     return {migration.revision for migration in script.walk_revisions()}
 
 
+def _missing_sqlite_file(engine: Engine) -> str | None:
+    """A SQLite file moved or deleted under a running process: its open connections go on
+    reading and writing the unlinked file, and a new one would make an empty database."""
+    database = engine.url.database
+    if not is_sqlite(engine) or database in (None, "", ":memory:"):
+        return None
+    path = Path(database)
+    if not path.exists():
+        return f"the SQLite database file {database} is missing (`vadesk migrate` makes a new one)"
+    if not (path.is_file() and os.access(path, os.R_OK | os.W_OK)):
+        return f"the SQLite database file {database} cannot be read and written"
+    return None
+
+
 def database_status(engine: Engine) -> dict[str, object]:
-    """What /healthz and `vadesk doctor` report about the database."""
+    """What /healthz and `vadesk doctor` report about the database. A SQLite file that is
+    gone is reported without connecting, and the pool is emptied, so once the file is back
+    the next connections open it rather than the old one."""
+    missing = _missing_sqlite_file(engine)
+    if missing is not None:
+        engine.dispose()
+        return {"ok": False, "error": missing}
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))

@@ -1,2 +1,3 @@
 """What an operator sees of a running VA Desk: structured, redacted logs that name the
-request they belong to (`requests`, `logs`)."""
+request they belong to (`requests`, `logs`) and the health report of `/healthz`
+(`health`). Nothing here writes SQL: `health` reads the scheduler's beat through `store`."""

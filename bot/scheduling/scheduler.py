@@ -13,8 +13,11 @@ the next one is due. Each message is claimed in the database before it is posted
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -23,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from bot import clock
@@ -43,6 +47,7 @@ from bot.settings import Settings
 from bot.slack.desk import profile_lookup
 from bot.slack.web_client import make_posting_client
 from store.db import session_scope
+from store.heartbeat import record_tick
 from store.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -54,6 +59,8 @@ LOOKBACK = timedelta(hours=26)
 AUTH_RETRY_SECONDS = 600.0
 PROFILES_PER_TICK = 20
 PROFILE_RETRY_SECONDS = 3600.0
+# Which scheduler wrote a beat, for whoever reads /healthz with several of them running.
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Sender(Protocol):
@@ -251,28 +258,44 @@ class Scheduler:
         with self._idle:
             self._chores_busy = True
         try:
-            self.run_chores(clock.now())
-        except Exception as error:
-            log_failure(logger, error, "scheduler chores failed; the next tick tries again")
+            self._beat("chores", lambda: self.run_chores(clock.now()))
         finally:
             with self._idle:
                 self._chores_busy = False
                 self._idle.notify_all()
 
     def _tick(self, notifier: Notifier) -> None:
-        with self._idle:
-            self._busy = True
-        try:
+        def post_what_is_due() -> None:
             outcomes = self.run_due(notifier, chores=False)
             posted = sum(1 for outcome in outcomes if outcome.status == "posted")
             if posted:
                 logger.info("scheduler posted %d message(s)", posted)
-        except Exception as error:
-            log_failure(logger, error, "scheduler tick failed; the next tick tries again")
+
+        with self._idle:
+            self._busy = True
+        try:
+            self._beat("posts", post_what_is_due)
         finally:
             with self._idle:
                 self._busy = False
                 self._idle.notify_all()
+
+    def _beat(self, tick: str, run: Callable[[], object]) -> None:
+        """Run one background tick and write its beat (start, end, whether it failed) to
+        the database, where /healthz on any replica reads it. Wall-clock times: the beat
+        says when the process ticked, whatever `bot.clock` is pinned to."""
+        started, began = datetime.now(UTC), time.perf_counter()
+        ok = False
+        try:
+            run()
+            ok = True
+        except Exception as error:
+            log_failure(logger, error, "scheduler %s tick failed; the next tick tries again", tick)
+        finished = started + timedelta(seconds=time.perf_counter() - began)
+        try:
+            record_tick(self.context.engine, tick, started, finished, ok, PROCESS)
+        except SQLAlchemyError as error:
+            log_failure(logger, error, "could not record the scheduler's %s tick", tick)
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Take no more ticks; wait up to `timeout` for the one in progress."""

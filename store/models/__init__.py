@@ -29,6 +29,7 @@ from store.models.contacts import CONTACT_SOURCES, Contact, ContactEvent
 from store.models.delegation import ASSIGNMENT_STATES, Assignment, AssignmentEvent
 from store.models.escalations import ESCALATION_URGENCIES, Escalation
 from store.models.events import ChannelMessage, ProcessedEvent
+from store.models.operations import SchedulerBeat
 from store.models.people import Client, User, Workspace
 from store.models.routines import Delivery, RoutineRun, RoutineTick
 from store.models.tasks import (
@@ -80,6 +81,7 @@ __all__ = [
     "ProcessedEvent",
     "RoutineRun",
     "RoutineTick",
+    "SchedulerBeat",
     "Task",
     "TemplateReview",
     "TimeEntry",
