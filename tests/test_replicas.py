@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -159,3 +160,44 @@ def test_two_replicas_and_two_schedulers_on_one_database_do_everything_once(
     assert _scheduled_texts(fake_slack) == sorted(SCHEDULED)
     answers = [c for c in fake_slack.calls("chat.postMessage") if c.params["channel"] == "D0VA1"]
     assert len(answers) == 1, [json.dumps(c.params)[:200] for c in answers]
+
+
+def _role(replica: ServeProcess, fake: FakeSlack, text: str, user: str, name: str) -> str:
+    """`/role …` typed by `user` on this replica; what it answered."""
+    body = slash_command_body(
+        "/role", text, team_id=TEAM, user_id=user, response_url=fake.response_url(name)
+    )
+    _send(replica, body)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for call in fake.calls("response_url"):
+            if call.path.endswith(f"/{name}"):
+                return call.params["text"]
+        time.sleep(0.05)
+    replica.fail(f"no reply to /role {text}")
+
+
+@pytest.mark.real_clock
+def test_a_role_changed_on_one_replica_holds_on_the_other_at_once(
+    tmp_path, postgres_engine, fake_slack
+):
+    env = _env(tmp_path, postgres_engine, fake_slack)
+    first, second = (ServeProcess(env, tmp_path, "--no-scheduler") for _ in range(2))
+    try:
+        for replica in (first, second):
+            replica.wait_healthy()
+        # The second replica knows U0VA2 as a VA (and keeps them for a while)...
+        refused = _role(second, fake_slack, "<@U0VA1> phase II", "U0VA2", "before")
+        assert refused == "Only an owner changes roles and trust phases; nothing changed."
+        # ...an owner makes them an owner through the first...
+        promoted = _role(first, fake_slack, "<@U0VA2> owner", "U0OWNER", "promote")
+        assert "<@U0VA2> is now an owner" in promoted
+        # ...and the second lets them act as one straight away, and stops when demoted.
+        allowed = _role(second, fake_slack, "<@U0VA1> phase II", "U0VA2", "after")
+        assert allowed == "<@U0VA1> is now in trust phase II (was I)."
+        _role(first, fake_slack, "<@U0VA2> va", "U0OWNER", "demote")
+        again = _role(second, fake_slack, "<@U0VA1> phase III", "U0VA2", "again")
+        assert again == refused
+    finally:
+        codes = [replica.stop() for replica in (first, second)]
+    assert codes == [0, 0]

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.services.people import Actor, ProfileLookup, needs_profile, resolve_actor
 from bot.settings import Settings
@@ -23,6 +24,8 @@ from bot.slack.home_publisher import HomePublisher
 from bot.slack.response_urls import ResponseUrlSender
 from bot.slack.shared_channels import SharedChannels
 from store.db import session_scope
+from store.models import User
+from store.sql import is_sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ logger = logging.getLogger(__name__)
 # not tell the person "nothing was saved" (see handlers.failures). Each listener run starts
 # with False (`handlers.failures.guarded`); `Desk.session` sets it when a commit wrote rows.
 request_saved: ContextVar[bool] = ContextVar("vadesk_request_saved", default=False)
+
+_ROLE_OVERRIDE = sa.select(col(User.role_override)).where(
+    col(User.team_id) == sa.bindparam("team_id"), col(User.id) == sa.bindparam("user_id")
+)
 
 # How long a resolved person is reused before the database (and, daily, Slack) is asked again.
 ACTOR_CACHE_SECONDS = 300.0
@@ -93,7 +100,7 @@ class Desk:
     homes: HomePublisher | None = None
     replies: ResponseUrlSender = field(default_factory=ResponseUrlSender)
     shared_channels: SharedChannels = field(default_factory=SharedChannels)
-    _actors: dict[tuple[str, str], tuple[Actor, float]] = field(default_factory=dict)
+    _actors: dict[tuple[str, str], tuple[Actor, float, str | None]] = field(default_factory=dict)
     _actors_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @contextmanager
@@ -106,16 +113,38 @@ class Desk:
 
     def actor(self, team_id: str, user_id: str, client: WebClient) -> Actor:
         """The person behind a request, resolved (and stored, in a unit of work of its own)
-        at most every few minutes per process."""
+        at most every few minutes per process.
+
+        On PostgreSQL several processes serve requests, and a role changed through one of
+        them (`/role`) must hold in the others at once: a cached person is reused only
+        while their role override in the database is the one they were resolved with (one
+        primary-key read). SQLite is served by one process, which forgets the person itself
+        when it changes their role (`forget_actor`)."""
         key = (team_id, user_id)
         with self._actors_lock:
             cached = self._actors.get(key)
-        if cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS:
+        fresh = cached is not None and time.monotonic() - cached[1] < ACTOR_CACHE_SECONDS
+        if (
+            cached is not None
+            and fresh
+            and (self._one_process or self._role_override(key) == cached[2])
+        ):
             return cached[0]
         actor = fresh_actor(self.engine, self.settings, team_id, user_id, client)
+        override = None if self._one_process else self._role_override(key)
         with self._actors_lock:
-            self._actors[key] = (actor, time.monotonic())
+            self._actors[key] = (actor, time.monotonic(), override)
         return actor
+
+    @property
+    def _one_process(self) -> bool:
+        return is_sqlite(self.engine)
+
+    def _role_override(self, key: tuple[str, str]) -> str | None:
+        with self.engine.connect() as connection:
+            return connection.execute(
+                _ROLE_OVERRIDE, {"team_id": key[0], "user_id": key[1]}
+            ).scalar()
 
     def forget_actor(self, team_id: str, user_id: str) -> None:
         """Resolve this person afresh on their next request (their role changed)."""
