@@ -23,6 +23,7 @@ class ReplyTracker(FakeSlack):
     def __init__(self) -> None:
         super().__init__()
         self._replied: dict[str, threading.Event] = {}
+        self._replies: dict[str, Call] = {}
         self._replied_lock = threading.Lock()
 
     def _reply_event(self, name: str) -> threading.Event:
@@ -31,11 +32,21 @@ class ReplyTracker(FakeSlack):
 
     def _answer(self, call: Call) -> tuple[int, Any, dict[str, str]]:
         if call.method == "response_url":
-            self._reply_event(call.path.rsplit("/", 1)[-1]).set()
+            name = call.path.rsplit("/", 1)[-1]
+            with self._replied_lock:
+                self._replies[name] = call
+            self._reply_event(name).set()
         return super()._answer(call)
 
     def wait_reply(self, name: str, timeout: float) -> bool:
         return self._reply_event(name).wait(timeout)
+
+    def reply_text(self, name: str, timeout: float) -> str | None:
+        """The text of the reply to this command, once it arrived (None: it did not)."""
+        if not self.wait_reply(name, timeout):
+            return None
+        with self._replied_lock:
+            return str(self._replies[name].params.get("text", ""))
 
 
 @dataclass

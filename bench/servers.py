@@ -107,6 +107,16 @@ class ServerProcess:
         except OSError:
             return False
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server has used so far; None where /proc is not."""
+        if self.process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
