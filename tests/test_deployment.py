@@ -2,15 +2,18 @@
 run commands the `vadesk` parser accepts, in the production shape (one migration first,
 web replicas without the scheduler, one scheduler), stop later than the SIGTERM drain,
 take secrets from an env file and never carry one, and name only variables VA Desk reads.
-The image is built when a Docker daemon answers; the units are checked by
-`systemd-analyze verify` where it is installed."""
+The files the image copies are installed with `pip install .` into a new environment and
+must make a working `vadesk`; the image itself is built when a Docker daemon answers; the
+units are checked by `systemd-analyze verify` where it is installed."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -324,3 +327,47 @@ def test_the_readme_deploying_section_names_services_and_units_that_exist():
         template = re.sub(r"@[\w$]*", "@", name)
         units.add(template if template.endswith((".service", ".timer")) else template + ".service")
     assert units == {path.name for path in UNITS.iterdir()}
+
+
+def test_what_the_image_copies_installs_a_vadesk_that_migrates_and_runs(tmp_path: Path):
+    """The Dockerfile's COPY lines and its `pip install .`, without Docker: only the copied
+    files, installed (without their dependencies, which this environment lends) into a new
+    virtual environment, must make a `vadesk` whose migrations and manifests are there."""
+    source = tmp_path / "src"
+    for name in copied_into_the_image():
+        if (REPO / name).is_dir():
+            shutil.copytree(
+                REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "--quiet", "--no-deps", "."],
+        cwd=source, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    shutil.rmtree(source)  # nothing may be read from the copied tree any more
+    lent = next(Path(p) for p in sys.path if p.endswith("site-packages"))
+    env = {"PATH": os.defpath, "PYTHONPATH": str(lent), "LANG": "C.UTF-8"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'vadesk.db'}"
+    vadesk = str(venv / "bin" / "vadesk")
+    script = "import bot, store; print(bot.__file__, store.__file__)"
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", script],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert all(path.startswith(str(venv)) for path in where), where
+    migrated = subprocess.run(
+        [vadesk, "migrate"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.startswith("Migrated the database from empty to revision ")
+    manifest = subprocess.run(
+        [vadesk, "manifest"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert manifest.returncode == 0, manifest.stderr
+    assert '"slash_commands"' in manifest.stdout
