@@ -10,6 +10,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from sqlalchemy.engine import Engine
 
+from bot.observe.metrics import Metrics
 from bot.observe.requests import CarryContext, describe
 from bot.settings import Settings
 from bot.slack.desk import Desk
@@ -36,13 +37,15 @@ def build_app(
     process_before_response: bool = False,
     listener_executor: Executor | None = None,
     desk: Desk | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
-    """One Bolt app for Socket Mode and HTTP alike."""
+    """One Bolt app for Socket Mode and HTTP alike. Its client counts into `metrics` (a
+    new registry when not given), where `bot.server` counts the requests too."""
     desk = desk or Desk(settings, engine)
     app = App(
         logger=_quiet_bolt_logger(),
         listener_executor=CarryContext(listener_executor or _listener_pool()),
-        client=make_web_client(settings.bot_token, settings.slack_api_url),
+        client=make_web_client(settings.bot_token, settings.slack_api_url, metrics or Metrics()),
         signing_secret=settings.signing_secret or "",
         process_before_response=process_before_response,
         token_verification_enabled=False,

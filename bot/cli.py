@@ -98,9 +98,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def _start_scheduler(settings: Settings, engine, app, drain, args: argparse.Namespace) -> None:
     """Scheduled jobs in this process too, unless --no-scheduler; the drain stops them."""
     from bot.scheduling.scheduler import start_scheduler
+    from bot.server import app_metrics
 
     if not args.no_scheduler:
-        drain.scheduler = start_scheduler(settings, engine, app.client)
+        drain.scheduler = start_scheduler(settings, engine, app.client, app_metrics(app))
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,9 +1,11 @@
-"""HTTP mode: `POST /slack/events` into Bolt and `GET /healthz`, served by waitress."""
+"""HTTP mode: `POST /slack/events` into Bolt, `GET /healthz` and `GET /metrics`, served by
+waitress."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -13,24 +15,49 @@ from waitress.server import create_server
 
 from bot.observe import requests
 from bot.observe.health import Health, SlackCheck
+from bot.observe.metrics import CONTENT_TYPE, CountedWebClient, Metrics
 from bot.shutdown import Drain, HttpIntake, serve_until_stopped
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+
+
+def app_metrics(app: App) -> Metrics:
+    """The registry the app's client counts into (`bot.app.build_app` gives it one)."""
+    client = app.client
+    return client.metrics if isinstance(client, CountedWebClient) else Metrics()
 
 
 def make_wsgi_app(app: App, engine: Engine, health: Health | None = None) -> Callable:
-    """The WSGI callable: Slack's endpoint, a health check, 404 for anything else."""
+    """The WSGI callable: Slack's endpoint, a health check, the metrics, 404 for anything
+    else. Each Slack request is counted by kind and outcome, and its time to the answer
+    observed, once Bolt has answered it."""
     slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
     if health is None:
         health = Health(engine, SlackCheck(app.client.token, app.client.base_url))
 
+    metrics = app_metrics(app)
+
     def wsgi(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        _info, token = requests.begin()  # the request id of every line logged for it
+        info, token = requests.begin()  # the request id of every line logged for it
         try:
-            return answer(environ, start_response)
+            if environ.get("PATH_INFO") != EVENTS_PATH:
+                return answer(environ, start_response)
+            statuses: list[str] = []
+
+            def note_status(status: str, headers: list, exc_info: object = None) -> Callable:
+                statuses.append(status)
+                return start_response(status, headers, exc_info)
+
+            body = answer(environ, note_status)
+            ok = bool(statuses) and statuses[-1].startswith("2")
+            metrics.request_answered(
+                info.kind or "unverified", ok, time.perf_counter() - info.arrived
+            )
+            return body
         finally:
             requests.end(token)
 
@@ -41,6 +68,9 @@ def make_wsgi_app(app: App, engine: Engine, health: Health | None = None) -> Cal
             status = "200 OK" if healthy else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json")])
             return [body]
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", CONTENT_TYPE)])
+            return [metrics.render()]
         try:
             return slack_handler(environ, start_response)
         except Exception as error:  # Bolt dispatches safely; only reading the body raises

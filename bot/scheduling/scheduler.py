@@ -31,6 +31,7 @@ from sqlmodel import select
 
 from bot import clock
 from bot.failure_log import log_failure
+from bot.observe.metrics import Metrics
 from bot.scheduling.appointment_reminders import AppointmentRemindersJob
 from bot.scheduling.calendars import CalendarRefreshJob
 from bot.scheduling.chat_targets import SlaSweepJob
@@ -111,9 +112,16 @@ def latest_useful(dues: list[Due], now: datetime) -> list[Due]:
 
 class Scheduler:
     def __init__(
-        self, settings: Settings, engine: Engine, client: WebClient, team_id: str | None = None
+        self,
+        settings: Settings,
+        engine: Engine,
+        client: WebClient,
+        team_id: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
-        """`team_id`: the bot token's workspace when the caller already asked auth.test."""
+        """`team_id`: the bot token's workspace when the caller already asked auth.test;
+        `metrics`: where the ticks' durations are observed."""
+        self.metrics = metrics
         self.context = JobContext(settings, engine)
         self.jobs: dict[str, Job] = all_jobs(settings)
         self._client = client
@@ -291,7 +299,10 @@ class Scheduler:
             ok = True
         except Exception as error:
             log_failure(logger, error, "scheduler %s tick failed; the next tick tries again", tick)
-        finished = started + timedelta(seconds=time.perf_counter() - began)
+        seconds = time.perf_counter() - began
+        finished = started + timedelta(seconds=seconds)
+        if self.metrics is not None:
+            self.metrics.tick_seconds.labels(tick).observe(seconds)
         try:
             record_tick(self.context.engine, tick, started, finished, ok, PROCESS)
         except SQLAlchemyError as error:
@@ -311,9 +322,12 @@ def _answering(profile: dict) -> ProfileLookup:
     return lambda _user_id: profile
 
 
-def start_scheduler(settings: Settings, engine: Engine, client: WebClient) -> Scheduler:
-    """The scheduler of `run`, `serve` and `vadesk scheduler`, ticking in the background."""
-    scheduler = Scheduler(settings, engine, client)
-    poster = make_posting_client(settings.bot_token, settings.slack_api_url)
+def start_scheduler(
+    settings: Settings, engine: Engine, client: WebClient, metrics: Metrics | None = None
+) -> Scheduler:
+    """The scheduler of `run`, `serve` and `vadesk scheduler`, ticking in the background;
+    with `metrics`, its ticks and posts are counted there."""
+    scheduler = Scheduler(settings, engine, client, metrics=metrics)
+    poster = make_posting_client(settings.bot_token, settings.slack_api_url, metrics)
     scheduler.start(Notifier(poster, engine))
     return scheduler

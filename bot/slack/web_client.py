@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.observe.metrics import CountedWebClient, Metrics
 from bot.services.errors import VADeskError
 from bot.settings import MissingCredential, Settings
 
@@ -28,7 +29,12 @@ def retry_handlers() -> list:
     ]
 
 
-def make_web_client(token: str | None, base_url: str) -> WebClient:
+def make_web_client(token: str | None, base_url: str, metrics: Metrics | None = None) -> WebClient:
+    """With `metrics`, the posts Slack took and the 429s it gave are counted."""
+    if metrics is not None:
+        return CountedWebClient(
+            token, base_url, DEFAULT_TIMEOUT_SECONDS, retry_handlers(), metrics=metrics
+        )
     return WebClient(
         token=token,
         base_url=base_url,
@@ -37,10 +43,14 @@ def make_web_client(token: str | None, base_url: str) -> WebClient:
     )
 
 
-def make_posting_client(token: str | None, base_url: str) -> WebClient:
+def make_posting_client(
+    token: str | None, base_url: str, metrics: Metrics | None = None
+) -> WebClient:
     """The client of scheduled posts: no automatic retries. `bot.scheduling.notify` waits
     out a 429 itself, and never repeats a call whose answer was lost (it may have been
     posted)."""
+    if metrics is not None:
+        return CountedWebClient(token, base_url, DEFAULT_TIMEOUT_SECONDS, [], metrics=metrics)
     return WebClient(token=token, base_url=base_url, timeout=DEFAULT_TIMEOUT_SECONDS)
 
 
