@@ -53,7 +53,9 @@ def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
     """Build the engine for DATABASE_URL (SQLite gets WAL and a busy timeout).
 
     `pool_size` (DATABASE_POOL_SIZE) connections are kept open, and as many again may be
-    opened for a burst (max_overflow), closed when they are handed back."""
+    opened for a burst (max_overflow), closed when they are handed back. A statement's
+    parameters are left out of its errors (`hide_parameters`): they hold what people
+    typed, and an error's text reaches the log."""
     if url.startswith("sqlite"):
         _create_private_file(sa.engine.make_url(url).database)
         size = pool_size or SQLITE_POOL_SIZE
@@ -62,12 +64,15 @@ def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=size,
             max_overflow=size,
+            hide_parameters=True,
         )
         sa.event.listen(engine, "connect", _enable_sqlite_wal)
         sa.event.listen(engine, "begin", _begin_immediate)
         return engine
     size = pool_size or POSTGRES_POOL_SIZE
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=size, max_overflow=size, hide_parameters=True
+    )
 
 
 def _create_private_file(database: str | None) -> None:

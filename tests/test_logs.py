@@ -166,3 +166,18 @@ def test_an_unknown_log_format_is_refused_naming_it():
     with pytest.raises(ConfigError) as caught:
         load_settings({"LOG_FORMAT": "yaml"}, load_dotenv_file=False)
     assert caught.value.key == "LOG_FORMAT" and "text or json" in caught.value.reason
+
+
+def test_a_database_error_carries_no_value_a_person_typed(engine):
+    import sqlalchemy as sa
+
+    from bot.failure_log import summary
+
+    with engine.connect() as connection, pytest.raises(sa.exc.SQLAlchemyError) as caught:
+        connection.execute(
+            sa.text("INSERT INTO no_such_table (title) VALUES (:title)"),
+            {"title": "Payroll for Mr Tan"},
+        )
+    assert "Mr Tan" not in str(caught.value)
+    assert "Mr Tan" not in summary(caught.value)
+    assert "no_such_table" in str(caught.value)  # the statement itself is still named
