@@ -71,8 +71,17 @@ def create_db_engine(url: str, pool_size: int | None = None) -> Engine:
         sa.event.listen(engine, "begin", _begin_immediate)
         return engine
     size = pool_size or POSTGRES_POOL_SIZE
+    parsed = sa.engine.make_url(url)
+    # A database that drops packets instead of refusing would hold a connection attempt
+    # (and /healthz) for minutes; the URL's own connect_timeout wins.
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
     return sa.create_engine(
-        url, pool_pre_ping=True, pool_size=size, max_overflow=size, hide_parameters=True
+        url,
+        pool_pre_ping=True,
+        pool_size=size,
+        max_overflow=size,
+        hide_parameters=True,
+        connect_args=connect_args,
     )
 
 

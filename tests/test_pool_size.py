@@ -4,6 +4,7 @@ real app answers parallel commands at both bounds, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from bot.settings import ConfigError, load_settings
 from store.db import create_db_engine, migrate
@@ -48,3 +49,28 @@ def test_the_app_answers_parallel_commands_at_each_pool_bound(live_app):
     assert all("Started" in reply or "started" in reply for reply in replies), replies
     replies = live_app.commands_at_once([("/timer", "stop", u) for u in users])
     assert all("Stopped" in reply or "stopped" in reply for reply in replies), replies
+
+
+class Asked(Exception):
+    pass
+
+
+def connect_parameters(url: str) -> dict:
+    """What the driver would be asked to connect with (stopped before it is asked)."""
+    engine = create_db_engine(url)
+    seen: dict = {}
+
+    def stop(dialect, record, cargs, cparams):
+        seen.update(cparams)
+        raise Asked
+
+    sa.event.listen(engine, "do_connect", stop)
+    with pytest.raises(Asked):
+        engine.connect()
+    return seen
+
+
+def test_a_postgresql_connection_attempt_gives_up_after_a_while():
+    assert connect_parameters("postgresql+psycopg://vadesk@db.invalid/v")["connect_timeout"] == 10
+    given = connect_parameters("postgresql+psycopg://vadesk@db.invalid/v?connect_timeout=3")
+    assert str(given["connect_timeout"]) == "3"
