@@ -31,12 +31,15 @@ def workspace_calendar(settings: Settings) -> Calendar:
     )
 
 
-def person_calendar(session: Session, settings: Settings, team_id: str, user_id: str) -> Calendar:
-    """The person's working hours (or the business hours) in their own zone."""
+def person_calendar(
+    session: Session, settings: Settings, team_id: str, user_id: str, zone: ZoneInfo | None = None
+) -> Calendar:
+    """The person's working hours (or the business hours) in their own zone (read from
+    the database unless the caller read it already, `zone`)."""
     workspace = settings.workspace
     hours = settings.user_settings(user_id).working_hours or workspace.business_hours
     return Calendar(
-        zone=user_zone(session, settings, team_id, user_id),
+        zone=zone or user_zone(session, settings, team_id, user_id),
         start=hours[0],
         end=hours[1],
         days=workspace.business_days,

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 from bot.services.calendars import away_until, is_away, person_calendar
 from bot.services.chats import calendar_of, record_event
 from bot.services.errors import VADeskError
-from bot.services.people import Actor, roster
+from bot.services.people import Actor, roster, zones_of
 from bot.services.schedules import add_working_time
 from bot.services.text import time_token
 from store.models import Conversation
@@ -77,11 +77,14 @@ class Shifts:
         self._session, self._settings, self._team_id, self._at = session, settings, team_id, at
         self.vas = roster(session, settings, team_id).vas
         self._away = away_until(session, team_id, list(self.vas))
+        self._zones = zones_of(session, settings, team_id, self.vas)
         self._known: dict[str, bool] = {}
 
     def on_shift(self, user_id: str) -> bool:
         if user_id not in self._known:
-            calendar = person_calendar(self._session, self._settings, self._team_id, user_id)
+            calendar = person_calendar(
+                self._session, self._settings, self._team_id, user_id, self._zones.get(user_id)
+            )
             self._known[user_id] = calendar.is_working_time(self._at) and not is_away(
                 self._away, user_id, calendar.local_day(self._at)
             )
