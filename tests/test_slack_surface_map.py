@@ -229,3 +229,24 @@ def test_every_id_is_a_constant_of_a_views_module():
             if value in ids and not (in_views and at_module_level):
                 misplaced.append(f"{path.relative_to(REPO)}: {value}")
     assert not misplaced, f"ids written outside a bot/views constant: {misplaced}"
+
+
+def test_every_listener_is_matched_on_its_body_directly(settings, engine):
+    """bot.app.direct_matchers swapped every matcher Bolt would call through its argument
+    injection (Bolt's own, and VA Desk's `event` ones): if a Bolt upgrade keeps its
+    listeners or matchers elsewhere, this says so rather than the hot path slowing down."""
+    from slack_bolt.listener_matcher import CustomListenerMatcher
+    from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
+
+    from bot.app import BodyMatcher
+
+    app = build_app(settings, engine)
+    matchers = [matcher for listener in app._listeners for matcher in listener.matchers]
+    assert len(app._listeners) > 40
+    assert all(isinstance(m, BodyMatcher) for m in matchers), [
+        type(m).__name__
+        for m in matchers
+        if isinstance(m, BuiltinListenerMatcher | CustomListenerMatcher)
+    ]
+    events = [m for m in matchers if m.event]
+    assert events  # the client-channel message listener's `in_a_channel`
