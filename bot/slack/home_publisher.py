@@ -5,6 +5,12 @@ latest state. A user's home is published at once after a quiet spell and at
 most once per `min_interval` seconds during a burst, so a burst of changes costs
 one or two `views.publish` calls: within Slack's rate limits, and the CPU stays
 with acknowledging requests.
+
+Slack allows `views.publish` 100+ calls a minute per workspace ("Tier 4", with
+generous bursts), so a workspace's homes go out at most PUBLISH_BURST at once and then
+PUBLISH_PER_SECOND a second: a queued client chat marks every VA's home stale, and
+publishing a roster of 100 each second took a quarter of the server's CPU (and would
+meet 429s from Slack). Each stale home still goes out, with the state of its turn.
 """
 
 from __future__ import annotations
@@ -24,15 +30,42 @@ logger = logging.getLogger(__name__)
 
 HomeRenderer = Callable[[str, str], View]  # (team id, user id) -> the Home view
 MIN_INTERVAL_SECONDS = 1.0
+PUBLISH_PER_SECOND = 100 / 60
+PUBLISH_BURST = 20
+
+
+class _Pace:
+    """A token bucket: `burst` publishes at once, then `per_second`."""
+
+    def __init__(self, per_second: float, burst: float) -> None:
+        self.per_second, self.burst = per_second, burst
+        self.tokens, self.at = burst, time.monotonic()
+
+    def wait_seconds(self) -> float:
+        """How long until a publish may go (0: now)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
+
+    def take(self) -> None:
+        self.tokens -= 1
 
 
 class HomePublisher:
     def __init__(
-        self, client: WebClient, render: HomeRenderer, min_interval: float = MIN_INTERVAL_SECONDS
+        self,
+        client: WebClient,
+        render: HomeRenderer,
+        min_interval: float = MIN_INTERVAL_SECONDS,
+        per_second: float = PUBLISH_PER_SECOND,
+        burst: float = PUBLISH_BURST,
     ) -> None:
         self._client = client
         self._render = render
         self._min_interval = min_interval
+        self._per_second, self._burst = per_second, burst
+        self._paces: dict[str, _Pace] = {}  # per workspace
         self._due: dict[tuple[str, str], float] = {}  # stale homes -> when they may go out
         self._last_published: dict[tuple[str, str], float] = {}
         self._busy = False
@@ -76,10 +109,14 @@ class HomePublisher:
             self._changed.wait()
             return None
         key, due = min(self._due.items(), key=lambda item: item[1])
-        delay = due - time.monotonic()
+        pace = self._paces.get(key[0])
+        if pace is None:
+            pace = self._paces[key[0]] = _Pace(self._per_second, self._burst)
+        delay = max(due - time.monotonic(), pace.wait_seconds())
         if delay > 0:
             self._changed.wait(delay)
             return None
+        pace.take()
         del self._due[key]
         return key
 
