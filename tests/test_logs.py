@@ -181,3 +181,43 @@ def test_a_database_error_carries_no_value_a_person_typed(engine):
     assert "Mr Tan" not in str(caught.value)
     assert "Mr Tan" not in summary(caught.value)
     assert "no_such_table" in str(caught.value)  # the statement itself is still named
+
+
+def test_socket_mode_envelopes_each_get_a_request_id(tmp_path, engine, database_url):
+    from urllib.parse import parse_qsl
+
+    from tests.conftest import APP_TOKEN
+    from tests.fakeslack import FakeSlack, slash_command_body
+    from tests.fakesocket import FakeSocketModeServer
+    from tests.vadesk_process import started_vadesk
+
+    with FakeSocketModeServer() as socket_server, FakeSlack(socket_server=socket_server) as fake:
+        env = vadesk_env(
+            database_url,
+            SLACK_API_URL=fake.base_url,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            LOG_FORMAT="json",
+        )
+        with started_vadesk("run", env=env, cwd=tmp_path) as app:
+            app.wait_until(lambda: socket_server.connection_count, "a Socket Mode connection")
+            fake.fail_next("response_url", status=404, times=2)
+            for user, name in (("U0VA1", "one"), ("U0VA2", "two")):
+                body = slash_command_body(
+                    "/timer",
+                    "status",
+                    team_id=TEAM,
+                    user_id=user,
+                    response_url=fake.response_url(name),
+                )
+                socket_server.send_slash_command(dict(parse_qsl(body)))
+
+            def refusals() -> list[dict]:
+                parsed = [json.loads(line) for line in app.output().splitlines() if line.strip()]
+                found = [line for line in parsed if "refused: HTTP 404" in line["message"]]
+                return found if len(found) == 2 else []
+
+            first, second = app.wait_until(refusals, "two refused replies in the log", 20)
+    assert {first["user"], second["user"]} == {"U0VA1", "U0VA2"}
+    assert first["kind"] == second["kind"] == "/timer" and first["team"] == TEAM
+    assert first["request_id"] != second["request_id"]
