@@ -150,3 +150,19 @@ def test_people_are_looked_up_a_few_a_tick_and_a_failure_stops_the_asking(rig: R
     assert len(set(asked)) == 4 <= PROFILES_PER_TICK
     scheduler.refresh_people(TEAM)
     assert len(rig.fake.calls("users.info")) == 4  # nothing stale but the one on hold
+
+
+def test_someone_whose_time_zone_is_not_known_yet_waits_and_gets_one_morning(rig: Rig, monkeypatch):
+    # The workspace keeps New York's time; U0VA2 works from Chicago, an hour behind. At
+    # 10:30 in New York both mornings have begun. Learned one person a tick, U0VA2 waits
+    # for their own zone: sent in the workspace's first, their morning would come twice.
+    rig.fake.add_user(MANILA_VA, tz="America/Chicago")
+    monkeypatch.setattr("bot.scheduling.scheduler.PROFILES_PER_TICK", 1)
+    clock.set_now("2026-11-30T15:30:00Z")
+    scheduler, notifier = rig.scheduler(), rig.notifier()
+    for _ in range(6):  # the roster's four people, one a tick, and two more ticks
+        scheduler.run_due(notifier, clock.now(), only="routine:morning")
+    assert sorted(c.params["channel"] for c in rig.posts()) == [NY_VA, MANILA_VA]
+    slots = {d.recipient: d.slot.isoformat() for d in rig.deliveries()}
+    assert slots[MANILA_VA] == "2026-11-30T15:00:00+00:00"  # 09:00 in Chicago
+    assert slots[NY_VA] == "2026-11-30T14:00:00+00:00"

@@ -43,7 +43,13 @@ from bot.scheduling.jobs import Due, Job, JobContext
 from bot.scheduling.notify import Notifier, Outcome, Outgoing
 from bot.scheduling.reminders import RemindersJob
 from bot.scheduling.routines import RoutineJob
-from bot.services.people import ProfileLookup, resolve_actor, roster, stale_profiles
+from bot.services.people import (
+    ProfileLookup,
+    never_profiled,
+    resolve_actor,
+    roster,
+    stale_profiles,
+)
 from bot.settings import Settings
 from bot.slack.desk import profile_lookup
 from bot.slack.web_client import make_posting_client
@@ -128,6 +134,7 @@ class Scheduler:
         self._team_from_slack: str | None = team_id
         self._auth_retry_at = 0.0
         self._ask_again_at: dict[str, float] = {}
+        self._not_yet_known: dict[str, set[str]] = {}
         self._background: BackgroundScheduler | None = None
         self._idle = threading.Condition()
         self._busy = False
@@ -165,14 +172,20 @@ class Scheduler:
         """Learn (once a day) the Slack time zone of everyone routines go to: a few people
         a tick, stopping at the first failure, so a slow or unreachable Slack holds a tick
         up for one call at most; someone Slack could not tell about is asked again an hour
-        later."""
+        later.
+
+        Whoever was never learned and is still to be asked waits for their own messages
+        (`due_messages`): sent in the workspace's zone first and in their own once known,
+        a morning checklist would come twice on their first day."""
         settings = self.context.settings
         with session_scope(self.context.engine) as session:
             everyone = list(roster(session, settings, team_id).everyone)
             stale = stale_profiles(session, team_id, everyone)
+            unknown = never_profiled(session, team_id, stale)
         now = time.monotonic()
         due = [u for u in stale if self._ask_again_at.get(u, 0.0) <= now]
         lookup = profile_lookup(self._client)
+        learned: set[str] = set()
         for user_id in due[:PROFILES_PER_TICK]:
             profile = lookup(user_id)  # asked between transactions
             if profile is None:  # Slack refused or is unreachable: no more asking this tick
@@ -180,6 +193,9 @@ class Scheduler:
                 break
             with session_scope(self.context.engine) as session:
                 resolve_actor(session, settings, team_id, user_id, _answering(profile))
+            learned.add(user_id)
+        held = {u for u in unknown if self._ask_again_at.get(u, 0.0) > time.monotonic()}
+        self._not_yet_known[team_id] = unknown - learned - held
 
     def due_messages(self, now: datetime, only: str | None = None) -> list[Outgoing]:
         """The messages the jobs (or the one named) have to send at `now`."""
@@ -189,10 +205,12 @@ class Scheduler:
             for job in jobs:
                 if job.chore:
                     continue
+                waiting = self._not_yet_known.get(team_id, set())
                 try:
                     dues = job.due(self.context, team_id, now - LOOKBACK, now)
                     for due in latest_useful(dues, now):
-                        outgoings += job.messages(self.context, due)
+                        if due.recipient not in waiting:
+                            outgoings += job.messages(self.context, due)
                 except Exception as error:  # one broken job does not hold up the others
                     log_failure(logger, error, "job %s failed to say what is due", job.name)
         return outgoings

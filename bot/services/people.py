@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -143,15 +143,27 @@ def _profile_is_stale(user: User | None) -> bool:
 
 def stale_profiles(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
     """Of these people, those whose Slack profile is unknown or a day old (one query)."""
-    checked = dict(
+    checked = _profiles_checked(session, team_id, user_ids)
+    horizon = clock.now() - TIMEZONE_CACHE_TTL
+    return [u for u in user_ids if (at := checked.get(u)) is None or at < horizon]
+
+
+def never_profiled(session: Session, team_id: str, user_ids: list[str]) -> set[str]:
+    """Of these people, those whose Slack profile (their time zone) was never learned."""
+    checked = _profiles_checked(session, team_id, user_ids)
+    return {u for u in user_ids if checked.get(u) is None}
+
+
+def _profiles_checked(
+    session: Session, team_id: str, user_ids: list[str]
+) -> dict[str, datetime | None]:
+    return dict(
         session.exec(
             select(User.id, User.timezone_checked_at).where(
                 User.team_id == team_id, col(User.id).in_(user_ids)
             )
         ).all()
     )
-    horizon = clock.now() - TIMEZONE_CACHE_TTL
-    return [u for u in user_ids if (at := checked.get(u)) is None or at < horizon]
 
 
 def needs_profile(session: Session, team_id: str, user_id: str) -> bool:
