@@ -7,6 +7,7 @@ database. Nothing outside `store/` asks which database it runs on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from contextlib import closing
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
@@ -90,6 +92,23 @@ def insert_many(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
         with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
             for row in values:
                 copy.write_row(row)
+
+
+@functools.cache
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+def insert_row(session: Session, row: SQLModel) -> None:
+    """INSERT a new row with one statement built once per table, its `id` from the
+    database, and keep it in the session as if just read: later changes to it are
+    flushed as usual. The ORM's unit of work for a single INSERT cost more than the
+    rest of `/task add` in a profile under bench/ack_bench.py."""
+    table = _table(type(row))
+    values = {column.name: getattr(row, column.name) for column in table.c if column.name != "id"}
+    row.id = session.execute(_insert_returning_id(table), values).scalar_one()
+    make_transient_to_detached(row)
+    session.add(row)
 
 
 def _table(model: type[SQLModel]) -> sa.Table:

@@ -31,6 +31,7 @@ from store.models import (
     Task,
     TimeEntry,
 )
+from store.sql import insert_row
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -150,8 +151,7 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
         created_at=now,
         updated_at=now,
     )
-    session.add(task)
-    session.flush()
+    insert_row(session, task)
     return task
 
 
