@@ -57,6 +57,16 @@ def paced(actors: list[int], per_minute: float, seconds: float, send) -> threadi
     return threading.Thread(target=run, daemon=True)
 
 
+def run_all(threads: list[threading.Thread]) -> float:
+    """Start the pacing threads together; the seconds until the last one is done."""
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
 class Sender:
     """One keep-alive connection per pacing thread; every request timed."""
 
@@ -124,12 +134,7 @@ def run_day(args: argparse.Namespace, fake: FakeSlack, workdir: Path) -> dict:
             paced(list(range(i, args.vas, args.connections)), args.va_rate, args.seconds, va_turn)
             for i in range(args.connections)
         ] + [paced(list(range(args.clients)), args.client_rate, args.seconds, client_turn)]
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        totals.seconds = time.perf_counter() - began
+        totals.seconds = run_all(threads)
         names = {c.start_reply for c in vas.cycles} | {
             c.stop_reply for c in vas.cycles if c.stop_reply
         }
@@ -180,12 +185,7 @@ def run_baseline(args: argparse.Namespace, fake: FakeSlack, workdir: Path) -> To
             )
             for i in range(args.connections)
         ]
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        totals.seconds = time.perf_counter() - began
+        totals.seconds = run_all(threads)
     finally:
         server.stop()
     return totals

@@ -152,6 +152,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def postgres_engine() -> Iterator[sa.engine.Engine]:
+    """A migrated PostgreSQL database of its own, for tests of several processes on one
+    database (SQLite serves one process): skipped without TEST_DATABASE_URL."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(
+            "TEST_DATABASE_URL is not set: several processes on one database need PostgreSQL"
+        )
+    _reset_postgres(url)
+    engine = create_db_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[sa.engine.Engine]:
     engine = create_db_engine(database_url)
     migrate(engine)

@@ -14,18 +14,16 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from handlers.failures import DATABASE_DOWN_MESSAGE
-from store.db import create_db_engine, migrate, session_scope
+from store.db import session_scope
 from store.models import Task, TimeEntry
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, _reset_postgres
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.fakeslack import slash_command_body
 from tests.scheduling import SCHEDULE_TOML
 from tests.tcp_proxy import TcpProxy
@@ -34,18 +32,6 @@ from tests.vadesk_process import ServeProcess, child_signed_headers, vadesk_env
 NOW = "2026-11-30T15:00:00Z"  # Monday 10:00 in New York
 OUTAGE_SECONDS = 3.0
 STARTED = re.compile(r"Timer started on \*T-(\d+)\* Load (\d+)\b")
-
-
-@pytest.fixture
-def postgres_engine() -> Iterator[sa.engine.Engine]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set: a PostgreSQL outage needs PostgreSQL")
-    _reset_postgres(url)
-    engine = create_db_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 class Load:

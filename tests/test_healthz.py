@@ -4,11 +4,8 @@ replica can tell), and Slack's reachability is asked at most once a minute."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +21,7 @@ from bot.slack.web_client import make_posting_client, make_web_client
 from store.db import create_db_engine, migrate
 from store.heartbeat import last_ticks, record_tick
 from tests.conftest import BOT_TOKEN, TEAM
+from tests.tcp_proxy import TcpProxy
 
 NOW = datetime(2020, 1, 6, 15, 0, tzinfo=UTC)  # long before any run of this test
 
@@ -111,76 +109,9 @@ def test_slack_is_asked_once_a_minute_and_unreachable_is_said(fake_slack):
     assert SlackCheck(None, fake_slack.base_url).status()["status"] == "not checked"
 
 
-class Proxy:
-    """A TCP relay in front of PostgreSQL that can be cut (every connection dropped and
-    none taken) and restored on the same port: the database gone and back."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self._sockets: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                if self._listener is not listener:  # cut meanwhile
-                    client.close()
-                    upstream.close()
-                    return
-                self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for end in (source, sink):
-                with contextlib.suppress(OSError):
-                    end.shutdown(socket.SHUT_RDWR)
-
-    def cut(self) -> None:
-        with self._lock:
-            listener, self._listener = self._listener, None
-        if listener is not None:
-            # shutdown() wakes the accept() blocked in the relay's thread; close() alone
-            # would leave it accepting on Linux.
-            with contextlib.suppress(OSError):
-                listener.shutdown(socket.SHUT_RDWR)
-            listener.close()
-        with self._lock:
-            sockets, self._sockets = self._sockets, []
-        for end in sockets:
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
-
-
 @pytest.fixture
 def engine(database_url: str) -> Iterator:
-    """On PostgreSQL the app reaches the database through a `Proxy` it can lose."""
+    """On PostgreSQL the app reaches the database through a `TcpProxy` it can lose."""
     if database_url.startswith("sqlite"):
         engine = create_db_engine(database_url)
         migrate(engine)
@@ -188,13 +119,12 @@ def engine(database_url: str) -> Iterator:
         engine.dispose()
         return
     url = make_url(database_url)
-    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
-    proxy.start()
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     engine = create_db_engine(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
     engine.proxy = proxy  # type: ignore[attr-defined]
     migrate(engine)
     yield engine
-    proxy.cut()
+    proxy.close()
     engine.dispose()
 
 
@@ -214,7 +144,7 @@ def test_a_database_gone_is_503_and_the_same_process_recovers(live_app, database
     else:
         proxy = live_app.engine.proxy
         proxy.cut()
-        restore = proxy.start
+        restore = proxy.restore
 
     status, body = live_app.get("/healthz")
     assert status == 503 and body["ok"] is False

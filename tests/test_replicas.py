@@ -11,10 +11,8 @@ nothing but the database.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -23,9 +21,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.clock import parse_instant
-from store.db import create_db_engine, migrate, session_scope, transaction_lock
+from store.db import session_scope, transaction_lock
 from store.models import ChannelMessage, Conversation, Task
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, _reset_postgres
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.fakeslack import FakeSlack, event_body, slash_command_body
 from tests.scheduling import SCHEDULE_TOML
 from tests.vadesk_process import (
@@ -42,18 +40,6 @@ SCHEDULED = (
     ["Hourly check: 0 of 3 done", "Monday audit: 0 of 2 done", "Morning routine: 0 of 4 done"] * 2
 ) + ["Your day: 0 of 2 done"]
 COMMANDS = 24
-
-
-@pytest.fixture
-def postgres_engine() -> Iterator[sa.engine.Engine]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set: several replicas need PostgreSQL")
-    _reset_postgres(url)
-    engine = create_db_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _env(tmp_path: Path, engine: sa.engine.Engine, fake: FakeSlack) -> dict[str, str]:

