@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 from sqlmodel import select
 
 from store.db import session_scope
+from store.heartbeat import last_ticks
 from store.models import Delivery, Task, TimeEntry, User, Workspace
 from tests.conftest import BOT_TOKEN, TEAM
 from tests.fakeslack import FakeSlack
@@ -27,7 +27,6 @@ from tests.vadesk_process import VadeskProcess, vadesk_env
 DIGEST = "C0DIGEST"
 MONDAY_DIGEST = "2026-11-30T21:30:30Z"  # Monday 16:30:30 in New York
 FRIDAY_REPORT = "2026-12-04T20:00:30Z"  # Friday 15:00:30 in New York
-TICK_START_SECONDS = 1.5
 
 
 def _at(text: str) -> datetime:
@@ -110,9 +109,17 @@ def _deliveries(engine) -> list[Delivery]:
         return list(session.exec(select(Delivery).where(Delivery.channel_id == DIGEST)))
 
 
-def _kill_then_restart(tmp_path, env, held: HeldAnswer) -> None:
+def _ticked(engine, process: VadeskProcess) -> bool:
+    """Whether this process has finished a tick of posts (its beat is in the database)."""
+    return any(
+        beat.tick == "posts" and beat.process.endswith(f":{process.process.pid}")
+        for beat in last_ticks(engine)
+    )
+
+
+def _kill_then_restart(tmp_path, env, held: HeldAnswer, engine) -> None:
     """Kill the scheduler while Slack holds the call; start another and let its first
-    tick (which starts at once) run to the end: SIGTERM waits for a tick in progress."""
+    tick (which starts at once) run to the end."""
     first = VadeskProcess(("scheduler",), env, tmp_path)
     try:
         first.wait_until(held.arrived.is_set, "the held call to reach Slack", timeout=30)
@@ -121,8 +128,7 @@ def _kill_then_restart(tmp_path, env, held: HeldAnswer) -> None:
     held.done()
     second = VadeskProcess(("scheduler",), env, tmp_path)
     try:
-        second.wait_until(lambda: "scheduler started" in second.output(), "the scheduler to start")
-        time.sleep(TICK_START_SECONDS)
+        second.wait_until(lambda: _ticked(engine, second), "a tick of the restarted scheduler")
     finally:
         code = second.stop()
     assert code == 0, second.output()
@@ -136,7 +142,7 @@ def test_a_scheduler_killed_mid_digest_posts_it_once_after_restart(
     _a_week_of_work(engine)
     env = _env(tmp_path, database_url, fake_slack, MONDAY_DIGEST)
     held = HeldAnswer(fake_slack, "chat.postMessage")
-    _kill_then_restart(tmp_path, env, held)
+    _kill_then_restart(tmp_path, env, held, engine)
     assert [text for text in _digest_posts(fake_slack) if "digest" in text.lower()] == [
         "Daily digest (Mon 2026-11-30)"
     ]
@@ -152,7 +158,7 @@ def test_a_scheduler_killed_mid_weekly_report_completes_it_once_after_restart(
     env = _env(tmp_path, database_url, fake_slack, FRIDAY_REPORT)
     # The figures are posted; the chart's upload is in flight when the process dies.
     held = HeldAnswer(fake_slack, "files.completeUploadExternal")
-    _kill_then_restart(tmp_path, env, held)
+    _kill_then_restart(tmp_path, env, held, engine)
     assert [t for t in _digest_posts(fake_slack) if t.startswith("Weekly")] == [
         "Weekly check-in report (2026-11-30 to 2026-12-04)"
     ]
