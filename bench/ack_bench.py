@@ -57,6 +57,17 @@ def user_of(client: int) -> str:
     return f"U0BENCH{client + 1}"
 
 
+def command_of(client: int, command: str, text: str, fake: FakeSlack, name: str) -> str:
+    """The body of a slash command typed by this client's VA, answered on `name`."""
+    return slash_command_body(
+        command,
+        text,
+        user_id=user_of(client),
+        team_id=TEAM_ID,
+        response_url=fake.response_url(name),
+    )
+
+
 @dataclass
 class Result:
     label: str
@@ -112,13 +123,7 @@ def measure_baseline(fake: ReplyTracker, workdir: Path, mode: str, args) -> Resu
 
     def plan(client: int, seq: int) -> Request:
         name = f"{server.label}-{client}-{seq}"
-        body = slash_command_body(
-            "/noop",
-            "",
-            user_id=user_of(client),
-            team_id=TEAM_ID,
-            response_url=fake.response_url(name),
-        )
+        body = command_of(client, "/noop", "", fake, name)
         return Request("noop", body, name)
 
     try:
@@ -147,13 +152,7 @@ class TimerPlan:
         kind = "start" if seq % 2 == 0 else "stop"
         text = f"start {self.task_refs[client]}" if kind == "start" else "stop"
         name = f"{self.prefix}-{client}-{seq}"
-        body = slash_command_body(
-            "/timer",
-            text,
-            user_id=user_of(client),
-            team_id=TEAM_ID,
-            response_url=self.fake.response_url(name),
-        )
+        body = command_of(client, "/timer", text, self.fake, name)
         return Request(kind, body, name)
 
 
@@ -165,13 +164,7 @@ def create_tasks(fake: FakeSlack, port: int, clients: int, prefix: str) -> list[
         for client in range(clients):
             for step, text in (("new", f"start bench work {user_of(client)}"), ("stop", "stop")):
                 name = f"{prefix}-setup-{client}-{step}"
-                body = slash_command_body(
-                    "/timer",
-                    text,
-                    user_id=user_of(client),
-                    team_id=TEAM_ID,
-                    response_url=fake.response_url(name),
-                )
+                body = command_of(client, "/timer", text, fake, name)
                 status = post(connection, body, SIGNING_SECRET)
                 reply = wait_for_replies(fake, {name}, REPLY_TIMEOUT_SECONDS).get(name)
                 reply_text = str(reply.params.get("text", "")) if reply else ""
@@ -215,13 +208,7 @@ class TaskPlan:
             kind, text = "add", f"add bench task number {seq} of {user_of(client)}"
         else:
             kind, text = "done", f"done {self._made_earlier(client)} benched"
-        body = slash_command_body(
-            "/task",
-            text,
-            user_id=user_of(client),
-            team_id=TEAM_ID,
-            response_url=self.fake.response_url(name),
-        )
+        body = command_of(client, "/task", text, self.fake, name)
         return Request(kind, body, name)
 
 
@@ -233,13 +220,7 @@ def add_tasks(fake: FakeSlack, port: int, clients: int, prefix: str) -> list[lis
         for client in range(clients):
             for n in range(SETUP_TASKS):
                 name = f"{prefix}-setup-{client}-{n}"
-                body = slash_command_body(
-                    "/task",
-                    f"add bench setup task {n}",
-                    user_id=user_of(client),
-                    team_id=TEAM_ID,
-                    response_url=fake.response_url(name),
-                )
+                body = command_of(client, "/task", f"add bench setup task {n}", fake, name)
                 status = post(connection, body, SIGNING_SECRET)
                 reply = wait_for_replies(fake, {name}, REPLY_TIMEOUT_SECONDS).get(name)
                 reply_text = str(reply.params.get("text", "")) if reply else ""
