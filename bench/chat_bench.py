@@ -56,7 +56,9 @@ SWEEP_CONVERSATIONS = 1_000
 SWEEP_TARGET_SECONDS = 1.0
 
 
-def settings_toml(vas: int = VAS, channels: int = CHANNELS) -> str:
+def settings_toml(vas: int = VAS, channels: int = CHANNELS, escalations: str | None = None) -> str:
+    """A team working round the clock (so chats, routines and checklists are due at any
+    hour): VAs `U0VA<n>`, client channels `C0CLIENT<n>`, a digest channel."""
     roster = ", ".join(f'"U0VA{n}"' for n in range(vas))
     lines = [
         "[workspace]",
@@ -69,6 +71,7 @@ def settings_toml(vas: int = VAS, channels: int = CHANNELS) -> str:
         f"vas = [{roster}]",
         "[channels]",
         'digest = "C0DIGEST"',
+        *([f'escalations = "{escalations}"'] if escalations else []),
     ]
     for n in range(channels):
         lines += [f"[clients.c{n}]", f'name = "Client {n}"', f'channel = "C0CLIENT{n}"']

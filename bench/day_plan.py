@@ -10,40 +10,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from bench.chat_bench import settings_toml as chat_settings_toml
 from tests.fakeslack import TEAM_ID, event_body, interactive_body, slash_command_body
 
 ESCALATIONS = "C0ESCAL"
-DIGEST = "C0DIGEST"
 REDELIVERED = 0.02  # share of client messages Slack sends twice (same event id and ts)
 
 
 def va_id(number: int) -> str:
-    return f"U0VA{number:02d}"
+    return f"U0VA{number}"  # as bench.chat_bench.settings_toml names the roster
 
 
 def client_channel(number: int) -> str:
-    return f"C0CLIENT{number:02d}"
+    return f"C0CLIENT{number}"
 
 
 def settings_toml(vas: int, clients: int) -> str:
-    """A team working round the clock (so routines and checklists are due at any hour)."""
-    roster = ", ".join(f'"{va_id(n)}"' for n in range(vas))
-    lines = [
-        "[workspace]",
-        'timezone = "UTC"',
-        'business_hours = "00:00-23:59"',
-        'business_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-        "[roles]",
-        'owners = ["U0OWNER"]',
-        'supervisors = ["U0SUPER"]',
-        f"vas = [{roster}]",
-        "[channels]",
-        f'digest = "{DIGEST}"',
-        f'escalations = "{ESCALATIONS}"',
-    ]
-    for n in range(clients):
-        lines += [f"[clients.c{n}]", f'name = "Client {n}"', f'channel = "{client_channel(n)}"']
-    return "\n".join(lines) + "\n"
+    return chat_settings_toml(vas, clients, escalations=ESCALATIONS)
 
 
 @dataclass
