@@ -45,7 +45,6 @@ from bot.scheduling.reminders import RemindersJob
 from bot.scheduling.routines import RoutineJob
 from bot.services.people import (
     ProfileLookup,
-    never_profiled,
     resolve_actor,
     roster,
     stale_profiles,
@@ -180,8 +179,7 @@ class Scheduler:
         settings = self.context.settings
         with session_scope(self.context.engine) as session:
             everyone = list(roster(session, settings, team_id).everyone)
-            stale = stale_profiles(session, team_id, everyone)
-            unknown = never_profiled(session, team_id, stale)
+            stale, unknown = stale_profiles(session, team_id, everyone)
         now = time.monotonic()
         due = [u for u in stale if self._ask_again_at.get(u, 0.0) <= now]
         lookup = profile_lookup(self._client)

@@ -141,17 +141,15 @@ def _profile_is_stale(user: User | None) -> bool:
     return checked is None or clock.now() - checked > TIMEZONE_CACHE_TTL
 
 
-def stale_profiles(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
-    """Of these people, those whose Slack profile is unknown or a day old (one query)."""
+def stale_profiles(
+    session: Session, team_id: str, user_ids: list[str]
+) -> tuple[list[str], set[str]]:
+    """Of these people, those whose Slack profile is unknown or a day old, and of those
+    the ones whose profile was never learned (one query)."""
     checked = _profiles_checked(session, team_id, user_ids)
     horizon = clock.now() - TIMEZONE_CACHE_TTL
-    return [u for u in user_ids if (at := checked.get(u)) is None or at < horizon]
-
-
-def never_profiled(session: Session, team_id: str, user_ids: list[str]) -> set[str]:
-    """Of these people, those whose Slack profile (their time zone) was never learned."""
-    checked = _profiles_checked(session, team_id, user_ids)
-    return {u for u in user_ids if checked.get(u) is None}
+    stale = [u for u in user_ids if (at := checked.get(u)) is None or at < horizon]
+    return stale, {u for u in stale if checked.get(u) is None}
 
 
 def _profiles_checked(
@@ -197,9 +195,7 @@ def resolve_actor(
     user.work_start, user.work_end = f"{hours[0]:%H:%M}", f"{hours[1]:%H:%M}"
     session.add(user)
     session.flush()
-    zone = (
-        _zone(user.timezone) or _zone(configured.timezone) or ZoneInfo(settings.workspace.timezone)
-    )
+    zone = _zone_of(settings, user_id, user.timezone)
     return Actor(
         team_id=team_id,
         user_id=user_id,
@@ -216,8 +212,13 @@ def user_zone(session: Session, settings: Settings, team_id: str, user_id: str) 
 
 
 def _user_zone(settings: Settings, user_id: str, user: User | None) -> ZoneInfo:
+    return _zone_of(settings, user_id, user.timezone if user else None)
+
+
+def _zone_of(settings: Settings, user_id: str, stored: str | None) -> ZoneInfo:
+    """The zone Slack gave (stored), else the one configured, else the workspace's."""
     return (
-        _zone(user.timezone if user else None)
+        _zone(stored)
         or _zone(settings.user_settings(user_id).timezone)
         or ZoneInfo(settings.workspace.timezone)
     )
@@ -235,12 +236,7 @@ def zones_of(
             select(User.id, User.timezone).where(User.team_id == team_id, col(User.id).in_(wanted))
         ).all()
     )
-    return {
-        user_id: _zone(stored.get(user_id))
-        or _zone(settings.user_settings(user_id).timezone)
-        or ZoneInfo(settings.workspace.timezone)
-        for user_id in wanted
-    }
+    return {user_id: _zone_of(settings, user_id, stored.get(user_id)) for user_id in wanted}
 
 
 def zones_and_names(
