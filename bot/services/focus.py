@@ -24,6 +24,7 @@ from bot.services.timers import (
     stop_timer,
 )
 from store.models import FocusSession, Task, TimeEntry
+from store.prepared import Prepared, loaded
 
 FOCUS = timedelta(minutes=25)
 BREAK = timedelta(minutes=5)
@@ -40,18 +41,22 @@ def wants_focus(text: str) -> tuple[str, bool]:
 
 
 # Built once: every `/timer stop` asks whether a focus session is on.
-_FOCUS_ON = select(FocusSession).where(
-    FocusSession.team_id == sa.bindparam("team_id"),
-    FocusSession.user_id == sa.bindparam("user_id"),
-    col(FocusSession.ended_at).is_(None),
+_FOCUS = FocusSession.__table__  # type: ignore[attr-defined]
+_FOCUS_ON = Prepared(
+    sa.select(*_FOCUS.c).where(
+        _FOCUS.c.team_id == sa.bindparam("team_id"),
+        _FOCUS.c.user_id == sa.bindparam("user_id"),
+        _FOCUS.c.ended_at.is_(None),
+    )
 )
 
 
 def end_focus(session: Session, team_id: str, user_id: str) -> FocusSession | None:
     """End the person's focus session, if one is on; it comes back as it was."""
-    focus = session.exec(_FOCUS_ON, params={"team_id": team_id, "user_id": user_id}).first()
-    if focus is None:
+    row = _FOCUS_ON.first(session, {"team_id": team_id, "user_id": user_id})
+    if row is None:
         return None
+    focus = loaded(session, FocusSession, row._asdict())
     was = focus.model_copy()
     focus.ended_at = clock.now()
     session.add(focus)

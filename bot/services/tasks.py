@@ -31,6 +31,7 @@ from store.models import (
     Task,
     TimeEntry,
 )
+from store.prepared import Prepared, loaded
 from store.sql import insert_row
 
 if TYPE_CHECKING:
@@ -170,19 +171,21 @@ def parse_status(text: str) -> str:
 
 
 # Built once: `/timer start T-n` and `/task done T-n` read a task by its number each time.
-_TASK_BY_NUMBER = select(Task).where(
-    Task.team_id == sa.bindparam("team_id"), Task.number == sa.bindparam("number")
+_TASKS = Task.__table__  # type: ignore[attr-defined]
+_TASK_BY_NUMBER = sa.select(*_TASKS.c).where(
+    _TASKS.c.team_id == sa.bindparam("team_id"), _TASKS.c.number == sa.bindparam("number")
 )
-_TASK_BY_NUMBER_LOCKED = _TASK_BY_NUMBER.with_for_update()
+_TASK_BY_NUMBER_READ = Prepared(_TASK_BY_NUMBER)
+_TASK_BY_NUMBER_LOCKED = Prepared(_TASK_BY_NUMBER.with_for_update())
 
 
 def get_task(session: Session, team_id: str, number: int, for_update: bool = False) -> Task:
     """The task `T-number`; `for_update` makes concurrent changes of it wait their turn."""
-    query = _TASK_BY_NUMBER_LOCKED if for_update else _TASK_BY_NUMBER
-    task = session.exec(query, params={"team_id": team_id, "number": number}).first()
-    if task is None:
+    query = _TASK_BY_NUMBER_LOCKED if for_update else _TASK_BY_NUMBER_READ
+    row = query.first(session, {"team_id": team_id, "number": number})
+    if row is None:
         raise NotFound(f"There is no {format_task_id(number)} in this workspace.")
-    return task
+    return loaded(session, Task, row._asdict())
 
 
 def list_tasks(

@@ -24,6 +24,7 @@ from bot.services.people import Actor
 from bot.services.periods import local_day_bounds, period_of
 from bot.services.text import NOTES_LIMIT, checked_text, time_token
 from store.models import CLOSED_STATUSES, Task, TimeEntry, User
+from store.prepared import Prepared, built, loaded
 from store.sql import lock_for_update
 
 DEFAULT_MAX_HOURS = 24.0
@@ -91,15 +92,21 @@ _ENDS = {
     "entry": _ENTRIES.c.id == sa.bindparam("entry"),
     "task": _ENTRIES.c.task_id == sa.bindparam("task"),
 }
-_RUNNING_OF_PERSON = sa.select(_ENTRIES.c.task_id, _ENTRIES.c.started_at).where(
-    _PERSON, _ENTRIES.c.ended_at.is_(None)
+_RUNNING_OF_PERSON = Prepared(
+    sa.select(_ENTRIES.c.task_id, _ENTRIES.c.started_at).where(
+        _PERSON, _ENTRIES.c.ended_at.is_(None)
+    )
 )
 _PERSON_ROW = sa.select(col(User.id)).where(
     col(User.team_id) == sa.bindparam("team"), col(User.id) == sa.bindparam("user")
 )
-_INSERT_ENTRY = sa.insert(_ENTRIES).returning(_ENTRIES.c.id)
-_TASK_BY_ID = select(Task).where(col(Task.id) == sa.bindparam("task"))
-_TASK_STATUS = (
+_NEW_ENTRY_COLUMNS = ("team_id", "user_id", "task_id", "started_at", "source", "billable")
+_INSERT_ENTRY = Prepared(
+    sa.insert(_ENTRIES).returning(_ENTRIES.c.id),
+    column_keys=(*_NEW_ENTRY_COLUMNS, "created_at"),
+)
+_TASK_BY_ID = Prepared(sa.select(*_TASKS.c).where(_TASKS.c.id == sa.bindparam("task")))
+_TASK_STATUS = Prepared(
     sa.update(_TASKS)
     .where(_TASKS.c.id == sa.bindparam("task"))
     .values(
@@ -110,7 +117,7 @@ _TASK_STATUS = (
 
 
 @functools.cache
-def _finalize_statement(ends: str, with_notes: bool) -> sa.Update:
+def _finalize_statement(ends: str, with_notes: bool) -> Prepared:
     """End the running entries that match, in one UPDATE … RETURNING: at now, or at the
     start if an edit put the start ahead of now; notes are appended."""
     values: dict[str, Any] = {
@@ -120,7 +127,7 @@ def _finalize_statement(ends: str, with_notes: bool) -> sa.Update:
         values["notes"] = sa.case(
             (_ENTRIES.c.notes.is_(None), _NOTES), else_=_ENTRIES.c.notes + "\n" + _NOTES
         )
-    return (
+    return Prepared(
         sa.update(_ENTRIES)
         .where(_ENDS[ends], _ENTRIES.c.ended_at.is_(None))
         .values(**values)
@@ -140,13 +147,14 @@ def _finalize_running(
     comes back with its task."""
     statement = _finalize_statement(ends, bool(notes))
     values = {**params, "now": now, "stop_notes": notes} if notes else {**params, "now": now}
-    rows = session.execute(statement, values).all()
     stopped = []
-    for row in rows:
-        entry = TimeEntry(**row._mapping)
+    for row in statement.rows(session, values):
+        entry = built(TimeEntry, row._asdict())
         duration = entry_duration(entry)
         over = duration > timedelta(hours=max_hours)
-        task = session.exec(_TASK_BY_ID, params={"task": entry.task_id}).one()
+        task = loaded(
+            session, Task, _TASK_BY_ID.rows(session, {"task": entry.task_id})[0]._asdict()
+        )
         stopped.append(StoppedEntry(entry, task, duration, over))
     return stopped
 
@@ -183,7 +191,7 @@ def start_timer(
             f"/task status {format_task_id(task.number)} open"
         )
     now = clock.now()
-    current = session.execute(_RUNNING_OF_PERSON, _person_of(actor)).first()
+    current = _RUNNING_OF_PERSON.first(session, _person_of(actor))
     stopped = None
     if current is not None:
         if current.task_id == task.id:
@@ -204,13 +212,13 @@ def start_timer(
         "billable": True,
         "created_at": now,
     }
-    entry_id = session.execute(_INSERT_ENTRY, values).scalar_one()
+    entry_id = _INSERT_ENTRY.scalar(session, values)
     helping = not may_change_task(actor, task)
     if task.status in ("open", "waiting") and not helping:
-        session.execute(_TASK_STATUS, {"task": task.id, "new_status": "in_progress", "now": now})
+        _TASK_STATUS.rows(session, {"task": task.id, "new_status": "in_progress", "now": now})
         set_committed_value(task, "status", "in_progress")
         set_committed_value(task, "updated_at", now)
-    return StartResult(TimeEntry(id=entry_id, **values), task, stopped, helping)
+    return StartResult(built(TimeEntry, {"id": entry_id, **values}), task, stopped, helping)
 
 
 def stop_timer(

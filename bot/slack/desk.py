@@ -25,6 +25,7 @@ from bot.slack.response_urls import ResponseUrlSender
 from bot.slack.shared_channels import SharedChannels
 from store.db import session_scope
 from store.models import User
+from store.prepared import SESSION_WROTE
 from store.sql import is_sqlite
 
 logger = logging.getLogger(__name__)
@@ -43,9 +44,10 @@ ACTOR_CACHE_SECONDS = 300.0
 
 
 # Set in a session's info when it flushed rows or sent an INSERT, UPDATE or DELETE of
-# its own (the hot paths write with Core statements, which flush nothing). Listened for
-# once on the Session class rather than added to each request's session.
-_WROTE = "vadesk_wrote"
+# its own (the hot paths write with Core and prepared statements, which flush nothing;
+# store.prepared sets it for the latter). Listened for once on the Session class rather
+# than added to each request's session.
+_WROTE = SESSION_WROTE
 
 
 @event.listens_for(Session, "after_flush")
