@@ -19,6 +19,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel
 
+from store.prepared import Prepared
+
 
 def is_sqlite(bind: Engine | Connection | Session) -> bool:
     """Whether this runs on SQLite (one writer at a time) rather than PostgreSQL."""
@@ -95,18 +97,19 @@ def insert_many(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
 
 
 @functools.cache
-def _insert_returning_id(table: sa.Table) -> sa.Insert:
-    return sa.insert(table).returning(table.c.id)
+def _insert_returning_id(table: sa.Table) -> Prepared:
+    columns = tuple(column.name for column in table.c if column.name != "id")
+    return Prepared(sa.insert(table).returning(table.c.id), column_keys=columns)
 
 
 def insert_row(session: Session, row: SQLModel) -> None:
-    """INSERT a new row with one statement built once per table, its `id` from the
-    database, and keep it in the session as if just read: later changes to it are
-    flushed as usual. The ORM's unit of work for a single INSERT cost more than the
-    rest of `/task add` in a profile under bench/ack_bench.py."""
+    """INSERT a new row with one statement prepared once per table (store.prepared), its
+    `id` from the database, and keep it in the session as if just read: later changes to
+    it are flushed as usual. The ORM's unit of work for a single INSERT cost more than
+    the rest of `/task add` in a profile under bench/ack_bench.py."""
     table = _table(type(row))
     values = {column.name: getattr(row, column.name) for column in table.c if column.name != "id"}
-    row.id = session.execute(_insert_returning_id(table), values).scalar_one()
+    row.id = _insert_returning_id(table).scalar(session, values)
     make_transient_to_detached(row)
     session.add(row)
 

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from bot import clock
 from bot.services.people import Actor
 from store.models import AuditRecord
+from store.prepared import built
+from store.sql import insert_row
 
 
 def _plain(value: Any) -> Any:
@@ -57,18 +59,21 @@ def record_by(
 ) -> AuditRecord:
     """`record` for a change whose actor is known by id only (a service called with
     the acting person's id, such as an invoice finalized or voided)."""
-    entry = AuditRecord(
-        team_id=team_id,
-        actor_id=actor_id,
-        at=clock.now(),
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        old_value=_dump(old),
-        new_value=_dump(new),
-        reason=reason,
+    entry = built(
+        AuditRecord,
+        {
+            "team_id": team_id,
+            "actor_id": actor_id,
+            "at": clock.now(),
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "old_value": _dump(old),
+            "new_value": _dump(new),
+            "reason": reason,
+        },
     )
-    session.add(entry)
+    insert_row(session, entry)
     return entry
 
 

@@ -8,11 +8,13 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from bot import clock
 from bot.services.onboarding_tasks import onboard_new_client
 from store.models import Client, User, Workspace
+from store.prepared import Prepared, loaded
 from store.sql import insert_once, insert_or_ignore
 
 if TYPE_CHECKING:
@@ -326,12 +328,20 @@ def display_name(session: Session, team_id: str, user_id: str | None) -> str:
     return (user.display_name if user and user.display_name else None) or user_id
 
 
+_CLIENTS = Client.__table__  # type: ignore[attr-defined]
+# Built once: every new task (and `/timer start <text>`) asks whose channel it was made in.
+_CLIENT_OF_CHANNEL = Prepared(
+    sa.select(*_CLIENTS.c).where(
+        _CLIENTS.c.team_id == sa.bindparam("team"), _CLIENTS.c.channel_id == sa.bindparam("channel")
+    )
+)
+
+
 def client_for_channel(session: Session, team_id: str, channel_id: str | None) -> Client | None:
     if not channel_id:
         return None
-    return session.exec(
-        select(Client).where(Client.team_id == team_id, Client.channel_id == channel_id)
-    ).first()
+    row = _CLIENT_OF_CHANNEL.first(session, {"team": team_id, "channel": channel_id})
+    return None if row is None else loaded(session, Client, row._asdict())
 
 
 def list_clients(session: Session, team_id: str) -> list[Client]:

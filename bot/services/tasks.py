@@ -31,7 +31,7 @@ from store.models import (
     Task,
     TimeEntry,
 )
-from store.prepared import Prepared, loaded
+from store.prepared import Prepared, built, loaded
 from store.sql import insert_row
 
 if TYPE_CHECKING:
@@ -134,24 +134,25 @@ def create_task(session: Session, actor: Actor, new: NewTask) -> Task:
             raise NotFound("That client is not registered in this workspace.")
     number = take_task_number(session, actor.team_id)
     now = clock.now()
-    task = Task(
-        team_id=actor.team_id,
-        number=number,
-        title=title,
-        description=checked_text(new.description, "description", NOTES_LIMIT),
-        client_id=new.client_id,
-        channel_id=new.channel_id,
-        assignee_id=new.assignee_id or actor.user_id,
-        creator_id=actor.user_id,
-        due=new.due,
-        priority=new.priority,
-        category=checked_text(new.category, "category", 100),
-        source_permalink=new.source_permalink,
-        tag=new.tag,
-        billable=new.billable,
-        created_at=now,
-        updated_at=now,
-    )
+    values = {
+        "team_id": actor.team_id,
+        "number": number,
+        "title": title,
+        "description": checked_text(new.description, "description", NOTES_LIMIT),
+        "client_id": new.client_id,
+        "channel_id": new.channel_id,
+        "assignee_id": new.assignee_id or actor.user_id,
+        "creator_id": actor.user_id,
+        "due": new.due,
+        "priority": new.priority,
+        "category": checked_text(new.category, "category", 100),
+        "source_permalink": new.source_permalink,
+        "tag": new.tag,
+        "billable": new.billable,
+        "created_at": now,
+        "updated_at": now,
+    }
+    task = built(Task, values)
     insert_row(session, task)
     return task
 
