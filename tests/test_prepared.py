@@ -13,6 +13,7 @@ from sqlmodel import Session
 from store.db import session_scope
 from store.models import Task, Workspace
 from store.prepared import SESSION_WROTE, Prepared, built, loaded
+from store.sql import update_row
 
 TASKS = Task.__table__  # type: ignore[attr-defined]
 WHEN = datetime(2026, 3, 8, 6, 59, 59, 123456, tzinfo=UTC)
@@ -151,3 +152,18 @@ def test_a_statement_that_expands_a_list_is_refused(workspace):
     )
     with session_scope(workspace) as session, pytest.raises(ValueError, match="expand"):
         listed.rows(session, {"n": [1, 2]})
+
+
+def test_update_row_saves_the_columns_and_leaves_other_changes_to_the_flush(workspace):
+    with session_scope(workspace) as session:
+        INSERT.scalar(session, _task(13))
+    with session_scope(workspace) as session:
+        task = loaded(
+            session, Task, BY_NUMBER.first(session, {"team": "T1", "number": 13})._asdict()
+        )
+        task.priority = "high"  # an ORM change of another column, flushed at the commit
+        update_row(session, task, {"status": "done", "completed_at": WHEN})
+        assert task.status == "done" and "status" not in sa.inspect(task).committed_state
+    with Session(workspace) as session:
+        saved = session.get_one(Task, task.id)
+        assert (saved.status, saved.completed_at, saved.priority) == ("done", WHEN, "high")

@@ -32,7 +32,7 @@ from store.models import (
     TimeEntry,
 )
 from store.prepared import Prepared, built, loaded
-from store.sql import insert_row
+from store.sql import insert_row, update_row
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -276,12 +276,8 @@ def complete_task(session: Session, actor: Actor, number: int, notes: str | None
     now = clock.now()
     stopped = timers.finalize_task_timers(session, task, now)
     old_status = task.status
-    task.status = "done"
-    task.notes = notes
-    task.completed_by = actor.user_id
-    task.completed_at = now
-    task.updated_at = now
-    session.add(task)
+    done = {"status": "done", "notes": notes, "completed_by": actor.user_id}
+    update_row(session, task, {**done, "completed_at": now, "updated_at": now})
     touch_for_task(session, task, now)
     audit.record(
         session,
