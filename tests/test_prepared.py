@@ -123,16 +123,21 @@ def test_changes_of_the_session_are_flushed_before_a_prepared_read(workspace):
         assert BY_NUMBER.first(session, {"team": "T1", "number": 11}) is not None
 
 
+def _saved(engine, number: int) -> None:
+    with session_scope(engine) as session:
+        INSERT.scalar(session, _task(number))
+
+
+def _loaded(session: Session, number: int) -> Task:
+    return loaded(
+        session, Task, BY_NUMBER.first(session, {"team": "T1", "number": number})._asdict()
+    )
+
+
 def test_loaded_rows_join_the_session_and_their_changes_are_saved(workspace):
+    _saved(workspace, 12)
     with session_scope(workspace) as session:
-        INSERT.scalar(session, _task(12))
-    with session_scope(workspace) as session:
-        task = loaded(
-            session, Task, BY_NUMBER.first(session, {"team": "T1", "number": 12})._asdict()
-        )
-        again = loaded(
-            session, Task, BY_NUMBER.first(session, {"team": "T1", "number": 12})._asdict()
-        )
+        task, again = _loaded(session, 12), _loaded(session, 12)
         assert again is task and session.get(Task, task.id) is task
         task.status = "done"
     with Session(workspace) as session:
@@ -155,12 +160,9 @@ def test_a_statement_that_expands_a_list_is_refused(workspace):
 
 
 def test_update_row_saves_the_columns_and_leaves_other_changes_to_the_flush(workspace):
+    _saved(workspace, 13)
     with session_scope(workspace) as session:
-        INSERT.scalar(session, _task(13))
-    with session_scope(workspace) as session:
-        task = loaded(
-            session, Task, BY_NUMBER.first(session, {"team": "T1", "number": 13})._asdict()
-        )
+        task = _loaded(session, 13)
         task.priority = "high"  # an ORM change of another column, flushed at the commit
         update_row(session, task, {"status": "done", "completed_at": WHEN})
         assert task.status == "done" and "status" not in sa.inspect(task).committed_state
